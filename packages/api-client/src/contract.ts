@@ -1,0 +1,144 @@
+/**
+ * The API as data: method, path, body/query schemas and response schemas per status, in the
+ * style of ts-rest. The client, the server and the OpenAPI generator all read this table.
+ */
+import { z } from 'zod';
+import {
+  DeleteSnapshotResponseSchema,
+  DirectPublishMetadataSchema,
+  ErrorBodySchema,
+  FinalizeRequestSchema,
+  FinalizeResponseSchema,
+  HealthResponseSchema,
+  ListCollectionsResponseSchema,
+  ListSnapshotsQuerySchema,
+  ListSnapshotsResponseSchema,
+  PublishRequestSchema,
+  PublishResponseSchema,
+  SnapshotSchema,
+  UploadResponseSchema,
+} from './schemas.js';
+
+export const HEADERS = {
+  idempotencyKey: 'idempotency-key',
+  requestId: 'x-request-id',
+  attempt: 'x-attempt',
+  contentSha256: 'x-content-sha256',
+} as const;
+
+/** `Idempotency-Key`: 1-255 visible ASCII characters (IETF httpapi draft). */
+export const IdempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/);
+
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+
+type Method = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+export interface Endpoint {
+  method: Method;
+  /** Express-style path; `:name` segments are ids (IdSchema). */
+  path: string;
+  summary: string;
+  auth: 'bearer' | 'upload-token' | 'bearer-or-signature' | 'none';
+  body?: z.ZodType;
+  bodyContentType?: string;
+  query?: z.ZodType;
+  responses: Record<number, z.ZodType | null>;
+}
+
+const errors = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema])) as Record<number, z.ZodType>;
+
+export const contract = {
+  publish: {
+    method: 'POST',
+    path: '/api/snapshots/publish',
+    summary:
+      'Create a pending snapshot and get upload URLs. Retry safely with an Idempotency-Key header.',
+    auth: 'bearer',
+    body: PublishRequestSchema,
+    responses: {
+      201: PublishResponseSchema,
+      200: PublishResponseSchema,
+      ...errors(400, 401, 403, 409, 413, 422, 429),
+    },
+  },
+  publishDirect: {
+    method: 'POST',
+    path: '/api/snapshots/publish',
+    summary:
+      'Direct upload: multipart/form-data with a `metadata` JSON part and `plot`/`code` file parts; stores and finalizes in one request.',
+    auth: 'bearer',
+    body: DirectPublishMetadataSchema,
+    bodyContentType: 'multipart/form-data',
+    responses: {
+      201: SnapshotSchema,
+      200: SnapshotSchema,
+      ...errors(400, 401, 403, 409, 413, 415, 422, 507),
+    },
+  },
+  upload: {
+    method: 'PUT',
+    path: '/upload/:kind/:snapshot_id',
+    summary: 'Upload the raw bytes of one artifact to a URL returned by publish.',
+    auth: 'upload-token',
+    bodyContentType: 'application/octet-stream',
+    responses: {
+      200: UploadResponseSchema,
+      ...errors(400, 401, 403, 404, 409, 413, 415, 503, 507),
+    },
+  },
+  finalize: {
+    method: 'POST',
+    path: '/api/snapshots/finalize',
+    summary: 'Mark a snapshot ready once every requested artifact is stored.',
+    auth: 'bearer',
+    body: FinalizeRequestSchema,
+    responses: { 200: FinalizeResponseSchema, ...errors(400, 401, 403, 404, 409) },
+  },
+  getSnapshot: {
+    method: 'GET',
+    path: '/api/snapshots/:id',
+    summary: 'Read one snapshot.',
+    auth: 'bearer',
+    responses: { 200: SnapshotSchema, ...errors(400, 401, 403, 404) },
+  },
+  deleteSnapshot: {
+    method: 'DELETE',
+    path: '/api/snapshots/:id',
+    summary: 'Delete a snapshot and its artifacts (admin).',
+    auth: 'bearer',
+    responses: { 200: DeleteSnapshotResponseSchema, ...errors(400, 401, 403, 404) },
+  },
+  listSnapshots: {
+    method: 'GET',
+    path: '/api/projects/:id/snapshots',
+    summary: 'List snapshots of a project, newest first, with cursor pagination.',
+    auth: 'bearer',
+    query: ListSnapshotsQuerySchema,
+    responses: { 200: ListSnapshotsResponseSchema, ...errors(400, 401, 403) },
+  },
+  listCollections: {
+    method: 'GET',
+    path: '/api/projects/:id/collections',
+    summary: 'List the collections of a project.',
+    auth: 'bearer',
+    responses: { 200: ListCollectionsResponseSchema, ...errors(400, 401, 403) },
+  },
+  getArtifact: {
+    method: 'GET',
+    path: '/api/snapshots/:id/:kind',
+    summary:
+      'Download an artifact (plot_url / code_url): a bearer token or the signed query of the URL.',
+    auth: 'bearer-or-signature',
+    responses: { 200: null, 206: null, ...errors(401, 403, 404, 416) },
+  },
+  health: {
+    method: 'GET',
+    path: '/healthz',
+    summary: 'Liveness and readiness: database and storage reachability.',
+    auth: 'none',
+    responses: { 200: HealthResponseSchema, 503: HealthResponseSchema },
+  },
+} as const satisfies Record<string, Endpoint>;
+
+export type Contract = typeof contract;

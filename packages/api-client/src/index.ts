@@ -1,0 +1,3 @@
+export * from './content-types.js';
+export * from './contract.js';
+export * from './schemas.js';

@@ -1,0 +1,18 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const apiClientSource = fileURLToPath(
+  new URL('./packages/api-client/src/index.ts', import.meta.url),
+);
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources of the workspace packages, not their builds.
+    alias: [{ find: /^@snapshotplot\/api-client$/, replacement: apiClientSource }],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
