@@ -8,7 +8,13 @@ const apiClientSource = fileURLToPath(
 export default defineConfig({
   resolve: {
     // Tests run against the TypeScript sources of the workspace packages, not their builds.
-    alias: [{ find: /^@snapshotplot\/api-client$/, replacement: apiClientSource }],
+    alias: [
+      { find: /^@snapshotplot\/api-client$/, replacement: apiClientSource },
+      {
+        find: /^snapshotplot-server\/testing$/,
+        replacement: fileURLToPath(new URL('./packages/server/src/testing.ts', import.meta.url)),
+      },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts'],

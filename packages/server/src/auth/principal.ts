@@ -1,0 +1,106 @@
+/** Who is calling and what they may do: resolved from a bearer token, checked per project. */
+import type { Request } from 'express';
+import type { Role, Store } from '../data/store.js';
+import { forbidden, unauthorized } from '../errors.js';
+import type { JwtVerifier } from './jwt.js';
+import { isServiceToken, verifyServiceToken } from './service-tokens.js';
+
+export interface Principal {
+  kind: 'token' | 'user';
+  /** token id or user id (JWT `sub`); what logs show, never the secret. */
+  id: string;
+  /** Namespaces idempotency keys: `token:tok_…` or `user:…`. */
+  key: string;
+  grants: Map<string, Role>;
+}
+
+const RANK: Record<Role, number> = { reader: 1, publisher: 2, admin: 3 };
+
+/** The bearer value of the Authorization header, or null when absent. */
+export function bearerOf(req: Request): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  const match = /^Bearer[ ]+([\x21-\x7e]+)\s*$/i.exec(header);
+  if (!match) {
+    throw unauthorized(
+      'invalid_token',
+      'The Authorization header must be "Bearer <token>".',
+      'invalid_request',
+    );
+  }
+  return match[1]!;
+}
+
+/** Resolves the bearer token to a principal; 401 (with WWW-Authenticate) when it is missing or bad. */
+export async function authenticate(
+  req: Request,
+  o: { store: Store; jwt: JwtVerifier | null; now: Date },
+): Promise<Principal> {
+  const token = bearerOf(req);
+  if (!token) {
+    throw unauthorized(
+      'unauthorized',
+      'Authentication required: send "Authorization: Bearer <token>" (create one with `snapshotplot-server token create`).',
+    );
+  }
+  if (isServiceToken(token)) {
+    const check = await verifyServiceToken(o.store, token, o.now);
+    if (!check.ok) {
+      const messages = {
+        unknown:
+          'The token is not valid: check SNAPSHOTPLOT_TOKEN or create a new one with `snapshotplot-server token create`.',
+        revoked: 'The token was revoked: create a new one with `snapshotplot-server token create`.',
+        expired: 'The token has expired: create a new one with `snapshotplot-server token create`.',
+      };
+      throw unauthorized(
+        check.reason === 'expired' ? 'token_expired' : 'invalid_token',
+        messages[check.reason],
+        'invalid_token',
+      );
+    }
+    void o.store.touchToken(check.id, o.now.toISOString()).catch(() => {});
+    return {
+      kind: 'token',
+      id: check.id,
+      key: `token:${check.id}`,
+      grants: new Map([[check.projectId, check.role]]),
+    };
+  }
+  if (o.jwt && token.split('.').length === 3) {
+    const result = await o.jwt.verify(token);
+    if (!result.ok) {
+      throw unauthorized(
+        result.expired ? 'token_expired' : 'invalid_token',
+        result.message,
+        'invalid_token',
+      );
+    }
+    const grants = new Map(
+      (await o.store.memberGrants(result.sub)).map((g) => [g.project_id, g.role] as const),
+    );
+    return { kind: 'user', id: result.sub, key: `user:${result.sub}`, grants };
+  }
+  throw unauthorized(
+    'invalid_token',
+    'The token is not valid: service tokens start with "spt_".',
+    'invalid_token',
+  );
+}
+
+/** Throws 403 unless the principal holds at least `role` on the project. */
+export function requireRole(p: Principal, projectId: string, role: Role): void {
+  const held = p.grants.get(projectId);
+  if (!held) {
+    throw forbidden(
+      `This credential has no access to project ${projectId}: use a token created for it.`,
+    );
+  }
+  if (RANK[held] < RANK[role]) {
+    throw forbidden(
+      `This credential is a ${held} on project ${projectId}; this needs ${role} or above.`,
+    );
+  }
+}
+
+/** Whether the principal can read the project (for 404-not-403 on snapshot ids). */
+export const canRead = (p: Principal, projectId: string) => p.grants.has(projectId);

@@ -1,0 +1,74 @@
+/**
+ * Upload tokens: `base64url(payload).base64url(HMAC-SHA256(secret, payload))`, where the
+ * payload binds the snapshot, the kind, the expiry, a random nonce and (when the publish
+ * carried one) the artifact's sha256. Single use is enforced by the consumed-nonce table.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export interface UploadTokenPayload {
+  /** snapshot id */
+  s: string;
+  /** kind */
+  k: 'plot' | 'code';
+  /** expiry, unix seconds */
+  e: number;
+  /** nonce */
+  n: string;
+  /** bound sha256, when known */
+  h?: string;
+}
+
+const sign = (secret: Buffer, data: string) =>
+  createHmac('sha256', secret).update(`upload.${data}`).digest();
+
+/** A fresh token for one upload of one artifact. */
+export function createUploadToken(
+  secret: Buffer,
+  o: { snapshotId: string; kind: 'plot' | 'code'; expiresAt: number; sha256?: string | null },
+): string {
+  const payload: UploadTokenPayload = {
+    s: o.snapshotId,
+    k: o.kind,
+    e: o.expiresAt,
+    n: randomBytes(16).toString('base64url'),
+    ...(o.sha256 ? { h: o.sha256 } : {}),
+  };
+  const data = Buffer.from(JSON.stringify(payload)).toString('base64url');
+  return `${data}.${sign(secret, data).toString('base64url')}`;
+}
+
+/** The payload when the signature is valid, else null (tampered, truncated or foreign). */
+export function readUploadToken(secret: Buffer, token: string): UploadTokenPayload | null {
+  const [data, mac, extra] = token.split('.');
+  if (!data || !mac || extra !== undefined || data.length > 1000) return null;
+  const given = Buffer.from(mac, 'base64url');
+  const expected = sign(secret, data);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  try {
+    const p = JSON.parse(Buffer.from(data, 'base64url').toString('utf8')) as UploadTokenPayload;
+    if (typeof p.s !== 'string' || typeof p.e !== 'number' || typeof p.n !== 'string') return null;
+    return p;
+  } catch {
+    return null;
+  }
+}
+
+/** Signature for a delivery URL: `?expires=<unix>&sig=<hex>` over snapshot and kind. */
+export function signDelivery(secret: Buffer, snapshotId: string, kind: string, expires: number) {
+  return createHmac('sha256', secret)
+    .update(`delivery.${snapshotId}.${kind}.${expires}`)
+    .digest('base64url');
+}
+
+/** Whether a delivery signature is valid and unexpired. */
+export function checkDelivery(
+  secret: Buffer,
+  o: { snapshotId: string; kind: string; expires: string; sig: string; nowSeconds: number },
+): 'ok' | 'expired' | 'invalid' {
+  const expires = Number(o.expires);
+  if (!Number.isInteger(expires)) return 'invalid';
+  const expected = Buffer.from(signDelivery(secret, o.snapshotId, o.kind, expires));
+  const given = Buffer.from(o.sig);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  return expires < o.nowSeconds ? 'expired' : 'ok';
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/** Entry point: runs the command, turns errors into one line and an exit code, handles signals. */
+import { CommanderError } from 'commander';
+import { buildProgram } from './cli/program.js';
+import { CliError } from './errors.js';
+
+let stopServer: (() => Promise<void>) | undefined;
+const program = buildProgram({
+  env: process.env,
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  now: () => new Date(),
+  onServing: (stop) => {
+    stopServer = stop;
+  },
+});
+
+async function shutdown(signal: string): Promise<void> {
+  if (!stopServer) process.exit(0);
+  process.stderr.write(`snapshotplot-server: ${signal}, finishing in-flight requests\n`);
+  await stopServer();
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    process.exitCode = error.exitCode === 0 ? 0 : 2;
+  } else if (error instanceof CliError) {
+    process.stderr.write(`snapshotplot-server: ${error.message}\n`);
+    process.exitCode = error.exitCode;
+  } else {
+    process.stderr.write(`snapshotplot-server: ${(error as Error).message ?? String(error)}\n`);
+    process.exitCode = 1;
+  }
+}

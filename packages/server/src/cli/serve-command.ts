@@ -1,0 +1,49 @@
+/** `snapshotplot-server serve`: the HTTP server over a data dir. */
+import type { Command } from 'commander';
+import { resolveConfig } from '../config.js';
+import { startServer } from '../server.js';
+import type { CliIo } from './io.js';
+
+export function serveCommand(program: Command, io: CliIo): void {
+  program
+    .command('serve')
+    .description('run the API server (SQLite + local disk in the data dir)')
+    .option('--host <host>', 'interface to bind (env SNAPSHOTPLOT_HOST; default 127.0.0.1)')
+    .option('--port <port>', 'port, 0 for any free one (env PORT; default 8080)')
+    .option(
+      '--data-dir <dir>',
+      'data directory (env SNAPSHOTPLOT_DATA_DIR; default ./snapshotplot-data)',
+    )
+    .option(
+      '--public-url <url>',
+      'base URL clients reach (env SNAPSHOTPLOT_PUBLIC_URL; default the bound address)',
+    )
+    .option(
+      '--upload-url-ttl <seconds>',
+      'upload URL lifetime (env SNAPSHOTPLOT_UPLOAD_URL_TTL; default 900)',
+    )
+    .option(
+      '--delivery-url-ttl <seconds>',
+      'signed plot_url/code_url lifetime (env SNAPSHOTPLOT_DELIVERY_URL_TTL; default 604800)',
+    )
+    .option(
+      '--max-upload-bytes <n>',
+      'largest artifact accepted (env SNAPSHOTPLOT_MAX_UPLOAD_BYTES; default 52428800)',
+    )
+    .option('--jwt-secret <secret>', 'HS256 secret for user JWTs (env SNAPSHOTPLOT_JWT_SECRET)')
+    .option('--jwks-url <url>', 'JWKS URL for user JWTs (env SNAPSHOTPLOT_JWKS_URL)')
+    .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
+    .action(async (flags: Record<string, string | undefined>) => {
+      const config = resolveConfig(flags, io.env);
+      const server = await startServer({ config, now: io.now });
+      if (server.empty) {
+        io.stderr(
+          `No projects yet in ${config.dataDir}. Create one and a publisher token (works while the server runs):\n` +
+            `  snapshotplot-server project create --name "My project" --data-dir ${config.dataDir}\n` +
+            `  snapshotplot-server token create --project <id> --role publisher --data-dir ${config.dataDir}\n`,
+        );
+      }
+      io.stderr(`snapshotplot-server listening on ${server.url}\n`);
+      io.onServing?.(server.close);
+    });
+}

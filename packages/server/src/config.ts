@@ -1,0 +1,85 @@
+/**
+ * The server's configuration, read in one place: command-line flags win over environment
+ * variables, which win over defaults. Validated with zod so a bad value names its source.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { CliError } from './errors.js';
+
+const int = (min: number) => z.coerce.number().int().min(min);
+
+const ConfigSchema = z.object({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: int(0).max(65535).default(8080),
+  dataDir: z.string().min(1).default('./snapshotplot-data'),
+  publicUrl: z.url({ protocol: /^https?$/ }).optional(),
+  uploadUrlTtl: int(1).default(900),
+  deliveryUrlTtl: int(60).default(7 * 24 * 3600),
+  maxUploadBytes: int(1).default(50 * 1024 * 1024),
+  secret: z.string().min(32, 'must be at least 32 characters').optional(),
+  jwtSecret: z.string().min(1).optional(),
+  jwksUrl: z.url().optional(),
+  jwtAudience: z.string().min(1).optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  shutdownTimeoutMs: int(0).default(10_000),
+});
+
+export type ServerConfig = z.output<typeof ConfigSchema>;
+export type ServerConfigInput = z.input<typeof ConfigSchema>;
+
+/** Flag name -> environment variable that stands in for it. */
+export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
+  host: ['SNAPSHOTPLOT_HOST', 'HOST'],
+  port: ['PORT', 'SNAPSHOTPLOT_PORT'],
+  dataDir: ['SNAPSHOTPLOT_DATA_DIR'],
+  publicUrl: ['SNAPSHOTPLOT_PUBLIC_URL'],
+  uploadUrlTtl: ['SNAPSHOTPLOT_UPLOAD_URL_TTL'],
+  deliveryUrlTtl: ['SNAPSHOTPLOT_DELIVERY_URL_TTL'],
+  maxUploadBytes: ['SNAPSHOTPLOT_MAX_UPLOAD_BYTES'],
+  secret: ['SNAPSHOTPLOT_SECRET'],
+  jwtSecret: ['SNAPSHOTPLOT_JWT_SECRET'],
+  jwksUrl: ['SNAPSHOTPLOT_JWKS_URL'],
+  jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
+  logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
+  shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],
+};
+
+/** Merges flags over the environment and validates; CliError (exit 2) names the bad setting. */
+export function resolveConfig(
+  flags: Partial<Record<keyof ServerConfig, string | number | undefined>>,
+  env: Record<string, string | undefined>,
+): ServerConfig {
+  const merged: Record<string, unknown> = {};
+  for (const [name, vars] of Object.entries(ENV_VARS)) {
+    const flag = flags[name as keyof ServerConfig];
+    const fromEnv = vars.map((v) => env[v]).find((v) => v !== undefined && v !== '');
+    if (flag !== undefined) merged[name] = flag;
+    else if (fromEnv !== undefined) merged[name] = fromEnv;
+  }
+  const parsed = ConfigSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof ServerConfig;
+    const flag = `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+    throw new CliError(`Invalid ${flag} (or ${ENV_VARS[key]?.join('/')}): ${issue.message}.`, 2);
+  }
+  return { ...parsed.data, dataDir: resolve(parsed.data.dataDir) };
+}
+
+/** The config for in-process use (tests): defaults plus the given values. */
+export function makeConfig(input: ServerConfigInput): ServerConfig {
+  const c = ConfigSchema.parse(input);
+  return { ...c, dataDir: resolve(c.dataDir) };
+}
+
+/** "30d", "12h", "15m", "3600s" or a number of seconds -> seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+)\s*([smhdw]?)$/.exec(text.trim());
+  if (!m)
+    throw new CliError(
+      `Invalid duration "${text}": use a number with s, m, h, d or w, like 30d.`,
+      2,
+    );
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400, w: 604800 }[m[2] as '' | 's'];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,30 @@
+/** Opens the SQLite database of a data dir: WAL, busy timeout, foreign keys, migrations. */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrateToLatest } from './migrations.js';
+import type { Database } from './tables.js';
+
+export const DATABASE_FILE = 'snapshotplot.db';
+
+/** A ready-to-use kysely instance over `<dataDir>/snapshotplot.db`, migrated to the latest schema. */
+export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
+  mkdirSync(dataDir, { recursive: true });
+  const file = join(dataDir, DATABASE_FILE);
+  const sqlite = new BetterSqlite3(file);
+  // WAL lets admin commands write while the server reads; busy_timeout makes a second
+  // writer wait instead of failing with SQLITE_BUSY.
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>);
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  return db;
+}

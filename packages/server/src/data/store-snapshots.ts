@@ -1,0 +1,174 @@
+/** Snapshot, collection and artifact queries (part of the Store). */
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { ArtifactsTable, Database, SnapshotsTable } from './tables.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** A snapshot row with its collection name and stored artifacts. */
+export type SnapshotRecord = SnapshotsTable & {
+  collection: string | null;
+  files: ArtifactsTable[];
+};
+
+export interface SnapshotFilters {
+  collection?: string;
+  branch?: string;
+  commit_sha?: string;
+  pr_number?: number;
+  tag?: string;
+  author?: string;
+  title?: string;
+  q?: string;
+  status?: 'pending' | 'ready';
+}
+
+export function snapshotQueries(db: Executor) {
+  const base = () =>
+    db
+      .selectFrom('snapshots as s')
+      .leftJoin('collections as c', 'c.id', 's.collection_id')
+      .selectAll('s')
+      .select('c.name as collection');
+
+  async function withFiles(rows: Array<SnapshotsTable & { collection: string | null }>) {
+    if (rows.length === 0) return [];
+    const files = await db
+      .selectFrom('artifacts')
+      .selectAll()
+      .where(
+        'snapshot_id',
+        'in',
+        rows.map((r) => r.id),
+      )
+      .execute();
+    return rows.map((r) => ({ ...r, files: files.filter((f) => f.snapshot_id === r.id) }));
+  }
+
+  return {
+    async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
+      const row = await base().where('s.id', '=', id).executeTakeFirst();
+      return row ? (await withFiles([row]))[0] : undefined;
+    },
+    /** The newest snapshot with this natural key (project, commit, title, collection). */
+    async findByNaturalKey(
+      projectId: string,
+      commitSha: string,
+      title: string,
+      collectionId: string | null,
+    ) {
+      const row = await base()
+        .where('s.project_id', '=', projectId)
+        .where('s.commit_sha', '=', commitSha)
+        .where('s.title', '=', title)
+        .where('s.collection_id', collectionId === null ? 'is' : '=', collectionId)
+        .orderBy('s.id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return row ? (await withFiles([row]))[0] : undefined;
+    },
+    async findCollection(projectId: string, name: string) {
+      return db
+        .selectFrom('collections')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('name', '=', name)
+        .executeTakeFirst();
+    },
+    async insertCollection(row: Database['collections']): Promise<void> {
+      await db.insertInto('collections').values(row).execute();
+    },
+    async insertSnapshot(row: SnapshotsTable, tags: string[]): Promise<void> {
+      await db.insertInto('snapshots').values(row).execute();
+      const unique = [...new Set(tags)];
+      if (unique.length) {
+        await db
+          .insertInto('snapshot_tags')
+          .values(unique.map((tag) => ({ snapshot_id: row.id, tag })))
+          .execute();
+      }
+    },
+    /** Inserts or replaces the artifact row; returns the previous row if there was one. */
+    async putArtifact(row: ArtifactsTable): Promise<ArtifactsTable | undefined> {
+      const previous = await db
+        .selectFrom('artifacts')
+        .selectAll()
+        .where('snapshot_id', '=', row.snapshot_id)
+        .where('kind', '=', row.kind)
+        .executeTakeFirst();
+      await db
+        .insertInto('artifacts')
+        .values(row)
+        .onConflict((c) => c.columns(['snapshot_id', 'kind']).doUpdateSet(row))
+        .execute();
+      return previous;
+    },
+    async markReady(
+      id: string,
+      now: string,
+      urls: { plot_url: string | null; code_url: string | null },
+    ) {
+      await db
+        .updateTable('snapshots')
+        .set({ status: 'ready', finalized_at: now, ...urls })
+        .where('id', '=', id)
+        .where('status', '=', 'pending')
+        .execute();
+    },
+    /** Deletes the snapshot row (tags and artifact rows cascade). */
+    async deleteSnapshot(id: string): Promise<void> {
+      await db
+        .updateTable('snapshots')
+        .set({ supersedes: null })
+        .where('supersedes', '=', id)
+        .execute();
+      await db.deleteFrom('snapshots').where('id', '=', id).execute();
+    },
+    /** One page, newest first; ids sort by creation time so the cursor is the last id seen. */
+    async listSnapshots(projectId: string, f: SnapshotFilters, limit: number, cursor?: string) {
+      let q = base().where('s.project_id', '=', projectId);
+      if (f.collection !== undefined) q = q.where('c.name', '=', f.collection);
+      if (f.branch !== undefined) q = q.where('s.branch', '=', f.branch);
+      if (f.commit_sha !== undefined) q = q.where('s.commit_sha', 'like', `${f.commit_sha}%`);
+      if (f.pr_number !== undefined) q = q.where('s.pr_number', '=', f.pr_number);
+      if (f.author !== undefined) q = q.where('s.author', '=', f.author);
+      if (f.title !== undefined) q = q.where('s.title', '=', f.title);
+      if (f.status !== undefined) q = q.where('s.status', '=', f.status);
+      if (f.q !== undefined) {
+        const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+        q = q.where(
+          sql<boolean>`(s.title like ${like} escape '\\' or s.description like ${like} escape '\\')`,
+        );
+      }
+      if (f.tag !== undefined) {
+        const tag = f.tag;
+        q = q.where((eb) =>
+          eb.exists(
+            eb
+              .selectFrom('snapshot_tags as t')
+              .select('t.tag')
+              .whereRef('t.snapshot_id', '=', 's.id')
+              .where('t.tag', '=', tag),
+          ),
+        );
+      }
+      if (cursor !== undefined) q = q.where('s.id', '<', cursor);
+      const rows = await q
+        .orderBy('s.id', 'desc')
+        .limit(limit + 1)
+        .execute();
+      const page = await withFiles(rows.slice(0, limit));
+      return { page, more: rows.length > limit };
+    },
+    async listCollections(projectId: string) {
+      return db
+        .selectFrom('collections as c')
+        .leftJoin('snapshots as s', 's.collection_id', 'c.id')
+        .select(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
+        .select((eb) => eb.fn.count<number>('s.id').as('snapshot_count'))
+        .where('c.project_id', '=', projectId)
+        .groupBy(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
+        .orderBy('c.name')
+        .execute();
+    },
+  };
+}

@@ -1,0 +1,82 @@
+/**
+ * Typed HTTP errors. Anything thrown in a handler is turned into one status and one
+ * `{ error: { code, message } }` body by the error middleware, and nowhere else.
+ */
+import type { ErrorCode } from '@snapshotplot/api-client';
+
+/** An error with a status, a stable code and a sentence that names the problem and the fix. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** 400 with the field path in the message. */
+export const badRequest = (message: string, details?: unknown) =>
+  new HttpError(400, 'validation_failed', message, details);
+
+/** 401 with the RFC 6750 challenge. */
+export function unauthorized(code: ErrorCode, message: string, bearerError?: string): HttpError {
+  const challenge = bearerError
+    ? `Bearer realm="snapshotplot", error="${bearerError}", error_description="${message.replace(/"/g, "'")}"`
+    : 'Bearer realm="snapshotplot"';
+  return new HttpError(401, code, message, undefined, { 'WWW-Authenticate': challenge });
+}
+
+/** 403: the credential is valid but not for this project or role. */
+export const forbidden = (message: string, code: ErrorCode = 'forbidden') =>
+  new HttpError(403, code, message, undefined, {
+    'WWW-Authenticate': 'Bearer realm="snapshotplot", error="insufficient_scope"',
+  });
+
+/** 404 for a resource that does not exist or is not visible to the caller. */
+export const notFound = (message: string) => new HttpError(404, 'not_found', message);
+
+/** 409 with a specific code. */
+export const conflict = (code: ErrorCode, message: string, details?: unknown) =>
+  new HttpError(409, code, message, details);
+
+/** Errors raised by a Storage implementation that the HTTP layer maps to client errors. */
+export class StorageLimitError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`the body is larger than the limit of ${maxBytes} bytes`);
+    this.name = 'StorageLimitError';
+  }
+}
+
+/** The bytes did not hash to the expected sha256; nothing was kept. */
+export class StorageChecksumError extends Error {
+  constructor(
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super(`the body's sha256 is ${actual}, expected ${expected}`);
+    this.name = 'StorageChecksumError';
+  }
+}
+
+/** The request body ended before Content-Length bytes arrived (client aborted). */
+export class ClientAbortedError extends Error {
+  constructor() {
+    super('the client closed the connection before the body was complete');
+    this.name = 'ClientAbortedError';
+  }
+}
+
+/** A failure of an admin command, shown to the user as one line (no stack). */
+export class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 1,
+  ) {
+    super(message);
+    this.name = 'CliError';
+  }
+}

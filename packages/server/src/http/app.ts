@@ -1,0 +1,66 @@
+/** The express application: request ids, logging, routes, the one error middleware. */
+import { randomUUID } from 'node:crypto';
+import { HEADERS } from '@snapshotplot/api-client';
+import express from 'express';
+import { pinoHttp } from 'pino-http';
+import type { Principal } from '../auth/principal.js';
+import type { AppContext } from './context.js';
+import { errorMiddleware, notFoundHandler } from './error-middleware.js';
+import { artifactRoutes } from './routes-artifacts.js';
+import { metaRoutes } from './routes-meta.js';
+import { publishRoutes } from './routes-publish.js';
+import { snapshotRoutes } from './routes-snapshots.js';
+import { uploadRoutes } from './routes-upload.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Builds the app for a context; no I/O happens until it is mounted on a server. */
+export function createApp(ctx: AppContext, version: string): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.set('query parser', 'simple');
+  app.use((req, res, next) => {
+    // Keep a caller's id (the client sends one per logical request) so logs correlate.
+    const given = req.get(HEADERS.requestId);
+    const id = given && REQUEST_ID.test(given) ? given : randomUUID();
+    (req as { id?: string }).id = id;
+    res.set(HEADERS.requestId, id);
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: ctx.logger,
+      genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+      customProps: (_req, res) => {
+        const p = (res as express.Response).locals?.principal as Principal | undefined;
+        return p ? { principal: `${p.kind}:${p.id}` } : {};
+      },
+      // The query string may hold an upload token or a delivery signature: log the path only.
+      serializers: {
+        req: (req: {
+          id: string;
+          method: string;
+          url: string;
+          headers: Record<string, string>;
+        }) => ({
+          id: req.id,
+          method: req.method,
+          path: req.url.split('?')[0],
+          user_agent: req.headers?.['user-agent'],
+        }),
+        res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+      },
+    }),
+  );
+  const router = express.Router();
+  metaRoutes(ctx, router, version);
+  publishRoutes(ctx, router);
+  uploadRoutes(ctx, router);
+  snapshotRoutes(ctx, router);
+  artifactRoutes(ctx, router);
+  app.use(router);
+  app.use(notFoundHandler);
+  app.use(errorMiddleware);
+  return app;
+}

@@ -1,0 +1,22 @@
+/** Everything a request handler needs, built once per server (no globals, injectable clock). */
+import type { Logger } from 'pino';
+import type { JwtVerifier } from '../auth/jwt.js';
+import type { ServerConfig } from '../config.js';
+import type { Store } from '../data/store.js';
+import type { Storage } from '../storage/storage.js';
+
+export interface AppContext {
+  config: ServerConfig;
+  store: Store;
+  storage: Storage;
+  secret: Buffer;
+  jwt: JwtVerifier | null;
+  logger: Logger;
+  now: () => Date;
+  /** The public base URL (no trailing slash); known once the port is bound. */
+  publicUrl: () => string;
+  /** `snapshot/kind` of uploads streaming right now: a second concurrent one is refused. */
+  uploadsInProgress: Set<string>;
+  /** The openapi.json text, loaded lazily. */
+  openapi: () => string;
+}

@@ -1,0 +1,121 @@
+/** The one place where failures become a status and `{ error: { code, message } }`. */
+import type { ErrorCode } from '@snapshotplot/api-client';
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import {
+  ClientAbortedError,
+  HttpError,
+  StorageChecksumError,
+  StorageLimitError,
+} from '../errors.js';
+
+const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
+const UNAVAILABLE = new Set([
+  'EIO',
+  'EROFS',
+  'EMFILE',
+  'ENFILE',
+  'EBUSY',
+  'EAGAIN',
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+  'SQLITE_FULL',
+]);
+
+/** Maps anything thrown to an HttpError (unknown errors become 500 internal_error). */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof StorageLimitError) {
+    return new HttpError(
+      413,
+      'payload_too_large',
+      `The upload is larger than the server's limit of ${err.maxBytes} bytes: make the file smaller or raise --max-upload-bytes.`,
+    );
+  }
+  if (err instanceof StorageChecksumError) {
+    return new HttpError(
+      400,
+      'checksum_mismatch',
+      `The uploaded bytes have sha256 ${err.actual}, but ${err.expected} was expected: upload the same file that was hashed for publish.`,
+    );
+  }
+  const e = err as { type?: string; code?: string; status?: number };
+  if (e?.type === 'entity.too.large') {
+    return new HttpError(
+      413,
+      'payload_too_large',
+      'The JSON body is larger than 1 MiB: send less metadata.',
+    );
+  }
+  if (e?.type === 'entity.parse.failed') {
+    return new HttpError(
+      400,
+      'invalid_json',
+      'The request body is not valid JSON: check the syntax.',
+    );
+  }
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+    return new HttpError(
+      415,
+      'unsupported_media_type',
+      'Send the JSON body as UTF-8 without a content encoding.',
+    );
+  }
+  if (e?.code && FULL.has(e.code)) {
+    return new HttpError(
+      507,
+      'insufficient_storage',
+      'The server is out of storage space: retry later or ask the operator to free disk space.',
+      undefined,
+      { 'Retry-After': '60' },
+    );
+  }
+  if (e?.code && (UNAVAILABLE.has(e.code) || e.code.startsWith('SQLITE_BUSY'))) {
+    return new HttpError(
+      503,
+      'storage_unavailable',
+      'The server could not reach its storage: retry in a moment.',
+      undefined,
+      { 'Retry-After': '5' },
+    );
+  }
+  return new HttpError(
+    500,
+    'internal_error',
+    'The server failed unexpectedly: retry, and report it with the x-request-id if it persists.',
+  );
+}
+
+/** Error body helper for non-thrown answers. */
+export const errorBody = (code: ErrorCode, message: string, details?: unknown) => ({
+  error: { code, message, ...(details === undefined ? {} : { details }) },
+});
+
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
+  if (err instanceof ClientAbortedError || (err as { code?: string })?.code === 'ECONNRESET') {
+    req.log?.info({ err: { message: (err as Error).message } }, 'client aborted the request');
+    if (!res.headersSent) res.destroy();
+    return;
+  }
+  const h = toHttpError(err);
+  if (h.status >= 500) req.log?.error({ err }, 'request failed');
+  else req.log?.debug({ code: h.code }, h.message);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.set(h.headers);
+  // The body may be unread (an early 4xx on an upload): do not keep the connection for reuse.
+  if (!req.complete) res.set('Connection', 'close');
+  res.status(h.status).json(errorBody(h.code, h.message, h.details));
+};
+
+export const notFoundHandler: RequestHandler = (req, res) => {
+  res
+    .status(404)
+    .json(
+      errorBody(
+        'not_found',
+        `No route for ${req.method} ${req.path}: see /openapi.json for the API.`,
+      ),
+    );
+};

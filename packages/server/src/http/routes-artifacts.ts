@@ -1,0 +1,125 @@
+/**
+ * GET /api/snapshots/{id}/{plot|code}: artifact delivery, by bearer token or by the signed
+ * query (`expires`, `sig`) of plot_url / code_url. Served so that a plot can never run script
+ * on this origin: stored type, nosniff, CSP sandbox, HTML as an attachment.
+ */
+import type { Request, Router } from 'express';
+import { canRead } from '../auth/principal.js';
+import { checkDelivery } from '../auth/upload-tokens.js';
+import { forbidden, HttpError, notFound, unauthorized } from '../errors.js';
+import { principalOf } from './auth-helpers.js';
+import type { AppContext } from './context.js';
+import { parseId } from './validate.js';
+
+/** One `bytes=` range as inclusive offsets; null when absent or multi-range (serve whole). */
+function parseRange(
+  header: string | undefined,
+  size: number,
+): { start: number; end: number } | null | 'unsatisfiable' {
+  if (!header) return null;
+  const m = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
+  if (!m || (m[1] === '' && m[2] === '')) return null;
+  let start: number;
+  let end: number;
+  if (m[1] === '') {
+    start = Math.max(0, size - Number(m[2]));
+    end = size - 1;
+  } else {
+    start = Number(m[1]);
+    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+  }
+  if (start >= size || start > end) return 'unsatisfiable';
+  return { start, end };
+}
+
+async function authorise(
+  ctx: AppContext,
+  req: Request,
+  res: Parameters<typeof principalOf>[2],
+  id: string,
+  kind: string,
+) {
+  const { expires, sig } = req.query;
+  if (typeof expires === 'string' && typeof sig === 'string' && !req.headers.authorization) {
+    const r = checkDelivery(ctx.secret, {
+      snapshotId: id,
+      kind,
+      expires,
+      sig,
+      nowSeconds: Math.floor(ctx.now().getTime() / 1000),
+    });
+    if (r === 'expired')
+      throw forbidden(
+        'This link has expired: fetch the snapshot again for a fresh plot_url/code_url.',
+        'token_expired',
+      );
+    if (r === 'invalid')
+      throw unauthorized(
+        'invalid_token',
+        'This link is not valid: use the plot_url/code_url returned by the API.',
+        'invalid_token',
+      );
+    return null;
+  }
+  return principalOf(ctx, req, res);
+}
+
+export function artifactRoutes(ctx: AppContext, router: Router): void {
+  router.get('/api/snapshots/:id/:kind', async (req, res) => {
+    const id = parseId(req.params.id);
+    const kind = req.params.kind;
+    if (kind !== 'plot' && kind !== 'code')
+      throw notFound(`Unknown artifact "${kind}": use plot or code.`);
+    const principal = await authorise(ctx, req, res, id, kind);
+    const snap = await ctx.store.getSnapshot(id);
+    if (!snap || (principal && !canRead(principal, snap.project_id)))
+      throw notFound(`Snapshot ${id} not found.`);
+    const file = snap.files.find((f) => f.kind === kind);
+    if (!file || snap.status !== 'ready')
+      throw notFound(`Snapshot ${id} has no ${kind} to download (yet).`);
+    const etag = `"${file.sha256}"`;
+    // setHeader, not res.set: express would append a charset to text/* types.
+    res.setHeader('Content-Type', file.content_type);
+    res.set({
+      ETag: etag,
+      'Accept-Ranges': 'bytes',
+      'X-Content-Type-Options': 'nosniff',
+      // sandbox: no script, no same-origin access, whatever the type claims to be.
+      'Content-Security-Policy':
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
+      'Cache-Control': principal ? 'private, max-age=300' : 'public, max-age=3600, immutable',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
+    if (file.content_type === 'text/html') {
+      res.set('Content-Disposition', `attachment; filename="${kind}-${id}.html"`);
+    }
+    if (req.get('if-none-match') === etag) {
+      res.status(304).end();
+      return;
+    }
+    const range = parseRange(req.get('range'), file.size);
+    if (range === 'unsatisfiable') {
+      res.set('Content-Range', `bytes */${file.size}`);
+      throw new HttpError(
+        416,
+        'validation_failed',
+        `The requested range is outside the ${file.size}-byte file.`,
+      );
+    }
+    const object = await ctx.storage.get(file.storage_key, range ?? undefined);
+    if (!object) throw notFound(`The ${kind} file of snapshot ${id} is missing from storage.`);
+    if (range) {
+      res.status(206).set('Content-Range', `bytes ${range.start}-${range.end}/${object.size}`);
+      res.set('Content-Length', String(range.end - range.start + 1));
+    } else {
+      res.set('Content-Length', String(object.size));
+    }
+    if (req.method === 'HEAD') {
+      object.stream.destroy();
+      res.end();
+      return;
+    }
+    object.stream.on('error', (err) => res.destroy(err));
+    object.stream.pipe(res);
+  });
+}

@@ -1,0 +1,28 @@
+/** GET /healthz and GET /openapi.json. */
+import { HealthResponseSchema } from '@snapshotplot/api-client';
+import type { Router } from 'express';
+import type { AppContext } from './context.js';
+
+export function metaRoutes(ctx: AppContext, router: Router, version: string): void {
+  router.get('/healthz', async (_req, res) => {
+    const database = await ctx.store.ping().then(
+      () => 'ok' as const,
+      () => 'error' as const,
+    );
+    const storage = await ctx.storage.check().then(
+      () => 'ok' as const,
+      () => 'error' as const,
+    );
+    const ok = database === 'ok' && storage === 'ok';
+    res.set('Cache-Control', 'no-store');
+    res
+      .status(ok ? 200 : 503)
+      .json(
+        HealthResponseSchema.parse({ status: ok ? 'ok' : 'degraded', version, database, storage }),
+      );
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(ctx.openapi());
+  });
+}

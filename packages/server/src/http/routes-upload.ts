@@ -1,0 +1,163 @@
+/**
+ * PUT /upload/{kind}/{snapshot_id}?token=…: the raw body of one artifact, streamed to storage.
+ * Every check that needs no body runs before a byte is read; the token's nonce is consumed
+ * only after the object is safely stored, so a failed upload leaves the URL usable.
+ */
+import {
+  type ArtifactKind,
+  acceptedContentTypes,
+  baseContentType,
+  extensionFor,
+  HEADERS,
+  Sha256Schema,
+  UploadResponseSchema,
+} from '@snapshotplot/api-client';
+import type { Request, Router } from 'express';
+import { readUploadToken } from '../auth/upload-tokens.js';
+import { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors.js';
+import { artifactKey } from '../storage/storage.js';
+import type { AppContext } from './context.js';
+import { parseId } from './validate.js';
+
+const invalidToken = (status: 401 | 403, message: string) =>
+  status === 401
+    ? unauthorized('invalid_upload_token', message, 'invalid_token')
+    : forbidden(message, 'invalid_upload_token');
+
+function checkToken(ctx: AppContext, req: Request, snapshotId: string, kind: ArtifactKind) {
+  const token = req.query.token;
+  if (typeof token !== 'string' || token === '') {
+    throw invalidToken(
+      401,
+      'The upload URL has no token: use the exact upload_urls value returned by publish.',
+    );
+  }
+  const payload = readUploadToken(ctx.secret, token);
+  if (!payload) {
+    throw invalidToken(
+      401,
+      'The upload token is not valid (altered or from another server): publish again for fresh upload URLs.',
+    );
+  }
+  if (payload.s !== snapshotId || payload.k !== kind) {
+    throw invalidToken(
+      403,
+      `This upload token is for ${payload.k} of ${payload.s}, not ${kind} of ${snapshotId}: use the URL publish returned for this artifact.`,
+    );
+  }
+  if (payload.e * 1000 <= ctx.now().getTime()) {
+    throw forbidden(
+      'The upload URL has expired: publish again (same Idempotency-Key) for fresh upload URLs.',
+      'upload_url_expired',
+    );
+  }
+  return payload;
+}
+
+export function uploadRoutes(ctx: AppContext, router: Router): void {
+  router.put('/upload/:kind/:snapshot_id', async (req, res) => {
+    const param = req.params.kind;
+    if (param !== 'plot' && param !== 'code')
+      throw notFound(`Unknown artifact kind "${param}": use plot or code.`);
+    const kind: ArtifactKind = param;
+    const snapshotId = parseId(req.params.snapshot_id, 'snapshot_id');
+    const token = checkToken(ctx, req, snapshotId, kind);
+    if (await ctx.store.isNonceConsumed(token.n)) {
+      throw conflict(
+        'upload_url_used',
+        'This upload URL was already used successfully: publish again for a fresh one if you need to replace the file.',
+      );
+    }
+    const snapshot = await ctx.store.getSnapshot(snapshotId);
+    if (!snapshot)
+      throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
+    if (snapshot.status === 'ready') {
+      throw conflict(
+        'snapshot_ready',
+        `Snapshot ${snapshotId} is already ready; its files cannot change: publish a new snapshot instead.`,
+      );
+    }
+    const contentType = req.get('content-type') ?? '';
+    const ext = extensionFor(kind, contentType);
+    if (!ext) {
+      throw new HttpError(
+        415,
+        'unsupported_media_type',
+        `Content-Type "${contentType || '(none)'}" is not accepted for ${kind}: use one of ${acceptedContentTypes(kind).join(', ')}.`,
+      );
+    }
+    const max = ctx.config.maxUploadBytes;
+    const length = req.get('content-length');
+    if (length !== undefined && Number(length) > max) {
+      throw new HttpError(
+        413,
+        'payload_too_large',
+        `The upload is ${length} bytes, over the server's limit of ${max}: make the file smaller or raise --max-upload-bytes.`,
+      );
+    }
+    const header = req.get(HEADERS.contentSha256);
+    if (header !== undefined && !Sha256Schema.safeParse(header).success) {
+      throw badRequest(
+        `Invalid ${HEADERS.contentSha256} header: must be a lower-case hex SHA-256.`,
+      );
+    }
+    if (token.h && header && header !== token.h) {
+      throw new HttpError(
+        400,
+        'checksum_mismatch',
+        `The ${HEADERS.contentSha256} header does not match the checksum given at publish: upload the file that was published.`,
+      );
+    }
+    const lock = `${snapshotId}/${kind}`;
+    if (ctx.uploadsInProgress.has(lock)) {
+      throw conflict(
+        'conflict',
+        `Another upload of ${kind} for ${snapshotId} is in progress: wait for it to finish.`,
+      );
+    }
+    ctx.uploadsInProgress.add(lock);
+    try {
+      const key = artifactKey(kind, snapshot.project_id, snapshotId, ext);
+      const stored = await ctx.storage.put(key, req, {
+        maxBytes: max,
+        expectedSha256: token.h ?? header,
+      });
+      const now = ctx.now().toISOString();
+      const row = {
+        snapshot_id: snapshotId,
+        kind,
+        storage_key: key,
+        content_type: baseContentType(contentType),
+        size: stored.size,
+        sha256: stored.sha256,
+        created_at: now,
+      };
+      const previous = await ctx.store.transaction(async (tx) => {
+        const current = await tx.getSnapshot(snapshotId);
+        if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+        if (current.status === 'ready')
+          throw conflict(
+            'snapshot_ready',
+            `Snapshot ${snapshotId} became ready during the upload.`,
+          );
+        const expires = new Date(token.e * 1000).toISOString();
+        if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+          throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+        }
+        return tx.putArtifact(row);
+      });
+      if (previous && previous.storage_key !== key) await ctx.storage.delete(previous.storage_key);
+      res.status(200).json(
+        UploadResponseSchema.parse({
+          snapshot_id: snapshotId,
+          kind,
+          content_type: row.content_type,
+          size: row.size,
+          sha256: row.sha256,
+        }),
+      );
+    } finally {
+      ctx.uploadsInProgress.delete(lock);
+    }
+  });
+}

@@ -1,0 +1,87 @@
+/** The one mapper from stored rows to the contract's Snapshot and PublishResponse bodies. */
+import type { ArtifactKind, PublishResponse, Snapshot } from '@snapshotplot/api-client';
+import { createUploadToken, signDelivery } from '../auth/upload-tokens.js';
+import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { AppContext } from './context.js';
+
+const KINDS: ArtifactKind[] = ['plot', 'code'];
+
+/** Path of an artifact's delivery endpoint (stored in plot_url/code_url as the spec asks). */
+export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/${id}/${kind}`;
+
+/**
+ * A signed delivery URL. The expiry is rounded up to a whole TTL window so the same URL is
+ * handed out for a while (cacheable, stable in job summaries) and stays valid >= one TTL.
+ */
+export function deliveryUrl(ctx: AppContext, id: string, kind: ArtifactKind): string {
+  const ttl = ctx.config.deliveryUrlTtl;
+  const nowS = Math.floor(ctx.now().getTime() / 1000);
+  const expires = (Math.floor(nowS / ttl) + 2) * ttl;
+  const sig = signDelivery(ctx.secret, id, kind, expires);
+  return `${ctx.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
+}
+
+/** Snapshot body for the API; URLs are built at read time from the current public URL. */
+export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
+  const file = (kind: ArtifactKind) => {
+    const f = r.files.find((x) => x.kind === kind);
+    return f ? { kind, content_type: f.content_type, size: f.size, sha256: f.sha256 } : null;
+  };
+  const url = (kind: ArtifactKind) =>
+    r.status === 'ready' && file(kind) ? deliveryUrl(ctx, r.id, kind) : null;
+  return {
+    id: r.id,
+    project_id: r.project_id,
+    collection_id: r.collection_id,
+    collection: r.collection,
+    title: r.title,
+    author: r.author,
+    description: r.description,
+    tags: JSON.parse(r.tags) as string[],
+    repo_owner: r.repo_owner,
+    repo_name: r.repo_name,
+    commit_sha: r.commit_sha,
+    branch: r.branch,
+    pr_number: r.pr_number,
+    ci: r.ci ? (JSON.parse(r.ci) as Snapshot['ci']) : null,
+    status: r.status,
+    artifacts: { plot: r.want_plot === 1, code: r.want_code === 1 },
+    files: { plot: file('plot'), code: file('code') },
+    plot_url: url('plot'),
+    code_url: url('code'),
+    web_url: null,
+    supersedes: r.supersedes,
+    created_at: r.created_at,
+    finalized_at: r.finalized_at,
+  };
+}
+
+/** Kinds the snapshot asked for that are not stored yet. */
+export function missingKinds(r: SnapshotRecord): ArtifactKind[] {
+  return KINDS.filter(
+    (k) => (k === 'plot' ? r.want_plot : r.want_code) === 1 && !r.files.some((f) => f.kind === k),
+  );
+}
+
+/** Publish answer: fresh upload URLs for every missing artifact of a pending snapshot. */
+export function toPublishResponse(ctx: AppContext, r: SnapshotRecord): PublishResponse {
+  const missing = r.status === 'pending' ? missingKinds(r) : [];
+  const expiresAt = Math.floor(ctx.now().getTime() / 1000) + ctx.config.uploadUrlTtl;
+  const upload_urls: PublishResponse['upload_urls'] = {};
+  for (const kind of missing) {
+    const token = createUploadToken(ctx.secret, {
+      snapshotId: r.id,
+      kind,
+      expiresAt,
+      sha256: kind === 'plot' ? r.checksum_plot : r.checksum_code,
+    });
+    upload_urls[kind] = `${ctx.publicUrl()}/upload/${kind}/${r.id}?token=${token}`;
+  }
+  return {
+    snapshot_id: r.id,
+    status: r.status,
+    upload_urls,
+    expires_at: missing.length ? new Date(expiresAt * 1000).toISOString() : null,
+    supersedes: r.supersedes,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * Starting and stopping a server over a data dir: opens the store, sweeps storage temp files,
+ * listens, and on close stops accepting, lets in-flight requests finish (bounded) and closes
+ * the database.
+ */
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import pino, { type Logger } from 'pino';
+import { createJwtVerifier } from './auth/jwt.js';
+import type { ServerConfig } from './config.js';
+import { openSqlite } from './data/sqlite.js';
+import { createStore } from './data/store.js';
+import { createApp } from './http/app.js';
+import type { AppContext } from './http/context.js';
+import { loadSecret } from './secret.js';
+import { LocalDiskStorage } from './storage/local-disk.js';
+import type { Storage } from './storage/storage.js';
+import { VERSION } from './version.js';
+
+export interface StartOptions {
+  config: ServerConfig;
+  logger?: Logger;
+  now?: () => Date;
+  /** Wraps the local-disk storage (fault injection in tests). */
+  wrapStorage?: (inner: Storage) => Storage;
+}
+
+export interface RunningServer {
+  url: string;
+  context: AppContext;
+  /** True when the data dir had no project yet (the CLI prints a hint). */
+  empty: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens everything and listens on config.host:config.port (0 = any free port). */
+export async function startServer(o: StartOptions): Promise<RunningServer> {
+  const { config } = o;
+  const logger = o.logger ?? pino({ level: config.logLevel });
+  const store = createStore(await openSqlite(config.dataDir));
+  const disk = new LocalDiskStorage(join(config.dataDir, 'files'));
+  const swept = await disk.init();
+  if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
+  const now = o.now ?? (() => new Date());
+  await store.sweep(now().toISOString(), new Date(now().getTime() - 24 * 3600_000).toISOString());
+  let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
+  let openapi: string | undefined;
+  const ctx: AppContext = {
+    config,
+    store,
+    storage: o.wrapStorage ? o.wrapStorage(disk) : disk,
+    secret: loadSecret(config.dataDir, config.secret),
+    jwt: createJwtVerifier({
+      secret: config.jwtSecret,
+      jwksUrl: config.jwksUrl,
+      audience: config.jwtAudience,
+    }),
+    logger,
+    now,
+    publicUrl: () => publicUrl,
+    uploadsInProgress: new Set(),
+    openapi: () => {
+      openapi ??= JSON.stringify(
+        createRequire(import.meta.url)('@snapshotplot/api-client/openapi.json'),
+      );
+      return openapi;
+    },
+  };
+  const empty = (await store.listProjects()).length === 0;
+  const app = createApp(ctx, VERSION);
+  const server: Server = await new Promise((resolve, reject) => {
+    const s = app.listen(config.port, config.host, (err?: Error) =>
+      err ? reject(err) : resolve(s),
+    );
+    s.once('error', reject);
+  });
+  // Uploads of large files on slow links: no whole-request deadline, but drop idle sockets.
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.keepAliveTimeout = 5_000;
+  const address = server.address() as AddressInfo;
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const boundUrl = `http://${host}:${address.port}`;
+  publicUrl ||= boundUrl;
+  const sweeper = setInterval(() => {
+    const t = now();
+    void store
+      .sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString())
+      .catch(() => {});
+  }, 3600_000);
+  sweeper.unref();
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      clearInterval(sweeper);
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timeout = new Promise<void>((resolve) =>
+        setTimeout(resolve, config.shutdownTimeoutMs).unref(),
+      );
+      await Promise.race([done, timeout]);
+      server.closeAllConnections();
+      await store.close();
+    })();
+    return closing;
+  };
+  return { url: boundUrl, context: ctx, empty, close };
+}

@@ -1,0 +1,112 @@
+/**
+ * Storage on the local disk: a temp file in `<root>/.tmp` (same filesystem, so rename is
+ * atomic), sha256 and byte count computed while streaming, fsync, then rename into place.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { StorageChecksumError, StorageLimitError } from '../errors.js';
+import type { PutOptions, PutResult, Storage } from './storage.js';
+
+const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*(\.[A-Za-z0-9]+)*$/;
+
+export class LocalDiskStorage implements Storage {
+  private readonly tmpDir: string;
+
+  constructor(private readonly root: string) {
+    this.root = resolve(root);
+    this.tmpDir = join(this.root, '.tmp');
+  }
+
+  /** Creates the folders and removes temp files a crash left behind. Call once at start-up. */
+  async init(): Promise<number> {
+    await mkdir(this.tmpDir, { recursive: true });
+    const leftovers = await readdir(this.tmpDir);
+    await Promise.all(leftovers.map((f) => rm(join(this.tmpDir, f), { force: true })));
+    return leftovers.length;
+  }
+
+  /** The absolute path of a key; refuses anything that could leave the root. */
+  private path(key: string): string {
+    const full = resolve(this.root, key);
+    if (!KEY.test(key) || key.includes('..') || !full.startsWith(this.root + sep)) {
+      throw new Error(`refusing storage key outside the data dir: ${JSON.stringify(key)}`);
+    }
+    return full;
+  }
+
+  async put(key: string, body: Readable, o: PutOptions): Promise<PutResult> {
+    const target = this.path(key);
+    const tmp = join(this.tmpDir, `${randomBytes(12).toString('hex')}.part`);
+    const hash = createHash('sha256');
+    let size = 0;
+    const file = await open(tmp, 'wx', 0o644);
+    try {
+      for await (const chunk of body) {
+        const buf = chunk as Buffer;
+        size += buf.length;
+        if (size > o.maxBytes) throw new StorageLimitError(o.maxBytes);
+        hash.update(buf);
+        await file.write(buf);
+      }
+      await file.sync();
+      await file.close();
+      const sha256 = hash.digest('hex');
+      if (o.expectedSha256 && o.expectedSha256 !== sha256) {
+        throw new StorageChecksumError(o.expectedSha256, sha256);
+      }
+      await mkdir(dirname(target), { recursive: true });
+      await rename(tmp, target);
+      await this.syncDir(dirname(target));
+      return { size, sha256 };
+    } catch (error) {
+      await file.close().catch(() => {});
+      await rm(tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /** fsync the directory so the rename itself survives a power loss. */
+  private async syncDir(dir: string): Promise<void> {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  }
+
+  async get(key: string, range?: { start: number; end: number }) {
+    const path = this.path(key);
+    const info = await this.stat(key);
+    if (!info) return null;
+    const stream = createReadStream(path, range ? { start: range.start, end: range.end } : {});
+    return { stream, size: info.size };
+  }
+
+  async stat(key: string) {
+    try {
+      const s = await stat(this.path(key));
+      return { size: s.size };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    const path = this.path(key);
+    await rm(path, { force: true });
+    // Drop the now-empty snapshot folder; a non-empty one (another artifact) stays.
+    await rmdir(dirname(path)).catch(() => {});
+  }
+
+  async check(): Promise<void> {
+    const probe = join(this.tmpDir, `health-${randomBytes(6).toString('hex')}`);
+    const handle = await open(probe, 'wx');
+    await handle.close();
+    await rm(probe, { force: true });
+  }
+}

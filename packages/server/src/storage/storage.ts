@@ -1,0 +1,42 @@
+/**
+ * Where artifact bytes live. Narrow on purpose: an S3-compatible implementation can follow
+ * (put = multipart upload with a checksum, get = GetObject with Range, stat = HeadObject).
+ */
+import type { Readable } from 'node:stream';
+
+export interface PutOptions {
+  /** Refuse (StorageLimitError) and keep nothing once more bytes than this arrive. */
+  maxBytes: number;
+  /** Refuse (StorageChecksumError) and keep nothing when the bytes hash differently. */
+  expectedSha256?: string;
+}
+
+export interface PutResult {
+  size: number;
+  sha256: string;
+}
+
+export interface Storage {
+  /** Stores the stream under `key` atomically: the object is complete or absent, never partial. */
+  put(key: string, body: Readable, o: PutOptions): Promise<PutResult>;
+  /** A stream of the object (or of the inclusive byte range) and its full size; null if absent. */
+  get(
+    key: string,
+    range?: { start: number; end: number },
+  ): Promise<{ stream: Readable; size: number } | null>;
+  stat(key: string): Promise<{ size: number } | null>;
+  /** Removes the object; absent is fine. */
+  delete(key: string): Promise<void>;
+  /** Throws when the storage cannot be written (for /healthz). */
+  check(): Promise<void>;
+}
+
+/** The storage key of an artifact: `plots/{project}/{snapshot}/plot.{ext}` or `code/…/code.{ext}`. */
+export function artifactKey(
+  kind: 'plot' | 'code',
+  projectId: string,
+  snapshotId: string,
+  ext: string,
+) {
+  return `${kind === 'plot' ? 'plots' : 'code'}/${projectId}/${snapshotId}/${kind}.${ext}`;
+}

@@ -1,0 +1,149 @@
+/**
+ * Test helper for every package: runs the BUILT `snapshotplot-server` bin on 127.0.0.1, port 0,
+ * with a temp data dir (run `pnpm build` first). Admin commands run through the same bin.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface TestServer {
+  url: string;
+  dataDir: string;
+  pid: number;
+  createProject(name?: string): Promise<{ id: string; name: string }>;
+  createToken(projectId: string, role?: 'reader' | 'publisher' | 'admin'): Promise<string>;
+  /** SIGTERM and wait. */
+  stop(): Promise<void>;
+  /** SIGKILL and wait. */
+  kill(): Promise<void>;
+  /** Start again on the same data dir (the port may change; url is updated). */
+  restart(): Promise<void>;
+  /** Stop (if running) and delete the data dir when this helper created it. */
+  destroy(): Promise<void>;
+  /** Everything the server wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** The built bin, next to this file's package whether running from src/ or dist/. */
+export const SERVER_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
+
+const LISTENING = /snapshotplot-server listening on (http:\/\/\S+)/;
+
+/** Runs an admin command of the built bin and returns its stdout (throws with stderr on failure). */
+export async function runServerCli(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<string> {
+  const { stdout } = await run(process.execPath, [SERVER_BIN, ...args], {
+    env: { ...process.env, ...env },
+  });
+  return stdout;
+}
+
+/** Starts the built server; resolves once it prints its listening line. */
+export async function startTestServer(
+  o: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const ownDir = !o.dataDir;
+  const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'snapshotplot-server-')));
+  let child: ChildProcess | undefined;
+  let errText = '';
+
+  const launch = () =>
+    new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
+      const args = [
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        '0',
+        '--data-dir',
+        dataDir,
+        ...(o.args ?? []),
+      ];
+      const c = spawn(process.execPath, [SERVER_BIN, ...args], {
+        env: { ...process.env, SNAPSHOTPLOT_LOG_LEVEL: 'warn', ...o.env },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let buffer = '';
+      c.stderr!.setEncoding('utf8');
+      c.stderr!.on('data', (chunk: string) => {
+        errText += chunk;
+        buffer += chunk;
+        const m = LISTENING.exec(buffer);
+        if (m) {
+          buffer = '';
+          resolve({ url: m[1]!, child: c });
+        }
+      });
+      c.once('error', reject);
+      c.once('exit', (code) =>
+        reject(new Error(`snapshotplot-server exited with ${code} before listening:\n${errText}`)),
+      );
+    });
+
+  const waitExit = (c: ChildProcess) =>
+    new Promise<void>((resolve) => {
+      if (c.exitCode !== null || c.signalCode !== null) resolve();
+      else c.once('exit', () => resolve());
+    });
+
+  const started = await launch();
+  child = started.child;
+  const server: TestServer = {
+    url: started.url,
+    dataDir,
+    pid: child.pid!,
+    async createProject(name = 'Test project') {
+      return JSON.parse(
+        await runServerCli(['project', 'create', '--name', name, '--data-dir', dataDir, '--json']),
+      );
+    },
+    async createToken(projectId, role = 'publisher') {
+      const out = await runServerCli([
+        'token',
+        'create',
+        '--project',
+        projectId,
+        '--role',
+        role,
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]);
+      return (JSON.parse(out) as { token: string }).token;
+    },
+    async stop() {
+      if (!child) return;
+      const c = child;
+      child = undefined;
+      c.kill('SIGTERM');
+      await waitExit(c);
+    },
+    async kill() {
+      if (!child) return;
+      const c = child;
+      child = undefined;
+      c.kill('SIGKILL');
+      await waitExit(c);
+    },
+    async restart() {
+      await server.stop();
+      const next = await launch();
+      child = next.child;
+      server.url = next.url;
+      server.pid = next.child.pid!;
+    },
+    async destroy() {
+      await server.stop();
+      if (ownDir) await rm(dataDir, { recursive: true, force: true });
+    },
+    stderr: () => errText,
+  };
+  return server;
+}
