@@ -20,6 +20,7 @@ const ticks = [0, 0.5, 1, 1.5, 2, 2.5]
   .join('');
 
 const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" font-family="sans-serif" font-size="12" fill="#374151">
+<title>Loss curve: training and validation loss per epoch</title>
 <rect width="100%" height="100%" fill="#fff"/>
 <text x="${w / 2}" y="28" text-anchor="middle" font-size="16" font-weight="600">Loss curve</text>
 ${ticks}
