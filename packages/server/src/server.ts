@@ -97,11 +97,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     closing ??= (async () => {
       clearInterval(sweeper);
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive sockets become idle as in-flight requests finish: close them promptly.
       server.closeIdleConnections();
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       const timeout = new Promise<void>((resolve) =>
         setTimeout(resolve, config.shutdownTimeoutMs).unref(),
       );
       await Promise.race([done, timeout]);
+      clearInterval(reaper);
       server.closeAllConnections();
       await store.close();
     })();

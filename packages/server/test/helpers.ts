@@ -27,7 +27,7 @@ export interface Harness {
     o?: {
       token?: string | null;
       json?: unknown;
-      body?: BodyInit;
+      body?: RequestInit['body'];
       headers?: Record<string, string>;
     },
   ): Promise<Response>;
@@ -53,6 +53,7 @@ export async function startHarness(
   o: {
     config?: Partial<ServerConfigInput>;
     wrapStorage?: StartOptions['wrapStorage'];
+    logger?: StartOptions['logger'];
     now?: () => Date;
     dataDir?: string;
   } = {},
@@ -66,7 +67,12 @@ export async function startHarness(
     shutdownTimeoutMs: 2000,
     ...o.config,
   });
-  const server = await startServer({ config, wrapStorage: o.wrapStorage, now: o.now });
+  const server = await startServer({
+    config,
+    wrapStorage: o.wrapStorage,
+    now: o.now,
+    logger: o.logger,
+  });
   const store = server.context.store;
   const now = () => (o.now ?? (() => new Date()))();
   const h: Harness = {

@@ -1,7 +1,6 @@
 /** `snapshotplot-server serve`: the HTTP server over a data dir. */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
-import { startServer } from '../server.js';
 import type { CliIo } from './io.js';
 
 export function serveCommand(program: Command, io: CliIo): void {
@@ -35,6 +34,8 @@ export function serveCommand(program: Command, io: CliIo): void {
     .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
     .action(async (flags: Record<string, string | undefined>) => {
       const config = resolveConfig(flags, io.env);
+      // Imported lazily so admin commands do not pay for loading express and pino.
+      const { startServer } = await import('../server.js');
       const server = await startServer({ config, now: io.now });
       if (server.empty) {
         io.stderr(

@@ -1,0 +1,88 @@
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { pipeline, Transform } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Storage } from '../src/storage/storage.js';
+import { errorOf, type Harness, PNG, publish, startHarness, upload } from './helpers.js';
+
+/** A genuine ENOSPC from the kernel: writing to /dev/full always fails with it. */
+function realEnospc(): Error {
+  const fd = openSync('/dev/full', 'w');
+  try {
+    writeSync(fd, Buffer.from('x'));
+  } catch (error) {
+    return error as Error;
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error('/dev/full accepted a write');
+}
+
+let fault: 'ENOSPC' | 'EIO' | null = null;
+/** Passes bytes to the real disk storage, then fails mid-stream like a full disk would. */
+const faulty = (inner: Storage): Storage => ({
+  ...inner,
+  get: inner.get.bind(inner),
+  stat: inner.stat.bind(inner),
+  delete: inner.delete.bind(inner),
+  check: inner.check.bind(inner),
+  put(key, body, o) {
+    if (!fault) return inner.put(key, body, o);
+    const kind = fault;
+    let seen = 0;
+    const failing = new Transform({
+      transform(chunk: Buffer, _enc, cb) {
+        seen += chunk.length;
+        if (seen > 4) {
+          const err =
+            kind === 'ENOSPC'
+              ? realEnospc()
+              : Object.assign(new Error('EIO: i/o error, write'), {
+                  code: 'EIO',
+                  errno: -5,
+                  syscall: 'write',
+                });
+          cb(err);
+        } else cb(null, chunk);
+      },
+    });
+    // pipeline attaches error handlers to both ends; inner.put sees the error via iteration.
+    pipeline(body, failing, () => {});
+    return inner.put(key, failing, o);
+  },
+});
+
+let h: Harness;
+beforeAll(async () => {
+  h = await startHarness({ wrapStorage: faulty });
+});
+afterAll(() => h.close());
+
+describe('storage faults', () => {
+  it('a full disk (real ENOSPC) is 507 with Retry-After; temp file removed; the URL still works', async () => {
+    expect(realEnospc()).toMatchObject({ code: 'ENOSPC' });
+    const p = await publish(h, { title: 'full disk' });
+    fault = 'ENOSPC';
+    const res = await upload(p.body.upload_urls.plot!, Buffer.concat([PNG, PNG, PNG]));
+    fault = null;
+    expect(res.headers.get('retry-after')).toBe('60');
+    expect(await errorOf(res)).toMatchObject({ status: 507, code: 'insufficient_storage' });
+    expect(await readdir(join(h.dataDir, 'files', '.tmp'))).toEqual([]);
+    expect((await h.files()).filter((f) => f.includes(p.body.snapshot_id))).toEqual([]);
+    expect((await h.server.context.store.getSnapshot(p.body.snapshot_id))!.files).toEqual([]);
+    const retry = await upload(p.body.upload_urls.plot!, PNG);
+    expect(retry.status).toBe(200);
+  });
+
+  it('an I/O error is 503 storage_unavailable with Retry-After', async () => {
+    const p = await publish(h, { title: 'io error' });
+    fault = 'EIO';
+    const res = await upload(p.body.upload_urls.plot!, Buffer.concat([PNG, PNG]));
+    fault = null;
+    expect(res.headers.get('retry-after')).toBeTruthy();
+    expect(await errorOf(res)).toMatchObject({ status: 503, code: 'storage_unavailable' });
+    expect(await readdir(join(h.dataDir, 'files', '.tmp'))).toEqual([]);
+    expect((await upload(p.body.upload_urls.plot!, PNG)).status).toBe(200);
+  });
+});
