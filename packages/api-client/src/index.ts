@@ -1,4 +1,11 @@
 export * from './batch.js';
+export * from './client.js';
 export * from './content-types.js';
 export * from './contract.js';
+export * from './errors.js';
+export { DEFAULT_MAX_FILE_BYTES, formatBytes, type InspectedFile, inspectFile } from './files.js';
+export { idempotencyKeyFor, type PublishMetadata } from './idempotency.js';
+export * from './publish-flow.js';
+export { parseRetryAfter } from './retry-after.js';
 export * from './schemas.js';
+export { VERSION } from './version.js';

@@ -1,0 +1,74 @@
+/**
+ * The client's three error classes. Callers branch on the class and on `code`; `message` is a
+ * sentence for people that names the problem and what to do about it.
+ */
+
+/** HTTP error answered by the server (after retries for retryable ones). */
+export class ApiError extends Error {
+  override name = 'ApiError';
+  readonly status: number;
+  readonly code: string;
+  readonly requestId?: string;
+  /** Server-supplied `error.details`, when any. */
+  readonly details?: unknown;
+  /** Delay asked for by a `Retry-After` header, in milliseconds (used by the retry policy). */
+  readonly retryAfterMs?: number;
+
+  constructor(o: {
+    status: number;
+    code: string;
+    message: string;
+    requestId?: string;
+    details?: unknown;
+    retryAfterMs?: number;
+  }) {
+    super(o.message);
+    this.status = o.status;
+    this.code = o.code;
+    if (o.requestId !== undefined) this.requestId = o.requestId;
+    if (o.details !== undefined) this.details = o.details;
+    if (o.retryAfterMs !== undefined) this.retryAfterMs = o.retryAfterMs;
+  }
+}
+
+export type NetworkErrorCode = 'network_error' | 'timeout';
+
+/** Could not reach the server / timed out, after retries. code = 'network_error' | 'timeout'. */
+export class NetworkError extends Error {
+  override name = 'NetworkError';
+  readonly code: NetworkErrorCode;
+  readonly requestId?: string;
+
+  constructor(
+    code: NetworkErrorCode,
+    message: string,
+    o: { cause?: unknown; requestId?: string } = {},
+  ) {
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
+    this.code = code;
+    if (o.requestId !== undefined) this.requestId = o.requestId;
+  }
+}
+
+export type InputErrorCode =
+  | 'file_not_found'
+  | 'file_unreadable'
+  | 'file_too_large'
+  | 'unsupported_file_type'
+  | 'invalid_metadata';
+
+/**
+ * Bad local input found before any request. code: 'file_not_found' | 'file_unreadable' |
+ * 'file_too_large' | 'unsupported_file_type' | 'invalid_metadata'; `path` names the file.
+ */
+export class InputError extends Error {
+  override name = 'InputError';
+  readonly code: InputErrorCode;
+  readonly path?: string;
+
+  constructor(code: InputErrorCode, message: string, o: { path?: string; cause?: unknown } = {}) {
+    super(message, o.cause === undefined ? undefined : { cause: o.cause });
+    this.code = code;
+    if (o.path !== undefined) this.path = o.path;
+  }
+}

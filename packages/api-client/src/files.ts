@@ -1,0 +1,108 @@
+/**
+ * Local checks on an artifact before any request: it exists, is a readable regular file, is
+ * of a media type its kind accepts and within the size limit. The sha256 is computed while
+ * streaming, so a large file is never held in memory.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import mime from 'mime-types';
+import { acceptedContentTypes, contentTypeForFile } from './content-types.js';
+import { InputError } from './errors.js';
+import type { ArtifactKind } from './schemas.js';
+
+/** The server's default `--max-upload-bytes`. */
+export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+
+export interface InspectedFile {
+  path: string;
+  kind: ArtifactKind;
+  size: number;
+  sha256: string;
+  contentType: string;
+}
+
+/** Checks existence/readability/size/content type and hashes (streamed). Throws InputError. */
+export async function inspectFile(
+  kind: ArtifactKind,
+  path: string,
+  o: { maxBytes?: number } = {},
+): Promise<InspectedFile> {
+  const maxBytes = o.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const label = `${kind} file ${path}`;
+  const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
+    throw fsError(error, label, path);
+  });
+  if (!info.isFile()) {
+    throw new InputError(
+      'file_unreadable',
+      `The ${label} is not a regular file; pass a file path.`,
+      {
+        path,
+      },
+    );
+  }
+  const contentType = contentTypeForFile(kind, basename(path), mime.lookup);
+  if (!contentType) {
+    throw new InputError(
+      'unsupported_file_type',
+      `The ${label} is not a supported ${kind} type; use one of: ${acceptedContentTypes(kind).join(', ')} ` +
+        `(by file extension).`,
+      { path },
+    );
+  }
+  if (info.size > maxBytes) throw tooLarge(label, path, info.size, maxBytes);
+  const hash = createHash('sha256');
+  let size = 0;
+  await pipeline(createReadStream(path), async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) {
+      size += chunk.length;
+      // The file may grow while we read it; stop early rather than hash gigabytes.
+      if (size > maxBytes) throw tooLarge(label, path, size, maxBytes);
+      hash.update(chunk);
+    }
+  }).catch((error: unknown) => {
+    throw error instanceof InputError
+      ? error
+      : fsError(error as NodeJS.ErrnoException, label, path);
+  });
+  return { path, kind, size, sha256: hash.digest('hex'), contentType };
+}
+
+function tooLarge(label: string, path: string, size: number, maxBytes: number): InputError {
+  return new InputError(
+    'file_too_large',
+    `The ${label} is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; ` +
+      'make it smaller or raise the limit (the server must accept it too).',
+    { path },
+  );
+}
+
+function fsError(error: NodeJS.ErrnoException, label: string, path: string): InputError {
+  if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+    return new InputError('file_not_found', `The ${label} does not exist; check the path.`, {
+      path,
+      cause: error,
+    });
+  }
+  return new InputError(
+    'file_unreadable',
+    `The ${label} cannot be read (${error.code ?? error.message}); check its permissions.`,
+    { path, cause: error },
+  );
+}
+
+/** 52428800 -> "50 MiB", 1536 -> "1.5 KiB". */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+  let value = n;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
+  return `${shown} ${units[unit]}`;
+}

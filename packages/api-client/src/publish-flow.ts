@@ -1,0 +1,106 @@
+/**
+ * The publish flow: check files -> publish (idempotent) -> PUT each artifact concurrently,
+ * streamed -> finalize. Upload URLs that expired or were spent meanwhile are renewed by
+ * publishing again with the same key; a snapshot that is already ready skips the uploads.
+ */
+
+import type { SnapshotplotClient } from './client.js';
+import { ApiError, InputError } from './errors.js';
+import { DEFAULT_MAX_FILE_BYTES, type InspectedFile, inspectFile } from './files.js';
+import { keyFor, type PublishMetadata, publishBody } from './idempotency.js';
+import { ARTIFACT_KINDS, type ArtifactKind, type Checksums, type Snapshot } from './schemas.js';
+
+export type ProgressEvent =
+  | { type: 'phase'; phase: 'checking' | 'publishing' | 'uploading' | 'finalizing' | 'done' }
+  | { type: 'upload'; kind: ArtifactKind; sent: number; total: number };
+
+export interface PublishSnapshotOptions {
+  metadata: PublishMetadata;
+  plot?: string;
+  code?: string;
+  /** Local size limit per file; default 50 MiB (the server's default). */
+  maxFileBytes?: number;
+  onProgress?: (e: ProgressEvent) => void;
+}
+
+/** How many times expired or spent upload URLs are renewed before giving up. */
+const MAX_RENEWALS = 2;
+
+/** Upload failures that fresh URLs from a new publish can cure. */
+function isRenewable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return false;
+  return (
+    (error.status === 403 && error.code === 'upload_url_expired') ||
+    (error.status === 409 && error.code === 'upload_url_used') ||
+    (error.status === 401 && error.code === 'invalid_upload_token')
+  );
+}
+
+/** publish -> PUT each artifact (concurrently, streamed) -> finalize; renews expired URLs; skips uploads when ready. */
+export async function publishSnapshot(
+  client: SnapshotplotClient,
+  o: PublishSnapshotOptions,
+): Promise<{ snapshot: Snapshot; created: boolean }> {
+  const emit = o.onProgress ?? (() => {});
+  emit({ type: 'phase', phase: 'checking' });
+  const files = await inspectAll(o);
+  const checksums: Checksums = {};
+  for (const f of Object.values(files)) checksums[f.kind] = f.sha256;
+  const body = publishBody(o.metadata, checksums);
+  // Same derivation as idempotencyKeyFor (which would validate the metadata a second time).
+  const idempotencyKey = keyFor('spk1', body);
+
+  emit({ type: 'phase', phase: 'publishing' });
+  let published = await client.publish(body, { idempotencyKey });
+  const created = published.created;
+  for (let renewals = 0; published.status !== 'ready'; renewals++) {
+    const pending = ARTIFACT_KINDS.flatMap((kind) => {
+      const url = published.upload_urls[kind];
+      const file = files[kind];
+      return url && file ? [{ url, file }] : [];
+    });
+    if (pending.length === 0) break;
+    emit({ type: 'phase', phase: 'uploading' });
+    const results = await Promise.allSettled(
+      pending.map(({ url, file }) =>
+        client.upload(url, file.path, {
+          contentType: file.contentType,
+          size: file.size,
+          sha256: file.sha256,
+          onProgress: (sent, total) => emit({ type: 'upload', kind: file.kind, sent, total }),
+        }),
+      ),
+    );
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
+    if (failures.length === 0) break;
+    const fatal = failures.find((e) => !isRenewable(e));
+    if (fatal !== undefined || renewals >= MAX_RENEWALS) throw fatal ?? failures[0];
+    emit({ type: 'phase', phase: 'publishing' });
+    published = await client.publish(body, { idempotencyKey });
+  }
+
+  emit({ type: 'phase', phase: 'finalizing' });
+  const finalized = await client.finalize({
+    project_id: body.project_id,
+    snapshot_id: published.snapshot_id,
+  });
+  const snapshot = finalized.snapshot ?? (await client.getSnapshot(published.snapshot_id));
+  emit({ type: 'phase', phase: 'done' });
+  return { snapshot, created };
+}
+
+async function inspectAll(
+  o: PublishSnapshotOptions,
+): Promise<Partial<Record<ArtifactKind, InspectedFile>>> {
+  const maxBytes = o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const files: Partial<Record<ArtifactKind, InspectedFile>> = {};
+  if (o.plot) files.plot = await inspectFile('plot', o.plot, { maxBytes });
+  if (o.code) files.code = await inspectFile('code', o.code, { maxBytes });
+  if (!files.plot && !files.code) {
+    throw new InputError(
+      'invalid_metadata',
+      'Nothing to publish: give a plot file, a code file or both.',
+    );
+  }
+  return files;
+}

@@ -1,0 +1,48 @@
+/**
+ * What is retried and how long to wait: exponential backoff with jitter, or the server's
+ * Retry-After when it gave one (capped so a confused server cannot stall a CI job for hours).
+ */
+import { ApiError, NetworkError } from './errors.js';
+
+export interface RetryPolicy {
+  minRetryDelayMs: number;
+  maxRetryDelayMs: number;
+  /** Upper bound on a Retry-After delay. */
+  maxRetryAfterMs: number;
+  /** Source of jitter in [0, 1); injectable for deterministic tests. */
+  random: () => number;
+}
+
+/** Defaults: waits of ~2, 6, 18, 30 s, so five attempts ride out about a minute of outage. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  minRetryDelayMs: 2_000,
+  maxRetryDelayMs: 30_000,
+  maxRetryAfterMs: 60_000,
+  random: Math.random,
+};
+
+const BACKOFF_FACTOR = 3;
+
+/** Network errors, timeouts, 408, 425, 429 and 5xx; never any other 4xx nor a bad 2xx body. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof NetworkError) return true;
+  if (error instanceof ApiError) {
+    const s = error.status;
+    return s === 408 || s === 425 || s === 429 || s >= 500;
+  }
+  return false;
+}
+
+/** Milliseconds to wait before retry number `retriesConsumed + 1`. */
+export function retryDelay(policy: RetryPolicy, error: unknown, retriesConsumed: number): number {
+  if (error instanceof ApiError && error.retryAfterMs !== undefined) {
+    return Math.min(error.retryAfterMs, policy.maxRetryAfterMs);
+  }
+  const base = Math.min(
+    policy.maxRetryDelayMs,
+    policy.minRetryDelayMs * BACKOFF_FACTOR ** retriesConsumed,
+  );
+  // ±20% jitter so many CI jobs failing together do not retry in lockstep.
+  const jittered = base * (0.8 + 0.4 * policy.random());
+  return Math.round(Math.min(policy.maxRetryDelayMs, jittered));
+}

@@ -1,0 +1,172 @@
+/**
+ * One HTTP call with retries: the request is rebuilt on every attempt, carries a stable
+ * x-request-id plus x-attempt, is bounded by a per-attempt (or idle) timeout, and p-retry
+ * retries only what is worth retrying (network errors, 408, 425, 429, 5xx).
+ */
+import { randomUUID } from 'node:crypto';
+import pRetry, { AbortError } from 'p-retry';
+import type { z } from 'zod';
+import { HEADERS } from './contract.js';
+import { ApiError, NetworkError } from './errors.js';
+import { describeUrl, errorFromResponse, parseSuccess } from './response.js';
+import { isRetryable, type RetryPolicy, retryDelay } from './retry-policy.js';
+import { AttemptTimer } from './timer.js';
+
+export interface TransportConfig extends RetryPolicy {
+  fetch: typeof globalThis.fetch;
+  token?: string;
+  userAgent: string;
+  retries: number;
+  timeoutMs: number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export interface CallSpec<T> {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  /** Send the bearer token (not to upload URLs, which carry their own token). */
+  auth: boolean;
+  headers?: Record<string, string>;
+  /** Builds a fresh body for each attempt; `touch` restarts an idle timeout. */
+  body?: (touch: () => void) => Body | Promise<Body>;
+  /** 'idle': the timeout restarts whenever body bytes flow (uploads of any size). */
+  timeout?: 'attempt' | 'idle';
+  schema: z.ZodType<T>;
+}
+
+export interface CallResult<T> {
+  status: number;
+  data: T;
+  requestId: string;
+}
+
+type Body = RequestInit['body'] | undefined;
+
+/** Thrown by a body builder whose source cannot be read a second time: stop retrying. */
+export class BodyNotRepeatableError extends Error {}
+
+/** Performs calls as `config` says; returns parsed 2xx bodies, throws ApiError/NetworkError. */
+export async function call<T>(config: TransportConfig, spec: CallSpec<T>): Promise<CallResult<T>> {
+  const requestId = randomUUID();
+  let lastError: unknown;
+  let attempts = 0;
+  const attempt = async (n: number): Promise<CallResult<T>> => {
+    attempts = n;
+    const timer = new AttemptTimer(config.timeoutMs, spec.timeout === 'idle');
+    try {
+      return await once(config, spec, requestId, n, timer);
+    } catch (error) {
+      if (error instanceof BodyNotRepeatableError)
+        throw new AbortError(toError(lastError ?? error));
+      lastError = error;
+      throw error;
+    } finally {
+      timer.clear();
+    }
+  };
+  try {
+    return await pRetry(attempt, {
+      retries: config.retries,
+      // p-retry's own timer is off: the delay (backoff or Retry-After) is slept in shouldRetry
+      // through the injectable `sleep`, so tests run in milliseconds.
+      minTimeout: 0,
+      shouldRetry: async ({ error, retriesConsumed }) => {
+        if (!isRetryable(error)) return false;
+        await config.sleep(retryDelay(config, error, retriesConsumed));
+        return true;
+      },
+    });
+  } catch (error) {
+    throw finalError(error, attempts, config.timeoutMs);
+  }
+}
+
+async function once<T>(
+  config: TransportConfig,
+  spec: CallSpec<T>,
+  requestId: string,
+  n: number,
+  timer: AttemptTimer,
+): Promise<CallResult<T>> {
+  const headers: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': config.userAgent,
+    [HEADERS.requestId]: requestId,
+    [HEADERS.attempt]: String(n),
+    ...spec.headers,
+  };
+  if (spec.auth && config.token) headers.authorization = `Bearer ${config.token}`;
+  const body = await spec.body?.(timer.touch);
+  const init: RequestInit & { duplex?: 'half' } = {
+    method: spec.method,
+    headers,
+    signal: timer.signal,
+  };
+  if (body != null) init.body = body;
+  if (body instanceof ReadableStream) init.duplex = 'half';
+  let res: Response;
+  let text: string;
+  try {
+    res = await config.fetch(spec.url, init);
+    text = await res.text();
+  } catch (error) {
+    throw networkError(error, timer, spec, requestId);
+  }
+  if (!res.ok) throw errorFromResponse(res, text, spec.url, requestId);
+  return {
+    status: res.status,
+    data: parseSuccess(spec.schema, res, text, spec.url, requestId),
+    requestId,
+  };
+}
+
+function networkError(
+  error: unknown,
+  timer: AttemptTimer,
+  spec: CallSpec<unknown>,
+  requestId: string,
+) {
+  if (error instanceof ApiError || error instanceof NetworkError) return error;
+  if (timer.timedOut) {
+    return new NetworkError('timeout', `${spec.method} ${describeUrl(spec.url)} timed out`, {
+      cause: error,
+      requestId,
+    });
+  }
+  return new NetworkError(
+    'network_error',
+    `Could not reach ${describeUrl(spec.url)}: ${reason(error)}`,
+    {
+      cause: error,
+      requestId,
+    },
+  );
+}
+
+/** The error the caller sees, with the attempt count and what to do for network failures. */
+function finalError(error: unknown, attempts: number, timeoutMs: number) {
+  if (!(error instanceof NetworkError)) return error;
+  const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
+  const message =
+    error.code === 'timeout'
+      ? `${error.message} after ${timeoutMs} ms${tries}. The server did not answer in time; ` +
+        'try again later or raise the timeout.'
+      : `${error.message}${tries}. Check the API URL, your network and proxy settings ` +
+        '(HTTPS_PROXY, NO_PROXY), then try again.';
+  return new NetworkError(error.code, message, {
+    cause: error.cause,
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  });
+}
+
+/** The most specific words in a fetch failure: `connect ECONNREFUSED 127.0.0.1:1`. */
+function reason(error: unknown): string {
+  const cause = (error as { cause?: { message?: string; code?: string } })?.cause;
+  if (cause?.message) return cause.message;
+  if (cause?.code) return cause.code;
+  return error instanceof Error && error.message ? error.message : String(error);
+}
+
+function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
