@@ -20,13 +20,14 @@ function realEnospc(): Error {
 }
 
 let fault: 'ENOSPC' | 'EIO' | null = null;
+let healthy = true;
 /** Passes bytes to the real disk storage, then fails mid-stream like a full disk would. */
 const faulty = (inner: Storage): Storage => ({
   ...inner,
   get: inner.get.bind(inner),
   stat: inner.stat.bind(inner),
   delete: inner.delete.bind(inner),
-  check: inner.check.bind(inner),
+  check: () => (healthy ? inner.check() : Promise.reject(realEnospc())),
   put(key, body, o) {
     if (!fault) return inner.put(key, body, o);
     const kind = fault;
@@ -84,5 +85,18 @@ describe('storage faults', () => {
     expect(await errorOf(res)).toMatchObject({ status: 503, code: 'storage_unavailable' });
     expect(await readdir(join(h.dataDir, 'files', '.tmp'))).toEqual([]);
     expect((await upload(p.body.upload_urls.plot!, PNG)).status).toBe(200);
+  });
+
+  it('/healthz answers 503 degraded when storage cannot be written', async () => {
+    healthy = false;
+    const res = await fetch(`${h.url}/healthz`);
+    healthy = true;
+    expect(res.status).toBe(503);
+    expect(await res.json()).toMatchObject({
+      status: 'degraded',
+      database: 'ok',
+      storage: 'error',
+    });
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
   });
 });

@@ -14,10 +14,10 @@ import {
 } from '@snapshotplot/api-client';
 import type { Request, Response } from 'express';
 import { type Principal, requireRole } from '../auth/principal.js';
+import type { StoreQueries } from '../data/store.js';
 import { badRequest, HttpError } from '../errors.js';
 import { newId } from '../ids.js';
 import { artifactKey } from '../storage/storage.js';
-import type { StoreQueries } from '../data/store.js';
 import type { AppContext } from './context.js';
 import { readMultipart } from './multipart.js';
 import {
