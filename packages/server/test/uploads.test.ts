@@ -218,4 +218,45 @@ describe('upload body checks', () => {
       expect(rows[0]!.sha256).toBe(sha256(bodies[i]!));
     }
   });
+
+  it('409 conflict for a second upload of the same artifact while the first streams', async () => {
+    const p = await fresh({ title: 'concurrent', commit_sha: 'feed123' });
+    const renewed = await publish(h, {
+      title: 'concurrent',
+      commit_sha: 'feed123',
+      artifacts: { plot: true, code: true },
+    });
+    expect(renewed.body.snapshot_id).toBe(p.snapshot_id);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        step++;
+        if (step === 1) c.enqueue(new Uint8Array(PNG));
+        else if (step === 2) {
+          await gate;
+          c.enqueue(new Uint8Array(PNG));
+        } else c.close();
+      },
+    });
+    const first = fetch(p.upload_urls.plot!, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    for (let i = 0; i < 200 && h.server.context.uploadsInProgress.size === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    const second = await upload(renewed.body.upload_urls.plot!, PNG);
+    expect(await errorOf(second)).toMatchObject({ status: 409, code: 'conflict' });
+    release();
+    expect((await first).status).toBe(200);
+    expect((await artifactRows(p.snapshot_id))[0]!.sha256).toBe(sha256(Buffer.concat([PNG, PNG])));
+    // The refused URL was not consumed.
+    const later = await upload(renewed.body.upload_urls.plot!, PNG);
+    expect(later.status).toBe(200);
+  });
 });

@@ -58,7 +58,10 @@ export async function authenticate(
         'invalid_token',
       );
     }
-    void o.store.touchToken(check.id, o.now.toISOString()).catch(() => {});
+    // last_used_at to the minute: a write per request would contend with publishes.
+    if (!check.lastUsedAt || o.now.getTime() - Date.parse(check.lastUsedAt) > 60_000) {
+      void o.store.touchToken(check.id, o.now.toISOString()).catch(() => {});
+    }
     return {
       kind: 'token',
       id: check.id,

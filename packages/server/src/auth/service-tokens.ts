@@ -34,7 +34,7 @@ export async function createServiceToken(
 }
 
 export type TokenCheck =
-  | { ok: true; id: string; projectId: string; role: Role }
+  | { ok: true; id: string; projectId: string; role: Role; lastUsedAt: string | null }
   | { ok: false; reason: 'unknown' | 'revoked' | 'expired' };
 
 /** Finds the token by its public prefix, then compares hashes in constant time. */
@@ -52,5 +52,11 @@ export async function verifyServiceToken(
   if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) {
     return { ok: false, reason: 'expired' };
   }
-  return { ok: true, id: row.id, projectId: row.project_id, role: row.role };
+  return {
+    ok: true,
+    id: row.id,
+    projectId: row.project_id,
+    role: row.role,
+    lastUsedAt: row.last_used_at,
+  };
 }

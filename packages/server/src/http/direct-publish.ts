@@ -19,14 +19,9 @@ import { badRequest, HttpError } from '../errors.js';
 import { newId } from '../ids.js';
 import { artifactKey } from '../storage/storage.js';
 import type { AppContext } from './context.js';
+import { checkIdempotency, fingerprint } from './idempotency.js';
 import { readMultipart } from './multipart.js';
-import {
-  checkIdempotency,
-  collectionId,
-  fingerprint,
-  insertSnapshot,
-  sameResult,
-} from './publish-service.js';
+import { collectionId, insertSnapshot, sameResult } from './publish-service.js';
 import { deliveryPath, toSnapshot } from './snapshot-view.js';
 import { parseWith } from './validate.js';
 
