@@ -4,6 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { InputError } from './errors.js';
 
 /** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
 export const PLOT_EXTENSIONS = [
@@ -29,18 +30,6 @@ export interface BatchItem {
   code?: string;
 }
 
-/** Thrown when the folder itself cannot be read; `code` mirrors the client's input errors. */
-export class BatchDirError extends Error {
-  override name = 'BatchDirError';
-  constructor(
-    readonly code: 'file_not_found' | 'file_unreadable',
-    readonly path: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 function splitPlotName(name: string): { stem: string; ext: string } | undefined {
   const lower = name.toLowerCase();
   const ext = PLOT_EXTENSIONS.find((e) => lower.endsWith(`.${e}`));
@@ -56,10 +45,12 @@ async function listFiles(dir: string): Promise<string[]> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
-      throw new BatchDirError('file_not_found', dir, `Folder not found: ${dir}. Check --dir.`);
+      throw new InputError('file_not_found', `Folder not found: ${dir}. Check the path.`, {
+        path: dir,
+      });
     }
     const why = code === 'ENOTDIR' ? 'it is not a folder' : `(${code ?? String(err)})`;
-    throw new BatchDirError('file_unreadable', dir, `Cannot read folder ${dir}: ${why}.`);
+    throw new InputError('file_unreadable', `Cannot read folder ${dir}: ${why}.`, { path: dir });
   }
   const names: string[] = [];
   for (const e of entries) {

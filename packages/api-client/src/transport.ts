@@ -102,15 +102,25 @@ async function once<T>(
     headers,
     signal: timer.signal,
   };
+  if (body != null && typeof body !== 'string') {
+    // fetch clones a request it may have to redirect, and cloning tees a streamed body: the
+    // unread branch would buffer the whole file in memory. A streamed body can never be
+    // replayed to a redirect target anyway, so refuse redirects for these requests.
+    init.redirect = 'error';
+    if (body instanceof ReadableStream) init.duplex = 'half';
+  }
   if (body != null) init.body = body;
-  if (body instanceof ReadableStream) init.duplex = 'half';
   let res: Response;
   let text: string;
   try {
     res = await config.fetch(spec.url, init);
     text = await res.text();
   } catch (error) {
-    throw networkError(error, timer, spec, requestId);
+    const failure = networkError(error, timer, spec, requestId);
+    // A redirect answered to an upload will be answered again: do not retry it.
+    throw init.redirect === 'error' && /redirect/i.test(reason(error))
+      ? new AbortError(failure)
+      : failure;
   }
   if (!res.ok) throw errorFromResponse(res, text, spec.url, requestId);
   return {

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BatchDirError, collectBatch } from '../src/batch.js';
+import { collectBatch } from '../src/batch.js';
+import { InputError } from '../src/errors.js';
 
 const dirs: string[] = [];
 afterEach(async () => {
@@ -76,13 +77,13 @@ describe('collectBatch', () => {
     const dir = await folder({ 'a.png': 'p' });
     const missing = join(dir, 'nope');
     await expect(collectBatch(missing)).rejects.toMatchObject({
-      name: 'BatchDirError',
+      name: 'InputError',
       code: 'file_not_found',
       path: missing,
       message: expect.stringContaining(missing),
     });
     const err = await collectBatch(join(dir, 'a.png')).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(BatchDirError);
+    expect(err).toBeInstanceOf(InputError);
     expect(err).toMatchObject({
       code: 'file_unreadable',
       message: expect.stringContaining('not a folder'),
