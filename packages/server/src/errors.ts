@@ -25,7 +25,7 @@ export const badRequest = (message: string, details?: unknown) =>
 /** 401 with the RFC 6750 challenge. */
 export function unauthorized(code: ErrorCode, message: string, bearerError?: string): HttpError {
   const challenge = bearerError
-    ? `Bearer realm="snapshotplot", error="${bearerError}", error_description="${message.replace(/"/g, "'")}"`
+    ? `Bearer realm="snapshotplot", error="${bearerError}", error_description="${message.replace(/"/g, "'").replace(/[^\x20-\x7e]/g, '')}"`
     : 'Bearer realm="snapshotplot"';
   return new HttpError(401, code, message, undefined, { 'WWW-Authenticate': challenge });
 }

@@ -172,6 +172,7 @@ describe('validation and protocol', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(await errorOf(malformed)).toMatchObject({ status: 400, code: 'invalid_json' });
+    expect(malformed.headers.get('x-request-id')).toBeTruthy();
     const huge = await h.api('POST', '/api/snapshots/publish', {
       json: { project_id: h.projectId, title: 't', description: 'x'.repeat(1024 * 1024 + 10) },
     });
