@@ -1,0 +1,47 @@
+/** Option parsers and options shared by every command. */
+import { type Command, InvalidArgumentError } from 'commander';
+
+/** A positive integer option value. */
+export function positiveInt(value: string): number {
+  if (!/^\d+$/.test(value.trim()) || Number(value) < 1) {
+    throw new InvalidArgumentError('must be a whole number of 1 or more.');
+  }
+  return Number(value);
+}
+
+const SIZE_UNITS: Record<string, number> = {
+  '': 1,
+  b: 1,
+  k: 1024,
+  kb: 1000,
+  kib: 1024,
+  m: 1024 ** 2,
+  mb: 1000 ** 2,
+  mib: 1024 ** 2,
+  g: 1024 ** 3,
+  gb: 1000 ** 3,
+  gib: 1024 ** 3,
+};
+
+/** `50MB`, `20MiB`, `1048576` -> bytes. */
+export function byteSize(value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+  const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined || Number(m[1]) <= 0) {
+    throw new InvalidArgumentError('must be a size like 52428800, 50MB or 20MiB.');
+  }
+  return Math.floor(Number(m[1]) * unit);
+}
+
+/** Collects a repeatable option into an array. */
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** --api-url, --token and --debug, which every command that talks to the server takes. */
+export function addServerOptions(cmd: Command): Command {
+  return cmd
+    .option('--api-url <url>', 'server URL (env SNAPSHOTPLOT_API_URL)')
+    .option('--token <token>', 'API token (env SNAPSHOTPLOT_TOKEN)')
+    .option('--debug', 'show stack traces on errors');
+}

@@ -1,0 +1,24 @@
+/** The API client for the read commands, configured from flags and environment. */
+import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
+import { type Config, type ConfigFlags, required, resolveConfig } from '../config.js';
+import type { ErrorContext } from '../errors.js';
+import type { CliIo } from '../io.js';
+
+/** Resolves the config, records it for error messages and builds a client. */
+export function readClient(
+  flags: ConfigFlags,
+  io: CliIo,
+  ctx: ErrorContext,
+): { client: SnapshotplotClient; config: Config; apiUrl: string } {
+  const config = resolveConfig(flags, io.env);
+  ctx.project = config.project;
+  ctx.apiUrl = config.apiUrl;
+  const apiUrl = required(config, 'apiUrl');
+  const client = createClient({
+    baseUrl: apiUrl,
+    token: required(config, 'token'),
+    ...(config.retries !== undefined ? { retries: config.retries } : {}),
+    ...(io.fetch ? { fetch: io.fetch } : {}),
+  });
+  return { client, config, apiUrl };
+}

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { formatBytes, formatDuration, formatRate } from '../src/output/format.js';
+import { plainReporter, ttyReporter } from '../src/output/progress.js';
+import { formatFields, formatTable } from '../src/output/table.js';
+
+const ESC = '\x1b';
+
+function sink() {
+  let text = '';
+  return { write: (s: string) => (text += s), columns: 100, text: () => text };
+}
+function clock() {
+  let t = 0;
+  return () => (t += 200);
+}
+
+describe('reporters', () => {
+  it('plain: one line when an upload starts and one when it ends, no escape codes', () => {
+    const out = sink();
+    const r = plainReporter(out, clock());
+    r.info('Publishing "Loss"');
+    for (const sent of [0, 500_000, 1_000_000, 1_000_000])
+      r.upload('loss/plot', 'plot loss.png', sent, 1_000_000);
+    r.close();
+    expect(out.text().split('\n')).toEqual([
+      'Publishing "Loss"',
+      '  plot loss.png: uploading 1.0 MB',
+      '  plot loss.png: 1.0 MB uploaded in 200 ms (5.0 MB/s)',
+      '',
+    ]);
+    expect(out.text()).not.toContain(ESC);
+  });
+
+  it('tty: draws a bar with bytes and rate, then replaces it with the done line', () => {
+    const out = sink();
+    let t = 1000;
+    const r = ttyReporter(out, () => t);
+    r.upload('a/plot', 'plot a.png', 0, 2_000_000);
+    t += 400;
+    r.upload('a/plot', 'plot a.png', 1_000_000, 2_000_000);
+    expect(out.text()).toMatch(/plot a\.png \[█+░+\] {2}50% 1\.0 MB\/2\.0 MB 2\.5 MB\/s/);
+    t += 400;
+    r.upload('a/plot', 'plot a.png', 2_000_000, 2_000_000);
+    r.close();
+    expect(out.text()).toContain('plot a.png: 2.0 MB uploaded in 800 ms (2.5 MB/s)');
+    expect(out.text()).toContain('\x1b[1A\x1b[2K'); // the live bar was erased, not left behind
+  });
+});
+
+describe('formats', () => {
+  it('formats sizes, rates and durations', () => {
+    expect([formatBytes(999), formatBytes(1500), formatBytes(52_428_800)]).toEqual([
+      '999 B',
+      '1.5 kB',
+      '52 MB',
+    ]);
+    expect([formatRate(0, 10), formatRate(1_000_000, 500)]).toEqual(['-', '2.0 MB/s']);
+    expect([formatDuration(56.4), formatDuration(1234)]).toEqual(['56 ms', '1.2 s']);
+  });
+
+  it('aligns table columns and key/value fields, leaving empty values out', () => {
+    expect(
+      formatTable(
+        ['ID', 'TITLE'],
+        [
+          ['snap_1', 'Loss'],
+          ['snap_22', 'A'],
+        ],
+      ),
+    ).toBe('ID       TITLE\nsnap_1   Loss\nsnap_22  A');
+    expect(
+      formatFields([
+        ['Title', 'Loss'],
+        ['Branch', null],
+        ['Commit', 'abc'],
+      ]),
+    ).toBe('Title:  Loss\nCommit: abc');
+  });
+});
