@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir } from 'node:fs/promises';
+import { InputError, inspectFile, parseRetryAfter, VERSION } from '@snapshotplot/api-client';
+import { describe, expect, it } from 'vitest';
+import { tempFiles } from './support/fixtures.js';
+
+describe('inspectFile', () => {
+  it('hashes a file and finds its content type by kind', async () => {
+    const files = await tempFiles({
+      'fig.vl.json': '{"mark":"bar"}',
+      'nb.ipynb': '{}',
+      'fig.JPEG': 'jpg',
+    });
+    try {
+      await expect(inspectFile('plot', files.path('fig.vl.json'))).resolves.toEqual({
+        path: files.path('fig.vl.json'),
+        kind: 'plot',
+        size: 14,
+        sha256: createHash('sha256').update('{"mark":"bar"}').digest('hex'),
+        contentType: 'application/vnd.vegalite.v5+json',
+      });
+      expect((await inspectFile('code', files.path('nb.ipynb'))).contentType).toBe(
+        'application/x-ipynb+json',
+      );
+      expect((await inspectFile('plot', files.path('fig.JPEG'))).contentType).toBe('image/jpeg');
+    } finally {
+      await files.cleanup();
+    }
+  });
+
+  it('names the file and the fix in every InputError', async () => {
+    const files = await tempFiles({ 'fig.png': Buffer.alloc(2048), 'fig.gif': 'GIF89a' });
+    await mkdir(files.path('dir.png'));
+    try {
+      const cases = [
+        [
+          inspectFile('plot', files.path('nope.png')),
+          'file_not_found',
+          /does not exist; check the path/,
+        ],
+        [inspectFile('plot', files.path('dir.png')), 'file_unreadable', /not a regular file/],
+        [
+          inspectFile('plot', files.path('fig.gif')),
+          'unsupported_file_type',
+          /use one of: image\/png/,
+        ],
+        [
+          inspectFile('plot', files.path('fig.png'), { maxBytes: 1024 }),
+          'file_too_large',
+          /2 KiB, over the 1 KiB limit/,
+        ],
+      ] as const;
+      for (const [promise, code, message] of cases) {
+        const error = await promise.catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(InputError);
+        expect(error).toMatchObject({ code, message: expect.stringMatching(message) });
+        expect((error as InputError).path).toBeDefined();
+      }
+    } finally {
+      await files.cleanup();
+    }
+  });
+
+  it.skipIf(process.getuid?.() === 0)('reports an unreadable file', async () => {
+    const files = await tempFiles({ 'fig.png': 'x' });
+    try {
+      await chmod(files.path('fig.png'), 0);
+      await expect(inspectFile('plot', files.path('fig.png'))).rejects.toMatchObject({
+        code: 'file_unreadable',
+      });
+    } finally {
+      await files.cleanup();
+    }
+  });
+});
+
+describe('parseRetryAfter', () => {
+  it('reads seconds and HTTP dates and ignores garbage', () => {
+    const now = Date.parse('2026-11-25T12:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120_000);
+    expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', now)).toBe(30_000);
+    expect(parseRetryAfter('Wed, 25 Nov 2026 11:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('-1', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+  });
+});
+
+describe('VERSION', () => {
+  it('matches package.json (it goes into the User-Agent)', () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+      version: string;
+    };
+    expect(VERSION).toBe(pkg.version);
+  });
+});
