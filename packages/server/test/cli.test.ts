@@ -78,6 +78,18 @@ describe('admin command line', () => {
     ).toBe(1);
   });
 
+  it('six admin commands racing on a fresh data dir all succeed (migrations retried)', async () => {
+    const fresh = join(dir, 'race');
+    const runs = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        cli(['project', 'create', '--name', `p${i}`, '--data-dir', fresh, '--json']),
+      ),
+    );
+    expect(runs.map((r) => [r.code, r.stderr])).toEqual(Array(6).fill([0, '']));
+    const list = JSON.parse((await cli(['project', 'list', '--data-dir', fresh, '--json'])).stdout);
+    expect(list).toHaveLength(6);
+  });
+
   it('fails with one line and a non-zero code for bad input', async () => {
     const noProject = await cli([
       'token',

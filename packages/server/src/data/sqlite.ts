@@ -20,11 +20,19 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  try {
-    await migrateToLatest(db as unknown as Kysely<unknown>);
-  } catch (error) {
-    await db.destroy();
-    throw error;
+  // Two processes opening a fresh data dir at once (the server and an admin command) race
+  // to apply the first migration; the loser sees "table already exists" and, on a retry,
+  // finds the migration recorded and does nothing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateToLatest(db as unknown as Kysely<unknown>);
+      return db;
+    } catch (error) {
+      if (attempt >= 5) {
+        await db.destroy();
+        throw error;
+      }
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
+    }
   }
-  return db;
 }
