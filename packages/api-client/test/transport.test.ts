@@ -74,6 +74,28 @@ describe('retries', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it('retries a 409 idempotency_key_in_use (our own attempt still running) but no other 409', async () => {
+    const { client } = setup();
+    const body = { project_id: 'proj_1', title: 'T' };
+    let posts = 0;
+    server.use(
+      http.post(`${BASE}/api/snapshots/publish`, () => {
+        posts++;
+        if (posts === 1) return errorBody(409, 'idempotency_key_in_use', 'Still in progress.');
+        if (posts === 3) return errorBody(409, 'conflict', 'Something else.');
+        return undefined;
+      }),
+    );
+    await expect(client.publish(body, { idempotencyKey: 'k' })).resolves.toMatchObject({
+      snapshot_id: 'snap_1',
+    });
+    expect(posts).toBe(2);
+    await expect(client.publish(body, { idempotencyKey: 'k' })).rejects.toMatchObject({
+      code: 'conflict',
+    });
+    expect(posts).toBe(3);
+  });
+
   it('gives up after 5 attempts by default with the last ApiError', async () => {
     const { client, delays } = setup();
     const seen = getAnswers(() => errorBody(500, 'internal_error', 'Boom.'));
