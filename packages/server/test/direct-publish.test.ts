@@ -119,7 +119,7 @@ describe('multipart direct publish', () => {
     // Wait until the server has claimed the key (the metadata part was processed).
     for (
       let i = 0;
-      i < 100 &&
+      i < 500 &&
       !(await h.server.context.store.getIdempotency(
         `token:${(await h.server.context.store.listTokens(h.projectId))[0]!.id}`,
         'slow-1',

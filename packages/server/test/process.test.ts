@@ -50,7 +50,7 @@ function slowUpload(url: string, first: Buffer, rest: Buffer) {
 }
 
 async function waitForTempFile(): Promise<string[]> {
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1000; i++) {
     const names = await readdir(join(s.dataDir, 'files', '.tmp')).catch(() => []);
     if (names.length) return names;
     await new Promise((r) => setTimeout(r, 10));
@@ -111,8 +111,16 @@ describe('kill -9 and SIGTERM', () => {
     await waitForTempFile();
     const url = s.url;
     const stopping = s.stop();
-    await new Promise((r) => setTimeout(r, 100));
-    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+    // New connections are refused once the child handled SIGTERM (poll: the signal is async).
+    let refused = false;
+    for (let i = 0; i < 200 && !refused; i++) {
+      refused = await fetch(`${url}/healthz`).then(
+        () => false,
+        () => true,
+      );
+      if (!refused) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(refused).toBe(true);
     slow.release();
     const res = await slow.response;
     expect(res.status).toBe(200);

@@ -248,7 +248,7 @@ describe('upload body checks', () => {
       body,
       duplex: 'half',
     } as RequestInit);
-    for (let i = 0; i < 200 && h.server.context.uploadsInProgress.size === 0; i++)
+    for (let i = 0; i < 1000 && h.server.context.uploadsInProgress.size === 0; i++)
       await new Promise((r) => setTimeout(r, 5));
     const second = await upload(renewed.body.upload_urls.plot!, PNG);
     expect(await errorOf(second)).toMatchObject({ status: 409, code: 'conflict' });
