@@ -47,12 +47,14 @@ export interface ErrorContext {
   apiUrl?: string;
 }
 
-function requestIdNote(err: { requestId?: string }) {
-  return err.requestId ? ` (request id ${err.requestId})` : '';
+/** The server's sentence without its full stop, with the request id for support. */
+function serverSaid(err: { message: string; requestId?: string }) {
+  const text = err.message.trim().replace(/\.$/, '');
+  return err.requestId ? `${text} (request id ${err.requestId})` : text;
 }
 
 function fromApiError(err: ApiError, ctx: ErrorContext): CliError {
-  const what = `${err.message}${requestIdNote(err)}`;
+  const what = serverSaid(err);
   const project = ctx.project ? `project ${ctx.project}` : 'the project';
   if (err.status === 401) {
     return new CliError(
@@ -98,7 +100,7 @@ export async function toCliError(err: unknown, ctx: ErrorContext = {}): Promise<
   if (err instanceof NetworkError) {
     return new CliError(
       EXIT.unavailable,
-      `${err.message}. Check --api-url or SNAPSHOTPLOT_API_URL${ctx.apiUrl ? ` (${ctx.apiUrl})` : ''} and the network.`,
+      `${serverSaid(err)}. The server URL comes from --api-url or SNAPSHOTPLOT_API_URL${ctx.apiUrl ? ` (now ${ctx.apiUrl})` : ''}.`,
       { cause: err },
     );
   }

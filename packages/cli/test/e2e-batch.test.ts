@@ -112,6 +112,48 @@ describe('snapshotplot publish --dir (built bin, real server)', () => {
     expect(await list('e2e-crash')).toHaveLength(n);
   });
 
+  it('with a bad token exits 3, stops starting new snapshots and still prints the JSON array', async () => {
+    const dir = figures('unauthorized', 3);
+    const run = await runCli(
+      ['publish', '--dir', dir, '--collection', 'e2e-401', '--concurrency', '1', '--json'],
+      {
+        cwd: e.repo.dir,
+        env: e.env({ SNAPSHOTPLOT_TOKEN: 'spt_not_a_real_token' }),
+      },
+    );
+    expect(run.code).toBe(3);
+    const results = JSON.parse(run.stdout) as Array<{ title: string; error?: { code: string } }>;
+    expect(results.map((r) => [r.title, r.error?.code])).toEqual([
+      ['fig-00', 'invalid_token'],
+      ['fig-01', 'not_attempted'],
+      ['fig-02', 'not_attempted'],
+    ]);
+    expect(run.stderr).toMatch(
+      /error: 1 of 3 snapshots failed:\n {2}fig-00: Authentication failed/,
+    );
+    expect(await list('e2e-401')).toHaveLength(0);
+  });
+
+  it('--dry-run --dir prints one preview per plot and sends nothing', async () => {
+    const dir = figures('dry', 2);
+    const run = await runCli(
+      ['publish', '--dir', dir, '--collection', 'e2e-dry-dir', '--dry-run'],
+      {
+        cwd: e.repo.dir,
+        env: { SNAPSHOTPLOT_PROJECT: e.project },
+      },
+    );
+    expect(run.code).toBe(0);
+    const previews = JSON.parse(run.stdout) as Array<{
+      body: { title: string; artifacts: object };
+    }>;
+    expect(previews.map((p) => [p.body.title, p.body.artifacts])).toEqual([
+      ['fig-00', { plot: true, code: true }],
+      ['fig-01', { plot: true, code: false }],
+    ]);
+    expect(await list('e2e-dry-dir')).toHaveLength(0);
+  });
+
   it('exits 2 for a folder without plots and for --dir with --title', async () => {
     mkdirSync(join(e.repo.dir, 'empty'));
     const empty = await runCli(['publish', '--dir', 'empty'], { cwd: e.repo.dir, env: e.env() });

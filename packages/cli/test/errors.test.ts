@@ -63,7 +63,9 @@ describe('toCliError', () => {
       ctx,
     );
     expect(network.exitCode).toBe(4);
-    expect(network.message).toContain('--api-url or SNAPSHOTPLOT_API_URL (http://plots.example)');
+    expect(network.message).toContain(
+      '--api-url or SNAPSHOTPLOT_API_URL (now http://plots.example)',
+    );
   });
 
   it('maps refused input and bad local files to exit 2, other answers to exit 1', async () => {

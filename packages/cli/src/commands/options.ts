@@ -9,21 +9,22 @@ export function positiveInt(value: string): number {
   return Number(value);
 }
 
+// Binary units throughout, as the server's limits (50 MiB) and the client's messages are.
 const SIZE_UNITS: Record<string, number> = {
   '': 1,
   b: 1,
   k: 1024,
-  kb: 1000,
+  kb: 1024,
   kib: 1024,
   m: 1024 ** 2,
-  mb: 1000 ** 2,
+  mb: 1024 ** 2,
   mib: 1024 ** 2,
   g: 1024 ** 3,
-  gb: 1000 ** 3,
+  gb: 1024 ** 3,
   gib: 1024 ** 3,
 };
 
-/** `50MB`, `20MiB`, `1048576` -> bytes. */
+/** `50MB` (= 50 MiB), `20MiB`, `1048576` -> bytes. */
 export function byteSize(value: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
   const unit = m ? SIZE_UNITS[m[2]!.toLowerCase()] : undefined;
