@@ -72,3 +72,24 @@ export class InputError extends Error {
     if (o.path !== undefined) this.path = o.path;
   }
 }
+
+/** The first few zod issues as `field message; field message` for error messages. */
+export function describeIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+  root = '(body)',
+): string {
+  return issues
+    .slice(0, 3)
+    .map((i) => `${i.path.length ? i.path.map(String).join('.') : root}: ${i.message}`)
+    .join('; ');
+}
+
+/** The InputError for metadata that fails the contract, naming the fields. */
+export function invalidMetadata(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): InputError {
+  return new InputError(
+    'invalid_metadata',
+    `Invalid snapshot metadata: ${describeIssues(issues, '(metadata)')}. Fix these fields.`,
+  );
+}

@@ -11,7 +11,7 @@ import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import { acceptedContentTypes, contentTypeForFile } from './content-types.js';
 import { InputError } from './errors.js';
-import type { ArtifactKind } from './schemas.js';
+import { ARTIFACT_KINDS, type ArtifactKind } from './schemas.js';
 
 /** The server's default `--max-upload-bytes`. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -69,6 +69,26 @@ export async function inspectFile(
       : fsError(error as NodeJS.ErrnoException, label, path);
   });
   return { path, kind, size, sha256: hash.digest('hex'), contentType };
+}
+
+/** Inspects the plot and/or code file; at least one must be given. */
+export async function inspectArtifacts(
+  files: { plot?: string | undefined; code?: string | undefined },
+  maxBytes?: number,
+): Promise<InspectedFile[]> {
+  const inspected: InspectedFile[] = [];
+  for (const kind of ARTIFACT_KINDS) {
+    const path = files[kind];
+    if (path)
+      inspected.push(await inspectFile(kind, path, maxBytes === undefined ? {} : { maxBytes }));
+  }
+  if (inspected.length === 0) {
+    throw new InputError(
+      'invalid_metadata',
+      'Nothing to publish: give a plot file, a code file or both.',
+    );
+  }
+  return inspected;
 }
 
 function tooLarge(label: string, path: string, size: number, maxBytes: number): InputError {

@@ -4,7 +4,7 @@
  * second one, while a changed file gives a new key.
  */
 import { createHash } from 'node:crypto';
-import { InputError } from './errors.js';
+import { invalidMetadata } from './errors.js';
 import { type Checksums, type PublishRequest, PublishRequestSchema } from './schemas.js';
 
 /** The publish metadata a caller supplies; artifacts and checksums come from the files. */
@@ -17,16 +17,7 @@ export function publishBody(metadata: PublishMetadata, checksums: Checksums): Pu
     artifacts: { plot: checksums.plot !== undefined, code: checksums.code !== undefined },
     checksums,
   });
-  if (!parsed.success) {
-    const issues = parsed.error.issues
-      .slice(0, 3)
-      .map((i) => `${i.path.join('.') || '(metadata)'} ${i.message}`)
-      .join('; ');
-    throw new InputError(
-      'invalid_metadata',
-      `Invalid snapshot metadata: ${issues}. Fix these fields.`,
-    );
-  }
+  if (!parsed.success) throw invalidMetadata(parsed.error.issues);
   return parsed.data;
 }
 

@@ -5,8 +5,8 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { HEADERS } from './contract.js';
-import { InputError } from './errors.js';
-import { DEFAULT_MAX_FILE_BYTES, type InspectedFile, inspectFile } from './files.js';
+import { invalidMetadata } from './errors.js';
+import { inspectArtifacts } from './files.js';
 import { keyFor } from './idempotency.js';
 import {
   type DirectPublishMetadata,
@@ -25,25 +25,8 @@ export async function publishDirect(
   o: { maxFileBytes?: number } = {},
 ): Promise<Snapshot> {
   const parsed = DirectPublishMetadataSchema.safeParse(metadata);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map(
-      (i) => `${i.path.join('.') || '(metadata)'} ${i.message}`,
-    );
-    throw new InputError(
-      'invalid_metadata',
-      `Invalid snapshot metadata: ${issues.slice(0, 3).join('; ')}. Fix these fields.`,
-    );
-  }
-  const maxBytes = o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const inspected: InspectedFile[] = [];
-  if (files.plot) inspected.push(await inspectFile('plot', files.plot, { maxBytes }));
-  if (files.code) inspected.push(await inspectFile('code', files.code, { maxBytes }));
-  if (inspected.length === 0) {
-    throw new InputError(
-      'invalid_metadata',
-      'Nothing to publish: give a plot file, a code file or both.',
-    );
-  }
+  if (!parsed.success) throw invalidMetadata(parsed.error.issues);
+  const inspected = await inspectArtifacts(files, o.maxFileBytes);
   // A key of its own (prefix 'spd1'): the same files sent as JSON publish are another body.
   const idempotencyKey = keyFor('spd1', {
     metadata: parsed.data,

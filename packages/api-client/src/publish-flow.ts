@@ -5,8 +5,8 @@
  */
 
 import type { SnapshotplotClient } from './client.js';
-import { ApiError, InputError } from './errors.js';
-import { DEFAULT_MAX_FILE_BYTES, type InspectedFile, inspectFile } from './files.js';
+import { ApiError } from './errors.js';
+import { type InspectedFile, inspectArtifacts } from './files.js';
 import { keyFor, type PublishMetadata, publishBody } from './idempotency.js';
 import { ARTIFACT_KINDS, type ArtifactKind, type Checksums, type Snapshot } from './schemas.js';
 
@@ -43,9 +43,12 @@ export async function publishSnapshot(
 ): Promise<{ snapshot: Snapshot; created: boolean }> {
   const emit = o.onProgress ?? (() => {});
   emit({ type: 'phase', phase: 'checking' });
-  const files = await inspectAll(o);
+  const files: Partial<Record<ArtifactKind, InspectedFile>> = {};
   const checksums: Checksums = {};
-  for (const f of Object.values(files)) checksums[f.kind] = f.sha256;
+  for (const f of await inspectArtifacts(o, o.maxFileBytes)) {
+    files[f.kind] = f;
+    checksums[f.kind] = f.sha256;
+  }
   const body = publishBody(o.metadata, checksums);
   // Same derivation as idempotencyKeyFor (which would validate the metadata a second time).
   const idempotencyKey = keyFor('spk1', body);
@@ -87,20 +90,4 @@ export async function publishSnapshot(
   const snapshot = finalized.snapshot ?? (await client.getSnapshot(published.snapshot_id));
   emit({ type: 'phase', phase: 'done' });
   return { snapshot, created };
-}
-
-async function inspectAll(
-  o: PublishSnapshotOptions,
-): Promise<Partial<Record<ArtifactKind, InspectedFile>>> {
-  const maxBytes = o.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  const files: Partial<Record<ArtifactKind, InspectedFile>> = {};
-  if (o.plot) files.plot = await inspectFile('plot', o.plot, { maxBytes });
-  if (o.code) files.code = await inspectFile('code', o.code, { maxBytes });
-  if (!files.plot && !files.code) {
-    throw new InputError(
-      'invalid_metadata',
-      'Nothing to publish: give a plot file, a code file or both.',
-    );
-  }
-  return files;
 }

@@ -3,7 +3,7 @@
  * schemas, and error pages that are not JSON (a proxy's HTML 502) still give a readable message.
  */
 import type { z } from 'zod';
-import { ApiError } from './errors.js';
+import { ApiError, describeIssues } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { ErrorBodySchema } from './schemas.js';
 
@@ -87,14 +87,10 @@ export function parseSuccess<T>(
   const json = safeJson(text);
   const result = schema.safeParse(json);
   if (result.success) return result.data;
-  const issues = result.error.issues
-    .slice(0, 3)
-    .map((i) => `${i.path.length ? i.path.join('.') : '(body)'}: ${i.message}`)
-    .join('; ');
   const what =
     json === undefined && text !== ''
       ? `a non-JSON body (${snippet(text)})`
-      : `an unexpected body (${issues})`;
+      : `an unexpected body (${describeIssues(result.error.issues)})`;
   return invalid(res, url, requestId, what);
 }
 
