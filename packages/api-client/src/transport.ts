@@ -116,11 +116,18 @@ async function once<T>(
     res = await config.fetch(spec.url, init);
     text = await res.text();
   } catch (error) {
-    const failure = networkError(error, timer, spec, requestId);
-    // A redirect answered to an upload will be answered again: do not retry it.
-    throw init.redirect === 'error' && /redirect/i.test(reason(error))
-      ? new AbortError(failure)
-      : failure;
+    if (init.redirect === 'error' && /redirect/i.test(reason(error))) {
+      // A redirect answered to a streamed request will be answered again: do not retry it.
+      throw new AbortError(
+        new NetworkError(
+          'network_error',
+          `${describeUrl(spec.url)} answered with a redirect, which a streamed upload cannot ` +
+            'follow; use the final address (https://…, no trailing redirects) as the API URL',
+          { cause: error, requestId },
+        ),
+      );
+    }
+    throw networkError(error, timer, spec, requestId);
   }
   if (!res.ok) throw errorFromResponse(res, text, spec.url, requestId);
   return {

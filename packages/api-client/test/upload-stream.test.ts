@@ -115,6 +115,29 @@ describe('streamed uploads against a real HTTP server', () => {
     expect(server.received).toHaveLength(3);
   });
 
+  it('does not follow or retry a redirect answered to an upload', async () => {
+    const { server, files } = await setup((_r, res) => {
+      res.writeHead(307, { location: '/elsewhere' });
+      res.end();
+    });
+    const path = files.path('fig.png');
+    await writeFile(path, Buffer.alloc(1000));
+    const client = createClient({
+      baseUrl: server.url,
+      fetch: globalThis.fetch,
+      sleep: recordingSleep().sleep,
+    });
+    const error = await client
+      .upload(`${server.url}/upload/plot/snap_1?token=t`, path, {
+        contentType: 'image/png',
+        size: 1000,
+      })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NetworkError);
+    expect((error as Error).message).toMatch(/answered with a redirect.*use the final address/);
+    expect(server.received).toHaveLength(1);
+  });
+
   it('times out an upload whose server stops answering (idle timeout)', async () => {
     const { server, files } = await setup(() => {
       // never answers
