@@ -255,8 +255,29 @@ describe('upload body checks', () => {
     release();
     expect((await first).status).toBe(200);
     expect((await artifactRows(p.snapshot_id))[0]!.sha256).toBe(sha256(Buffer.concat([PNG, PNG])));
-    // The refused URL was not consumed.
-    const later = await upload(renewed.body.upload_urls.plot!, PNG);
-    expect(later.status).toBe(200);
+    // The refused URL was not consumed (its nonce is unused); the stored plot stays as is.
+    const nonce = JSON.parse(
+      Buffer.from(
+        new URL(renewed.body.upload_urls.plot!).searchParams.get('token')!.split('.')[0]!,
+        'base64url',
+      ).toString(),
+    ).n as string;
+    expect(await h.server.context.store.isNonceConsumed(nonce)).toBe(false);
+  });
+
+  it('409 conflict when the artifact is already stored (a second URL cannot overwrite it)', async () => {
+    const body = {
+      title: 'two urls',
+      commit_sha: 'beef123',
+      artifacts: { plot: true, code: true },
+    };
+    const a = await publish(h, body);
+    const b = await publish(h, body);
+    expect(b.body.snapshot_id).toBe(a.body.snapshot_id);
+    expect((await upload(a.body.upload_urls.plot!, PNG)).status).toBe(200);
+    const res = await upload(b.body.upload_urls.plot!, Buffer.from('different bytes'));
+    expect(await errorOf(res)).toMatchObject({ status: 409, code: 'conflict' });
+    expect((await artifactRows(a.body.snapshot_id))[0]!.sha256).toBe(sha256(PNG));
+    expect(await tmpFiles()).toEqual([]);
   });
 });

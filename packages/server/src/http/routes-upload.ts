@@ -24,6 +24,12 @@ const invalidToken = (status: 401 | 403, message: string) =>
     ? unauthorized('invalid_upload_token', message, 'invalid_token')
     : forbidden(message, 'invalid_upload_token');
 
+const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
+  conflict(
+    'conflict',
+    `The ${kind} of ${snapshotId} is already uploaded and cannot be replaced: publish again with "replace": true for a new snapshot.`,
+  );
+
 function checkToken(ctx: AppContext, req: Request, snapshotId: string, kind: ArtifactKind) {
   const token = req.query.token;
   if (typeof token !== 'string' || token === '') {
@@ -77,6 +83,9 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         `Snapshot ${snapshotId} is already ready; its files cannot change: publish a new snapshot instead.`,
       );
     }
+    // A stored artifact is never overwritten: a rename over it could race a finalize and
+    // leave a row whose sha256 no longer matches the bytes. Changing it is a new snapshot.
+    if (snapshot.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
     const contentType = req.get('content-type') ?? '';
     const ext = extensionFor(kind, contentType);
     if (!ext) {
@@ -132,7 +141,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         sha256: stored.sha256,
         created_at: now,
       };
-      const previous = await ctx.store.transaction(async (tx) => {
+      await ctx.store.transaction(async (tx) => {
         const current = await tx.getSnapshot(snapshotId);
         if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
         if (current.status === 'ready')
@@ -140,13 +149,13 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
             'snapshot_ready',
             `Snapshot ${snapshotId} became ready during the upload.`,
           );
+        if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
         const expires = new Date(token.e * 1000).toISOString();
         if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
           throw conflict('upload_url_used', 'This upload URL was already used successfully.');
         }
-        return tx.putArtifact(row);
+        await tx.putArtifact(row);
       });
-      if (previous && previous.storage_key !== key) await ctx.storage.delete(previous.storage_key);
       res.status(200).json(
         UploadResponseSchema.parse({
           snapshot_id: snapshotId,
