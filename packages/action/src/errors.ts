@@ -2,7 +2,7 @@
  * Turns any failure into one sentence for the `::error` annotation: what went wrong and what
  * to change. Never a stack trace.
  */
-import { ApiError, BatchDirError, InputError, NetworkError } from '@snapshotplot/api-client';
+import { ApiError, InputError, NetworkError } from '@snapshotplot/api-client';
 import { InputValueError } from './inputs.js';
 
 /** A problem with the action's configuration (missing or conflicting inputs). */
@@ -30,8 +30,9 @@ export function describeError(err: unknown, apiUrl?: string): string {
     const where = apiUrl ? ` at ${apiUrl}` : '';
     return `Could not reach the snapshotplot server${where}: ${err.message}. Check api-url and that the server is reachable from the runner.`;
   }
-  if (err instanceof InputError || err instanceof BatchDirError) {
-    return `${err.message} Paths are relative to the workspace (GITHUB_WORKSPACE).`;
+  if (err instanceof InputError) {
+    const where = err.path ? ' Paths are relative to the workspace (GITHUB_WORKSPACE).' : '';
+    return `${err.message}${where}`;
   }
   const message = err instanceof Error && err.message ? err.message : String(err);
   return `Publishing failed unexpectedly: ${message}`;

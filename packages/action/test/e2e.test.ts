@@ -31,7 +31,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop();
+  await server?.destroy();
   if (workspace) await rm(workspace, { recursive: true, force: true });
 });
 
@@ -49,6 +49,13 @@ const inputs = (over: Record<string, string> = {}) => ({
   'dry-run': 'false',
   ...over,
 });
+
+/** The output after the mask command, which must come before any other line. */
+function afterMask(out: string, secret: string): string {
+  const [first, ...rest] = out.split('\n');
+  expect(first).toBe(`::add-mask::${secret}`);
+  return rest.join('\n');
+}
 
 async function stored(id: string): Promise<Snapshot> {
   const res = await fetch(`${server.url}/api/snapshots/${id}`, {
@@ -70,8 +77,8 @@ describe('dist/index.js as the runner runs it', () => {
       sha: pr.merge_commit_sha ?? 'd'.repeat(40),
       ref: `refs/pull/${payload.number}/merge`,
     });
-    expect(r.stderr + r.stdout).not.toContain(token);
     expect(r.code, r.stdout).toBe(0);
+    expect(afterMask(r.stdout, token) + r.stderr).not.toContain(token);
     const id = r.outputs['snapshot-id']!;
     expect(id).toMatch(/^snap_/);
     expect(r.outputs['snapshot-url']).toContain(id);
@@ -183,7 +190,7 @@ describe('dist/index.js as the runner runs it', () => {
     expect(errors).toHaveLength(1);
     expect(errors[0]).toContain('HTTP 401');
     expect(errors[0]).toContain('Check the token input');
-    expect(r.stdout).not.toContain('spt_not_a_real_token');
+    expect(afterMask(r.stdout, 'spt_not_a_real_token')).not.toContain('spt_not_a_real_token');
     expect(r.stdout + r.stderr).not.toMatch(/\n\s+at /);
     expect(r.outputs).toEqual({});
   });
