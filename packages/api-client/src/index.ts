@@ -2,7 +2,13 @@ export * from './batch.js';
 export * from './client.js';
 export * from './content-types.js';
 export * from './contract.js';
-export * from './errors.js';
+export {
+  ApiError,
+  InputError,
+  type InputErrorCode,
+  NetworkError,
+  type NetworkErrorCode,
+} from './errors.js';
 export { DEFAULT_MAX_FILE_BYTES, formatBytes, type InspectedFile, inspectFile } from './files.js';
 export { idempotencyKeyFor, type PublishMetadata } from './idempotency.js';
 export * from './publish-flow.js';
