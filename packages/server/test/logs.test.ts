@@ -33,6 +33,13 @@ describe('structured logs', () => {
     });
     expect(line!.principal).toMatch(/^token:tok_/);
     expect(typeof line!.responseTime).toBe('number');
+    const uploadLine = lines.find((l) =>
+      (l.req as { path?: string })?.path?.startsWith('/upload/'),
+    );
+    expect(uploadLine).toMatchObject({
+      principal: `upload:${p.body.snapshot_id}/plot`,
+      res: { status: 200 },
+    });
     const all = raw.join('');
     expect(all).not.toContain(h.token);
     const uploadToken = new URL(p.body.upload_urls.plot!).searchParams.get('token')!;

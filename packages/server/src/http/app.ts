@@ -33,7 +33,10 @@ export function createApp(ctx: AppContext, version: string): express.Express {
       logger: ctx.logger,
       genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
       customProps: (_req, res) => {
-        const p = (res as express.Response).locals?.principal as Principal | undefined;
+        const locals = (res as express.Response).locals ?? {};
+        const p = locals.principal as Principal | undefined;
+        // Uploads are authorised by their URL's token: log what it was for, never the token.
+        if (locals.uploadFor) return { principal: `upload:${locals.uploadFor}` };
         return p ? { principal: `${p.kind}:${p.id}` } : {};
       },
       // The query string may hold an upload token or a delivery signature: log the path only.

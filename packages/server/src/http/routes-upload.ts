@@ -68,6 +68,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
     const kind: ArtifactKind = param;
     const snapshotId = parseId(req.params.snapshot_id, 'snapshot_id');
     const token = checkToken(ctx, req, snapshotId, kind);
+    res.locals.uploadFor = `${snapshotId}/${kind}`;
     if (await ctx.store.isNonceConsumed(token.n)) {
       throw conflict(
         'upload_url_used',
