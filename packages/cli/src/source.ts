@@ -34,7 +34,8 @@ export function parseRepoFlag(value: string): Pick<SourceContext, 'repo_owner' |
   return { repo_owner: v.slice(0, i), repo_name: v.slice(i + 1) };
 }
 
-const FIELDS = ['repo_owner', 'repo_name', 'commit_sha', 'branch', 'pr_number'] as const;
+/** Fields taken from the first layer that has them (the repository is handled as a pair). */
+const FIELDS = ['commit_sha', 'branch', 'pr_number'] as const;
 
 /** Flags, then CI, then git, field by field; repo owner and name always come from one source. */
 export async function resolveSource(
@@ -49,9 +50,10 @@ export async function resolveSource(
   };
   const ci = detectCi(o.env, o.io);
   const layers: SourceContext[] = [fromFlags, ci ?? {}];
-  const open = (l: SourceContext[]) =>
-    !l.some((x) => x.repo_name) || !l.some((x) => x.commit_sha) || !l.some((x) => x.branch);
-  if (open(layers)) layers.push(await readGit(o.git));
+  const known = (field: keyof SourceContext) => layers.some((l) => l[field] !== undefined);
+  if (!known('repo_name') || !known('commit_sha') || !known('branch')) {
+    layers.push(await readGit(o.git));
+  }
 
   const out: Source = {};
   const repoLayer = layers.find((l) => l.repo_name);
@@ -59,7 +61,7 @@ export async function resolveSource(
     if (repoLayer.repo_owner) out.repo_owner = repoLayer.repo_owner;
     out.repo_name = repoLayer.repo_name;
   }
-  for (const field of FIELDS.slice(2)) {
+  for (const field of FIELDS) {
     const value = layers.find((l) => l[field] !== undefined)?.[field];
     if (value !== undefined) Object.assign(out, { [field]: value });
   }

@@ -19,13 +19,13 @@ describe('reporters', () => {
     const out = sink();
     const r = plainReporter(out, clock());
     r.info('Publishing "Loss"');
-    for (const sent of [0, 500_000, 1_000_000, 1_000_000])
-      r.upload('loss/plot', 'plot loss.png', sent, 1_000_000);
+    for (const sent of [0, 524_288, 1_048_576, 1_048_576])
+      r.upload('loss/plot', 'plot loss.png', sent, 1_048_576);
     r.close();
     expect(out.text().split('\n')).toEqual([
       'Publishing "Loss"',
-      '  plot loss.png: uploading 1.0 MB',
-      '  plot loss.png: 1.0 MB uploaded in 200 ms (5.0 MB/s)',
+      '  plot loss.png: uploading 1 MiB',
+      '  plot loss.png: 1 MiB uploaded in 200 ms (5 MiB/s)',
       '',
     ]);
     expect(out.text()).not.toContain(ESC);
@@ -35,26 +35,26 @@ describe('reporters', () => {
     const out = sink();
     let t = 1000;
     const r = ttyReporter(out, () => t);
-    r.upload('a/plot', 'plot a.png', 0, 2_000_000);
+    r.upload('a/plot', 'plot a.png', 0, 2_097_152);
     t += 400;
-    r.upload('a/plot', 'plot a.png', 1_000_000, 2_000_000);
-    expect(out.text()).toMatch(/plot a\.png \[█+░+\] {2}50% 1\.0 MB\/2\.0 MB 2\.5 MB\/s/);
+    r.upload('a/plot', 'plot a.png', 1_048_576, 2_097_152);
+    expect(out.text()).toMatch(/plot a\.png \[█+░+\] {2}50% 1 MiB\/2 MiB 2\.5 MiB\/s/);
     t += 400;
-    r.upload('a/plot', 'plot a.png', 2_000_000, 2_000_000);
+    r.upload('a/plot', 'plot a.png', 2_097_152, 2_097_152);
     r.close();
-    expect(out.text()).toContain('plot a.png: 2.0 MB uploaded in 800 ms (2.5 MB/s)');
+    expect(out.text()).toContain('plot a.png: 2 MiB uploaded in 800 ms (2.5 MiB/s)');
     expect(out.text()).toContain('\x1b[1A\x1b[2K'); // the live bar was erased, not left behind
   });
 });
 
 describe('formats', () => {
   it('formats sizes, rates and durations', () => {
-    expect([formatBytes(999), formatBytes(1500), formatBytes(52_428_800)]).toEqual([
-      '999 B',
-      '1.5 kB',
-      '52 MB',
+    expect([formatBytes(999), formatBytes(1536), formatBytes(52_428_800)]).toEqual([
+      '999 bytes',
+      '1.5 KiB',
+      '50 MiB',
     ]);
-    expect([formatRate(0, 10), formatRate(1_000_000, 500)]).toEqual(['-', '2.0 MB/s']);
+    expect([formatRate(0, 10), formatRate(1_048_576, 500)]).toEqual(['-', '2 MiB/s']);
     expect([formatDuration(56.4), formatDuration(1234)]).toEqual(['56 ms', '1.2 s']);
   });
 

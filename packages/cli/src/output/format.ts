@@ -1,19 +1,9 @@
-/** Human formats for sizes, rates and durations. */
+/** Human formats for rates and durations; sizes use the client's formatBytes (binary units). */
+import { formatBytes } from '@snapshotplot/api-client';
 
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB'];
+export { formatBytes };
 
-/** 1234567 -> "1.2 MB" (SI units, as file managers show). */
-export function formatBytes(n: number): string {
-  let value = n;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-}
-
-/** Bytes over milliseconds -> "3.4 MB/s"; "-" before there is anything to measure. */
+/** Bytes over milliseconds -> "3.4 MiB/s"; "-" before there is anything to measure. */
 export function formatRate(bytes: number, ms: number): string {
   if (ms <= 0 || bytes <= 0) return '-';
   return `${formatBytes(Math.round((bytes * 1000) / ms))}/s`;

@@ -4,7 +4,12 @@
  */
 
 import { resolve } from 'node:path';
-import { collectBatch, type InspectedFile, inspectFile } from '@snapshotplot/api-client';
+import {
+  collectBatch,
+  type InspectedFile,
+  inspectFile,
+  PLOT_EXTENSIONS,
+} from '@snapshotplot/api-client';
 import { CliError, EXIT } from '../errors.js';
 
 export interface PlanOptions {
@@ -61,7 +66,7 @@ export async function planPublish(o: PlanOptions, cwd: string): Promise<PlannedI
     if (items.length === 0) {
       throw new CliError(
         EXIT.usage,
-        `No plot files in ${o.dir}: --dir looks for .png, .svg, .jpg, .jpeg, .webp, .pdf, .html and .json files.`,
+        `No plot files in ${o.dir}: --dir looks for ${PLOT_EXTENSIONS.map((e) => `.${e}`).join(', ')} files.`,
       );
     }
     return inspectAll(items, cwd, o.maxFileSize);
