@@ -3,7 +3,13 @@
 # actions/typescript-action's check-dist workflow does: a stale dist/ would ship old code.
 set -eu
 cd "$(dirname "$0")/.."
-pnpm run build >/dev/null
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+if ! pnpm run build >"$log" 2>&1; then
+  cat "$log" >&2
+  echo "packages/action: the ncc build failed (above)." >&2
+  exit 1
+fi
 status=0
 if ! git diff --quiet -- dist; then
   echo "packages/action/dist is stale: these files differ from a fresh build:" >&2

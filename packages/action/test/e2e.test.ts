@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { Snapshot } from '@snapshotplot/api-client';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { examplePayload, PNG } from './helpers.js';
+import { examplePayload, type Payload, PNG } from './helpers.js';
 import { runBundle } from './runner.js';
 
 let server: TestServer;
@@ -153,6 +153,61 @@ describe('dist/index.js as the runner runs it', () => {
     const s = await stored(r.outputs['snapshot-id']!);
     expect(s).toMatchObject({ pr_number: 314, commit_sha: payload.workflow_run.head_sha });
   });
+
+  const otherEvents: Array<[string, () => Payload, (p: Payload) => Partial<Snapshot>]> = [
+    [
+      'push',
+      () => examplePayload('push', (p) => p.ref === 'refs/heads/master'),
+      (p) => ({ commit_sha: p.after, branch: 'master', pr_number: null }),
+    ],
+    [
+      'pull_request_target',
+      () => examplePayload('pull_request', (p) => p.action === 'opened'),
+      (p) => ({
+        commit_sha: p.pull_request.head.sha,
+        branch: p.pull_request.head.ref,
+        pr_number: p.number,
+      }),
+    ],
+    [
+      'merge_group',
+      () => examplePayload('merge_group'),
+      (p) => ({
+        commit_sha: p.merge_group.head_sha,
+        branch: p.merge_group.head_ref.slice('refs/heads/'.length),
+        pr_number: null,
+      }),
+    ],
+    [
+      'workflow_dispatch',
+      () => examplePayload('workflow_dispatch', (p) => p.ref),
+      (p) => ({ commit_sha: 'e'.repeat(40), branch: p.ref.slice('refs/heads/'.length) }),
+    ],
+    // Not a webhook, so not in @octokit/webhooks-examples: this is the runner's event file for cron.
+    [
+      'schedule',
+      () => ({ schedule: '0 6 * * *' }),
+      () => ({ commit_sha: 'e'.repeat(40), branch: 'main' }),
+    ],
+  ];
+
+  it.each(otherEvents)(
+    '%s: stores the commit, branch and PR of the event',
+    async (event, payloadOf, expected) => {
+      const payload = payloadOf();
+      const ref = event === 'workflow_dispatch' ? payload.ref : 'refs/heads/main';
+      const r = await runBundle({
+        inputs: inputs({ title: `Event ${event}` }),
+        eventName: event,
+        payload,
+        workspace,
+        ref,
+      });
+      expect(r.code, r.stdout).toBe(0);
+      const s = await stored(r.outputs['snapshot-id']!);
+      expect(s).toMatchObject({ ...expected(payload), ci: { event, run_id: '123456789' } });
+    },
+  );
 
   it('batch: one snapshot per plot file, JSON array outputs, one summary table', async () => {
     const payload = examplePayload('push', (p) => p.ref === 'refs/heads/master');
