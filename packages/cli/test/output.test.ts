@@ -45,6 +45,16 @@ describe('reporters', () => {
     expect(out.text()).toContain('plot a.png: 2 MiB uploaded in 800 ms (2.5 MiB/s)');
     expect(out.text()).toContain('\x1b[1A\x1b[2K'); // the live bar was erased, not left behind
   });
+  it('tty: cuts bars to the terminal width so erasing never leaves wrapped rows behind', () => {
+    const out = { ...sink(), columns: 40 };
+    let text = '';
+    out.write = (s: string) => (text += s);
+    const r = ttyReporter(out, () => 1000);
+    r.upload('x', `plot ${'very-long-name-'.repeat(5)}.png`, 10, 100);
+    const drawn = text.split('\n').filter((l) => l.includes('plot'));
+    expect(drawn).toHaveLength(1);
+    expect(drawn[0]!.replace(`${ESC}[2K\r`, '').length).toBeLessThanOrEqual(39);
+  });
 });
 
 describe('formats', () => {

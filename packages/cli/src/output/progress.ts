@@ -74,7 +74,9 @@ export function ttyReporter(out: OutStream, now: () => number): Reporter {
     return s;
   };
   const draw = (above = '') => {
-    const lines = [...bars.values()].map(barLine);
+    // A wrapped line would take two rows and throw off the erase count: cut to the width.
+    const width = (out.columns ?? 80) - 1;
+    const lines = [...bars.values()].map((b) => barLine(b).slice(0, width));
     out.write(`${erase()}${above}${lines.map((l) => `${CLEAR_LINE}${l}\n`).join('')}`);
     drawn = lines.length;
     lastDraw = now();
