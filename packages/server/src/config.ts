@@ -22,6 +22,7 @@ const ConfigSchema = z.object({
   jwtAudience: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeoutMs: int(0).default(10_000),
+  rateLimitPerMinute: int(0).default(0),
 });
 
 export type ServerConfig = z.output<typeof ConfigSchema>;
@@ -42,6 +43,7 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
   logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
   shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],
+  rateLimitPerMinute: ['SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE'],
 };
 
 /** Merges flags over the environment and validates; CliError (exit 2) names the bad setting. */

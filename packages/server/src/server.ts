@@ -14,6 +14,7 @@ import { openSqlite } from './data/sqlite.js';
 import { createStore } from './data/store.js';
 import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
+import { createRateLimiter } from './http/rate-limit.js';
 import { loadSecret } from './secret.js';
 import { LocalDiskStorage } from './storage/local-disk.js';
 import type { Storage } from './storage/storage.js';
@@ -61,6 +62,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     now,
     publicUrl: () => publicUrl,
     uploadsInProgress: new Set(),
+    rateLimiter:
+      config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
     openapi: () => {
       openapi ??= JSON.stringify(
         createRequire(import.meta.url)('@snapshotplot/api-client/openapi.json'),

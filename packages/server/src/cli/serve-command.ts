@@ -31,6 +31,10 @@ export function serveCommand(program: Command, io: CliIo): void {
     )
     .option('--jwt-secret <secret>', 'HS256 secret for user JWTs (env SNAPSHOTPLOT_JWT_SECRET)')
     .option('--jwks-url <url>', 'JWKS URL for user JWTs (env SNAPSHOTPLOT_JWKS_URL)')
+    .option(
+      '--rate-limit-per-minute <n>',
+      'API requests a minute per credential, 0 = off (env SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE; default 0)',
+    )
     .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
     .action(async (flags: Record<string, string | undefined>) => {
       const config = resolveConfig(flags, io.env);

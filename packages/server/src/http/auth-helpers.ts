@@ -12,5 +12,6 @@ export async function principalOf(
   if (res.locals.principal) return res.locals.principal as Principal;
   const p = await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() });
   res.locals.principal = p;
+  ctx.rateLimiter?.take(p.key, ctx.now().getTime());
   return p;
 }

@@ -4,6 +4,7 @@ import type { JwtVerifier } from '../auth/jwt.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { Storage } from '../storage/storage.js';
+import type { RateLimiter } from './rate-limit.js';
 
 export interface AppContext {
   config: ServerConfig;
@@ -17,6 +18,8 @@ export interface AppContext {
   publicUrl: () => string;
   /** `snapshot/kind` of uploads streaming right now: a second concurrent one is refused. */
   uploadsInProgress: Set<string>;
+  /** Per-principal limit of authenticated API requests; null when off. */
+  rateLimiter: RateLimiter | null;
   /** The openapi.json text, loaded lazily. */
   openapi: () => string;
 }
