@@ -41,7 +41,7 @@ export class BatchError extends Error {
   }
 }
 
-/** Context that makes messages specific: which project and where the token came from. */
+/** Context that makes messages specific: the project and the server URL in use. */
 export interface ErrorContext {
   project?: string;
   apiUrl?: string;
@@ -53,9 +53,21 @@ function serverSaid(err: { message: string; requestId?: string }) {
   return err.requestId ? `${text} (request id ${err.requestId})` : text;
 }
 
+/** Upload URL failures the client could not cure by renewing: not the user's token at fault. */
+const UPLOAD_URL_CODES = ['invalid_upload_token', 'upload_url_expired', 'upload_url_used'];
+
 function fromApiError(err: ApiError, ctx: ErrorContext): CliError {
   const what = serverSaid(err);
   const project = ctx.project ? `project ${ctx.project}` : 'the project';
+  if (UPLOAD_URL_CODES.includes(err.code)) {
+    return new CliError(
+      EXIT.unavailable,
+      `The upload failed after retries: ${what}. Run the command again.`,
+      {
+        cause: err,
+      },
+    );
+  }
   if (err.status === 401) {
     return new CliError(
       EXIT.auth,

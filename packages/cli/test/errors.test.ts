@@ -23,7 +23,7 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-/** The error a client call fails with when the server answers `status`. */
+/** The error a client call fails with when the server answers `status` (with `code_<status>`). */
 async function apiError(status: number) {
   // Whatever path the client asks for, the fetch goes to the status route.
   const failing = createClient({
@@ -47,6 +47,20 @@ describe('toCliError', () => {
     const forbidden = await toCliError(await apiError(403), ctx);
     expect(forbidden.exitCode).toBe(3);
     expect(forbidden.message).toContain('proj_1');
+  });
+
+  it('maps upload URL failures to exit 4, not to a token problem', async () => {
+    const { ApiError } = await import('@snapshotplot/api-client');
+    const expired = new ApiError({
+      status: 403,
+      code: 'upload_url_expired',
+      message: 'The upload URL expired.',
+    });
+    const mapped = await toCliError(expired, ctx);
+    expect(mapped.exitCode).toBe(4);
+    expect(mapped.message).toBe(
+      'The upload failed after retries: The upload URL expired. Run the command again.',
+    );
   });
 
   it('maps server failures and unreachable servers to exit 4', async () => {
