@@ -70,6 +70,10 @@ export async function startTestServer(
         env: { ...process.env, SNAPSHOTPLOT_LOG_LEVEL: 'warn', ...o.env },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
+      // A test that forgets stop() must not leave a server running after the test process.
+      const reap = () => c.kill('SIGKILL');
+      process.once('exit', reap);
+      c.once('exit', () => process.removeListener('exit', reap));
       let buffer = '';
       c.stderr!.setEncoding('utf8');
       c.stderr!.on('data', (chunk: string) => {
