@@ -16,18 +16,18 @@ export interface CommandContext {
   errors: ErrorContext;
 }
 
-/** The CLI package's version, read once at start (works from src/ and dist/ alike). */
-export function cliVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+/** The CLI package's version from the package.json one folder above `base` (src/ or dist/bin.js). */
+export function cliVersion(base: string | URL = import.meta.url): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', base), 'utf8'));
   return String(pkg.version);
 }
 
 /** The commander program with every command registered. */
-export function createProgram(context: CommandContext): Command {
+export function createProgram(context: CommandContext, version = cliVersion()): Command {
   const { io } = context;
   const program = new Command('snapshotplot')
     .description('Publish plots and the code that made them to a snapshotplot server.')
-    .version(cliVersion(), '-V, --version', 'print the version')
+    .version(version, '-V, --version', 'print the version')
     .helpOption('-h, --help', 'show help')
     .exitOverride()
     .configureOutput({
@@ -54,11 +54,11 @@ Exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 server or networ
 }
 
 /** Runs the CLI; resolves the exit code. Never throws. */
-export async function run(argv: string[], io: CliIo): Promise<number> {
+export async function run(argv: string[], io: CliIo, version?: string): Promise<number> {
   const context: CommandContext = { io, errors: {} };
   const debug = argv.includes('--debug') || !!io.env.SNAPSHOTPLOT_DEBUG;
   try {
-    await createProgram(context).parseAsync(argv, { from: 'user' });
+    await createProgram(context, version).parseAsync(argv, { from: 'user' });
     return EXIT.ok;
   } catch (err) {
     const cliError = await toCliError(err, context.errors);

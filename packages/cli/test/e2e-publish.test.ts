@@ -2,7 +2,7 @@
  * End to end: the built bin against a real snapshotplot-server, from a temp git repository on
  * a feature branch with an origin remote. Run `pnpm build` first.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ListSnapshotsResponse, Snapshot } from '@snapshotplot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -277,6 +277,14 @@ describe('snapshotplot publish (built bin, real server)', () => {
     );
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/error: .*SNAPSHOTPLOT_API_URL/);
+  });
+});
+
+describe('snapshotplot --version (built bin)', () => {
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+    const run = await runCli(['--version'], { cwd: e.repo.dir });
+    expect(run).toMatchObject({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
   });
 });
 
