@@ -57,8 +57,11 @@ export interface RunResult {
 export async function run(o: RunOptions): Promise<RunResult> {
   const { core, env } = o;
   // Masked before anything is printed, even before the other inputs are validated.
-  const token = o.inputs?.token ?? readToken(env);
-  if (token) core.setSecret(token);
+  const tokens = new Set([
+    o.inputs?.token ?? readToken(env),
+    (env.SNAPSHOTPLOT_TOKEN ?? '').trim(),
+  ]);
+  for (const token of tokens) if (token) core.setSecret(token);
 
   let failOnError = true;
   let inputs: ActionInputs | undefined;
@@ -68,6 +71,11 @@ export async function run(o: RunOptions): Promise<RunResult> {
     const ctx = mapContext(o.context, env);
     checkServerInputs(inputs, inputs.dryRun);
     const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
+    if (plan.batch && inputs.title) {
+      core.warning(
+        'Input title is ignored with directory: each snapshot is titled by its file name.',
+      );
+    }
     if (inputs.dryRun) {
       await dryRun(plan, ctx, inputs, core);
       return { ok: true, published: [] };

@@ -136,6 +136,7 @@ describe('run() failures and masking', () => {
     });
     expect(core.calls[0]).toBe('setSecret');
     expect(core.secrets).toEqual([TOKEN]);
+    expect(core.infos).toEqual([]);
     expect(core.failed).toEqual([
       'Input "summary" is "sure", which is not a boolean: use true or false.',
     ]);
@@ -200,6 +201,20 @@ describe('run() failures and masking', () => {
   });
 });
 
+it('also masks a token given as SNAPSHOTPLOT_TOKEN, before any output', async () => {
+  const core = recordingCore();
+  const env = { ...baseEnv(), INPUT_TOKEN: '', SNAPSHOTPLOT_TOKEN: 'spt_from_env' };
+  await run({
+    env,
+    context: contextFor('push', examplePayload('push')),
+    client: memoryClient(),
+    core,
+  });
+  expect(core.calls.slice(0, 1)).toEqual(['setSecret']);
+  expect(core.secrets).toEqual(['spt_from_env']);
+  expect(core.failed).toEqual([]);
+});
+
 describe('run() batch and dry run', () => {
   it('publishes every plot of a directory and writes one table with a thumbnail per snapshot', async () => {
     await writeFile(
@@ -208,7 +223,13 @@ describe('run() batch and dry run', () => {
     );
     const client = memoryClient();
     const core = recordingCore();
-    const env = { ...baseEnv(), INPUT_PLOT: '', INPUT_CODE: '', INPUT_DIRECTORY: '.' };
+    const env = {
+      ...baseEnv(),
+      INPUT_PLOT: '',
+      INPUT_CODE: '',
+      INPUT_DIRECTORY: '.',
+      INPUT_TITLE: 'x',
+    };
     const result = await run({
       env,
       context: contextFor('push', examplePayload('push')),
@@ -224,6 +245,9 @@ describe('run() batch and dry run', () => {
     expect(JSON.parse(core.outputs['snapshot-ids']!)).toEqual(['snap_1', 'snap_2']);
     expect(JSON.parse(core.outputs['snapshot-urls']!)).toHaveLength(2);
     expect(core.outputs['snapshot-id']).toBeUndefined();
+    expect(core.warnings).toEqual([
+      'Input title is ignored with directory: each snapshot is titled by its file name.',
+    ]);
     const html = core.summaries.join('');
     expect(html).toContain('2 of 2 published');
     expect(html.match(/<img /g)).toHaveLength(2);
