@@ -35,8 +35,8 @@ export function byteSize(value: string): number {
 }
 
 /** Collects a repeatable option into an array. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** --api-url, --token and --debug, which every command that talks to the server takes. */

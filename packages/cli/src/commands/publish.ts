@@ -30,7 +30,7 @@ export function publishCommand(program: Command, context: CommandContext): Comma
     .option('--collection <name>', 'collection to publish into (env SNAPSHOTPLOT_COLLECTION)')
     .option('--author <name>', 'author (env SNAPSHOTPLOT_AUTHOR)')
     .option('--description <text>', 'description')
-    .option('--tag <tag>', 'tag; repeat or separate with commas', collect, [])
+    .option('--tag <tag>', 'tag; repeat or separate with commas', collect)
     .option('--repo <owner/name>', 'repository (default: detected)')
     .option('--commit <sha>', 'commit (default: detected)')
     .option('--branch <name>', 'branch (default: detected)')

@@ -25,7 +25,7 @@ import { runPool } from './pool.js';
 
 export interface PublishOptions extends PlanOptions, SourceFlags, ConfigFlags {
   description?: string;
-  tag: string[];
+  tag?: string[];
   replace?: boolean;
   concurrency: number;
   json?: boolean;
@@ -44,7 +44,7 @@ export async function runPublish(
   ctx.apiUrl = config.apiUrl;
   const plan = await planPublish(opts, io.cwd);
   const source = await resolveSource(opts, { env: io.env, io, git: gitRunner(io.cwd, io.env) });
-  const tags = opts.tag
+  const tags = (opts.tag ?? [])
     .flatMap((t) => t.split(','))
     .map((t) => t.trim())
     .filter(Boolean);

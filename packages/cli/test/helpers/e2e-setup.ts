@@ -1,8 +1,9 @@
 /** A real server, a project, tokens and a feature-branch repository with figures, for e2e tests. */
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { makeRepo, type TempRepo } from './git-repo.js';
+import { CLI_BIN } from './run-cli.js';
 
 /** A valid 1x1 PNG. */
 export const PNG = Buffer.from(
@@ -27,6 +28,7 @@ export interface E2e {
 
 /** Starts everything; call teardown() in afterAll. */
 export async function setupE2e(): Promise<E2e> {
+  if (!existsSync(CLI_BIN)) throw new Error(`${CLI_BIN} is missing: run \`pnpm build\` first.`);
   const server = await startTestServer();
   const { id: project } = await server.createProject('CLI e2e');
   const token = await server.createToken(project, 'publisher');
