@@ -88112,6 +88112,14 @@ function eventFields(ctx, env) {
             return {};
     }
 }
+function isForkPullRequest(ctx) {
+    if (ctx.eventName !== 'pull_request')
+        return false;
+    const pr = ctx.payload?.pull_request;
+    const head = str(pr?.head?.repo?.full_name);
+    const base = str(pr?.base?.repo?.full_name);
+    return !!head && !!base && head !== base;
+}
 /** A PR number given by the workflow (positive integer), e.g. for fork PRs on workflow_run. */
 function prNumberFromEnv(env) {
     const raw = (env.SNAPSHOTPLOT_PR_NUMBER ?? '').trim();
@@ -88155,6 +88163,7 @@ function mapContext(ctx, env = {}) {
         },
         actor: str(ctx.actor),
         job: str(ctx.job),
+        fromFork: isForkPullRequest(ctx),
     };
 }
 
@@ -88283,7 +88292,7 @@ function stem(path) {
     return dot > 0 ? name.slice(0, dot) : name;
 }
 /** Checks the inputs needed to talk to the server; dry runs need only the project. */
-function checkServerInputs(inputs, dryRun) {
+function checkServerInputs(inputs, dryRun, fromFork = false) {
     const missing = [];
     if (!inputs.projectId)
         missing.push('project-id (or SNAPSHOTPLOT_PROJECT)');
@@ -88292,7 +88301,11 @@ function checkServerInputs(inputs, dryRun) {
     if (!dryRun && !inputs.token)
         missing.push('token (or SNAPSHOTPLOT_TOKEN)');
     if (missing.length > 0) {
-        throw new ActionConfigError(`Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.`);
+        // The usual cause of an empty token on a PR from a fork: GitHub withholds secrets there.
+        const fork = fromFork && !inputs.token
+            ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets: publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
+            : '';
+        throw new ActionConfigError(`Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.${fork}`);
     }
     if (!dryRun && !/^https?:\/\/[^/]/i.test(inputs.apiUrl)) {
         throw new ActionConfigError(`Input api-url is "${inputs.apiUrl}", which is not an http(s) URL: use the server's base URL, e.g. https://plots.example.com.`);
@@ -88493,7 +88506,7 @@ async function run(o) {
         failOnError = o.inputs?.failOnError ?? inputs_getBooleanInput(env, 'fail-on-error', true);
         inputs = o.inputs ?? parseInputs(env);
         const ctx = mapContext(o.context, env);
-        checkServerInputs(inputs, inputs.dryRun);
+        checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
         const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
         if (plan.batch && inputs.title) {
             core.warning('Input title is ignored with directory: each snapshot is titled by its file name.');

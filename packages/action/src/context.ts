@@ -46,6 +46,8 @@ export interface MappedContext {
   links: ContextLinks;
   actor?: string;
   job?: string;
+  /** A pull_request event from a fork: its workflow gets no secrets. */
+  fromFork: boolean;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
@@ -121,6 +123,14 @@ function eventFields(ctx: WorkflowContext, env: Record<string, string | undefine
   }
 }
 
+function isForkPullRequest(ctx: WorkflowContext): boolean {
+  if (ctx.eventName !== 'pull_request') return false;
+  const pr = ctx.payload?.pull_request;
+  const head = str(pr?.head?.repo?.full_name);
+  const base = str(pr?.base?.repo?.full_name);
+  return !!head && !!base && head !== base;
+}
+
 /** A PR number given by the workflow (positive integer), e.g. for fork PRs on workflow_run. */
 function prNumberFromEnv(env: Record<string, string | undefined>): number | undefined {
   const raw = (env.SNAPSHOTPLOT_PR_NUMBER ?? '').trim();
@@ -163,5 +173,6 @@ export function mapContext(
     },
     actor: str(ctx.actor),
     job: str(ctx.job),
+    fromFork: isForkPullRequest(ctx),
   };
 }

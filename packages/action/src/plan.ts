@@ -28,14 +28,19 @@ function stem(path: string): string {
 }
 
 /** Checks the inputs needed to talk to the server; dry runs need only the project. */
-export function checkServerInputs(inputs: ActionInputs, dryRun: boolean): void {
+export function checkServerInputs(inputs: ActionInputs, dryRun: boolean, fromFork = false): void {
   const missing: string[] = [];
   if (!inputs.projectId) missing.push('project-id (or SNAPSHOTPLOT_PROJECT)');
   if (!dryRun && !inputs.apiUrl) missing.push('api-url (or SNAPSHOTPLOT_API_URL)');
   if (!dryRun && !inputs.token) missing.push('token (or SNAPSHOTPLOT_TOKEN)');
   if (missing.length > 0) {
+    // The usual cause of an empty token on a PR from a fork: GitHub withholds secrets there.
+    const fork =
+      fromFork && !inputs.token
+        ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets: publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
+        : '';
     throw new ActionConfigError(
-      `Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.`,
+      `Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.${fork}`,
     );
   }
   if (!dryRun && !/^https?:\/\/[^/]/i.test(inputs.apiUrl)) {

@@ -69,7 +69,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
     failOnError = o.inputs?.failOnError ?? getBooleanInput(env, 'fail-on-error', true);
     inputs = o.inputs ?? parseInputs(env);
     const ctx = mapContext(o.context, env);
-    checkServerInputs(inputs, inputs.dryRun);
+    checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
     const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
     if (plan.batch && inputs.title) {
       core.warning(

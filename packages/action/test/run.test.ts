@@ -189,6 +189,24 @@ describe('run() failures and masking', () => {
     expect(core.failed[0]).toMatch(/project-id.*api-url.*token/);
   });
 
+  it('a missing token on a pull request from a fork points to the workflow_run pattern', async () => {
+    const payload = examplePayload('pull_request');
+    payload.pull_request.head.repo = {
+      ...payload.pull_request.head.repo,
+      full_name: 'forker/Hello-World',
+    };
+    const core = recordingCore();
+    await run({
+      env: { ...baseEnv(), INPUT_TOKEN: '' },
+      context: contextFor('pull_request', payload),
+      core,
+    });
+    expect(core.failed).toHaveLength(1);
+    expect(core.failed[0]).toContain('Missing required input: token');
+    expect(core.failed[0]).toContain('comes from a fork');
+    expect(core.failed[0]).toContain('workflow_run');
+  });
+
   it('refuses plot and directory together', async () => {
     const core = recordingCore();
     await run({
