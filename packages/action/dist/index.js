@@ -88608,6 +88608,9 @@ async function writeSummary(core, html) {
 
 
 
-// run() reports every failure through core.setFailed, which sets the exit code.
-void run({ env: process.env, context: github_context, core: core_namespaceObject });
+// run() reports every failure through core.setFailed, which sets the exit code; the catch is
+// a last resort so that even a bug ends in one annotation rather than a stack trace.
+run({ env: process.env, context: github_context, core: core_namespaceObject }).catch((err) => {
+    setFailed(`snapshotplot action failed: ${err instanceof Error ? err.message : String(err)}`);
+});
 
