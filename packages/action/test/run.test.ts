@@ -207,6 +207,34 @@ describe('run() failures and masking', () => {
     expect(core.failed[0]).toContain('workflow_run');
   });
 
+  it('an invalid tag fails before any request, naming the field', async () => {
+    const core = recordingCore();
+    const client = memoryClient();
+    await run({
+      env: { ...baseEnv(), INPUT_TAGS: 'ok, not ok' },
+      context: contextFor('push', {}),
+      client,
+      core,
+    });
+    expect(client.published).toEqual([]);
+    expect(core.failed).toHaveLength(1);
+    expect(core.failed[0]).toMatch(/tags/);
+  });
+
+  it('summary: false writes no summary but still sets the outputs', async () => {
+    const core = recordingCore();
+    const env = { ...baseEnv(), INPUT_SUMMARY: 'false' };
+    await run({
+      env,
+      context: contextFor('push', examplePayload('push')),
+      client: memoryClient(),
+      core,
+    });
+    expect(core.failed).toEqual([]);
+    expect(core.summaries).toEqual([]);
+    expect(core.outputs['snapshot-id']).toBe('snap_1');
+  });
+
   it('refuses plot and directory together', async () => {
     const core = recordingCore();
     await run({
