@@ -22,7 +22,15 @@ const ConfigSchema = z.object({
   jwtAudience: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeoutMs: int(0).default(10_000),
+  /** A whole upload body must arrive within this (slow-loris guard); 15 min ≥ 57 KiB/s at 50 MiB. */
+  uploadTimeoutMs: int(1000).default(900_000),
   rateLimitPerMinute: int(0).default(0),
+  sseHeartbeatMs: int(100).default(15_000),
+  allowPrivateWebhooks: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false'])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
+  forgeUrl: z.url({ protocol: /^https?$/ }).default('https://github.com'),
 });
 
 export type ServerConfig = z.output<typeof ConfigSchema>;
@@ -43,12 +51,16 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
   logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
   shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],
+  uploadTimeoutMs: ['SNAPSHOTPLOT_UPLOAD_TIMEOUT_MS'],
   rateLimitPerMinute: ['SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE'],
+  sseHeartbeatMs: ['SNAPSHOTPLOT_SSE_HEARTBEAT_MS'],
+  allowPrivateWebhooks: ['SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS'],
+  forgeUrl: ['SNAPSHOTPLOT_FORGE_URL'],
 };
 
 /** Merges flags over the environment and validates; CliError (exit 2) names the bad setting. */
 export function resolveConfig(
-  flags: Partial<Record<keyof ServerConfig, string | number | undefined>>,
+  flags: Partial<Record<keyof ServerConfig, string | number | boolean | undefined>>,
   env: Record<string, string | undefined>,
 ): ServerConfig {
   const merged: Record<string, unknown> = {};

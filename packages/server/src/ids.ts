@@ -21,7 +21,10 @@ let counter = 0;
  * `prefix_` + 9 base36 chars of milliseconds + a 4-char in-process counter + 10 random chars:
  * ids created later sort after earlier ones (lexicographically), which list cursors rely on.
  */
-export function newId(prefix: 'proj' | 'col' | 'snap' | 'tok', now = Date.now()): string {
+export function newId(
+  prefix: 'proj' | 'col' | 'snap' | 'tok' | 'wh' | 'msg',
+  now = Date.now(),
+): string {
   if (now <= lastMs) {
     counter++;
   } else {

@@ -12,6 +12,7 @@ import { createJwtVerifier } from './auth/jwt.js';
 import type { ServerConfig } from './config.js';
 import { openSqlite } from './data/sqlite.js';
 import { createStore } from './data/store.js';
+import { createNotifier } from './events/notifier.js';
 import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { createRateLimiter } from './http/rate-limit.js';
@@ -19,6 +20,9 @@ import { loadSecret } from './secret.js';
 import { LocalDiskStorage } from './storage/local-disk.js';
 import type { Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
+import { startWebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.js';
+
+const EVENT_RETENTION_MS = 7 * 24 * 3600_000;
 
 export interface StartOptions {
   config: ServerConfig;
@@ -26,6 +30,10 @@ export interface StartOptions {
   now?: () => Date;
   /** Wraps the local-disk storage (fault injection in tests). */
   wrapStorage?: (inner: Storage) => Storage;
+  /** Webhook worker timing (tests shorten the retry schedule and the poll). */
+  webhooks?: Partial<
+    Pick<WebhookWorkerOptions, 'retryDelaysMs' | 'pollIntervalMs' | 'timeoutMs' | 'random'>
+  >;
 }
 
 export interface RunningServer {
@@ -46,6 +54,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
   const now = o.now ?? (() => new Date());
   await store.sweep(now().toISOString(), new Date(now().getTime() - 24 * 3600_000).toISOString());
+  // The event log is for reconnecting streams, not an archive: keep a week.
+  await store.pruneEvents(new Date(now().getTime() - EVENT_RETENTION_MS).toISOString());
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
   let openapi: string | undefined;
   const ctx: AppContext = {
@@ -64,6 +74,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     uploadsInProgress: new Set(),
     rateLimiter:
       config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
+    events: createNotifier(),
     openapi: () => {
       openapi ??= JSON.stringify(
         createRequire(import.meta.url)('@snapshotplot/api-client/openapi.json'),
@@ -87,6 +98,15 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const boundUrl = `http://${host}:${address.port}`;
   publicUrl ||= boundUrl;
+  const worker = startWebhookWorker({
+    store,
+    logger,
+    now,
+    notifier: ctx.events,
+    userAgent: `snapshotplot-server/${VERSION}`,
+    allowPrivate: config.allowPrivateWebhooks,
+    ...o.webhooks,
+  });
   const sweeper = setInterval(() => {
     const t = now();
     void store
@@ -99,6 +119,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      // Event streams never end by themselves: end them so the drain below is not held open.
+      ctx.events.closeAll();
+      const workerStopped = worker.stop();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets become idle as in-flight requests finish: close them promptly.
       server.closeIdleConnections();
@@ -109,6 +132,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       await Promise.race([done, timeout]);
       clearInterval(reaper);
       server.closeAllConnections();
+      await workerStopped;
       await store.close();
     })();
     return closing;

@@ -1,11 +1,13 @@
 /** The `snapshotplot-server` command tree. */
 import { Command } from 'commander';
+import { loginLinkCommand } from '../gallery/login-link-command.js';
 import { VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { memberCommand } from './member-command.js';
 import { projectCommand } from './project-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
+import { webhookCommand } from './webhook-command.js';
 
 /** A fresh program wired to `io` (commander state is per instance, so tests can build many). */
 export function buildProgram(io: CliIo): Command {
@@ -19,5 +21,7 @@ export function buildProgram(io: CliIo): Command {
   projectCommand(program, io);
   tokenCommand(program, io);
   memberCommand(program, io);
+  webhookCommand(program, io);
+  loginLinkCommand(program, io);
   return program;
 }

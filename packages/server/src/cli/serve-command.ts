@@ -35,8 +35,20 @@ export function serveCommand(program: Command, io: CliIo): void {
       '--rate-limit-per-minute <n>',
       'API requests a minute per credential, 0 = off (env SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE; default 0)',
     )
+    .option(
+      '--forge-url <url>',
+      'forge the gallery links commits, branches and PRs to: GitHub, GitLab or Bitbucket (env SNAPSHOTPLOT_FORGE_URL; default https://github.com)',
+    )
+    .option(
+      '--sse-heartbeat-ms <ms>',
+      'comment sent on idle event streams (env SNAPSHOTPLOT_SSE_HEARTBEAT_MS; default 15000)',
+    )
+    .option(
+      '--allow-private-webhooks',
+      'deliver webhooks to loopback and private addresses (env SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS)',
+    )
     .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
-    .action(async (flags: Record<string, string | undefined>) => {
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
       const config = resolveConfig(flags, io.env);
       // Imported lazily so admin commands do not pay for loading express and pino.
       const { startServer } = await import('../server.js');

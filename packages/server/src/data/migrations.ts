@@ -4,6 +4,7 @@
  * Written with the schema builder only, so the PostgreSQL backend can run the same list.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { eventsAndWebhooks } from './migration-events.js';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>) {
@@ -132,7 +133,10 @@ const initial: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_initial': initial };
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_initial': initial,
+  '0002_events_webhooks': eventsAndWebhooks,
+};
 
 const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
 

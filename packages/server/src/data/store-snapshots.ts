@@ -20,6 +20,8 @@ export interface SnapshotFilters {
   title?: string;
   q?: string;
   status?: 'pending' | 'ready';
+  /** Exact collection id, null = no collection (the gallery's history of one title). */
+  collection_id?: string | null;
 }
 
 export function snapshotQueries(db: Executor) {
@@ -107,12 +109,14 @@ export function snapshotQueries(db: Executor) {
       now: string,
       urls: { plot_url: string | null; code_url: string | null },
     ) {
-      await db
+      const r = await db
         .updateTable('snapshots')
         .set({ status: 'ready', finalized_at: now, ...urls })
         .where('id', '=', id)
         .where('status', '=', 'pending')
-        .execute();
+        .executeTakeFirst();
+      // True only for the call that made it ready, so exactly one snapshot.ready is logged.
+      return Number(r.numUpdatedRows) > 0;
     },
     /** Deletes the snapshot row (tags and artifact rows cascade). */
     async deleteSnapshot(id: string): Promise<void> {
@@ -127,6 +131,9 @@ export function snapshotQueries(db: Executor) {
     async listSnapshots(projectId: string, f: SnapshotFilters, limit: number, cursor?: string) {
       let q = base().where('s.project_id', '=', projectId);
       if (f.collection !== undefined) q = q.where('c.name', '=', f.collection);
+      if (f.collection_id !== undefined) {
+        q = q.where('s.collection_id', f.collection_id === null ? 'is' : '=', f.collection_id);
+      }
       if (f.branch !== undefined) q = q.where('s.branch', '=', f.branch);
       if (f.commit_sha !== undefined) q = q.where('s.commit_sha', 'like', `${f.commit_sha}%`);
       if (f.pr_number !== undefined) q = q.where('s.pr_number', '=', f.pr_number);

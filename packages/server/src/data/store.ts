@@ -5,6 +5,7 @@
  * one transaction (SQLite serialises them; PostgreSQL would add a row lock where noted).
  */
 import type { Kysely, Transaction } from 'kysely';
+import { eventQueries } from './store-events.js';
 import { snapshotQueries } from './store-snapshots.js';
 import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from './tables.js';
 
@@ -34,6 +35,10 @@ function accessQueries(db: Executor) {
     /** Candidates for a presented token; the caller compares hashes in constant time. */
     async tokensByPrefix(prefix: string) {
       return db.selectFrom('tokens').selectAll().where('prefix', '=', prefix).execute();
+    },
+    /** One token row by id (sessions reference a token by id and re-check it per request). */
+    async getToken(id: string) {
+      return db.selectFrom('tokens').selectAll().where('id', '=', id).executeTakeFirst();
     },
     async touchToken(id: string, now: string): Promise<void> {
       await db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', id).execute();
@@ -132,7 +137,7 @@ function accessQueries(db: Executor) {
 }
 
 function bind(db: Executor) {
-  return { ...accessQueries(db), ...snapshotQueries(db) };
+  return { ...accessQueries(db), ...snapshotQueries(db), ...eventQueries(db) };
 }
 
 export type StoreQueries = ReturnType<typeof bind>;

@@ -96,6 +96,57 @@ export interface ConsumedNoncesTable {
   consumed_at: string;
 }
 
+/** The persisted event log; `id` is the SSE event id (increasing, never reused). */
+export interface EventsTable {
+  id: Generated<number>;
+  project_id: string;
+  type: 'snapshot.ready' | 'snapshot.deleted';
+  /** The contract's SnapshotEvent as JSON. */
+  payload: string;
+  created_at: string;
+}
+
+export interface WebhooksTable {
+  id: string;
+  project_id: string;
+  url: string;
+  /** JSON array of event types. */
+  events: string;
+  /** `whsec_` + base64; kept in clear because signing needs it. */
+  secret: string;
+  created_at: string;
+  disabled_at: string | null;
+  disabled_reason: string | null;
+}
+
+/** One event for one endpoint; `id` is the `webhook-id` header, stable across retries. */
+export interface WebhookDeliveriesTable {
+  id: string;
+  webhook_id: string;
+  project_id: string;
+  event_id: number;
+  event_type: string;
+  payload: string;
+  /** `sending` rows hold a lease until next_attempt_at; an expired lease is claimable again. */
+  state: 'pending' | 'sending' | 'delivered' | 'failed';
+  attempts: number;
+  next_attempt_at: string;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface WebhookAttemptsTable {
+  id: Generated<number>;
+  delivery_id: string;
+  attempt: number;
+  status: number | null;
+  duration_ms: number;
+  error: string | null;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   collections: CollectionsTable;
@@ -106,6 +157,10 @@ export interface Database {
   project_members: ProjectMembersTable;
   idempotency_keys: IdempotencyKeysTable;
   consumed_upload_nonces: ConsumedNoncesTable;
+  events: EventsTable;
+  webhooks: WebhooksTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 export type { Generated };

@@ -4,6 +4,8 @@ import { HEADERS } from '@snapshotplot/api-client';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Principal } from '../auth/principal.js';
+import { eventRoutes } from '../events/routes-events.js';
+import { galleryRoutes } from '../gallery/routes.js';
 import type { AppContext } from './context.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { artifactRoutes } from './routes-artifacts.js';
@@ -62,6 +64,8 @@ export function createApp(ctx: AppContext, version: string): express.Express {
   uploadRoutes(ctx, router);
   snapshotRoutes(ctx, router);
   artifactRoutes(ctx, router);
+  galleryRoutes(ctx, router);
+  eventRoutes(ctx, router);
   app.use(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware);

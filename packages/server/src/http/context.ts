@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { JwtVerifier } from '../auth/jwt.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
+import type { EventNotifier } from '../events/notifier.js';
 import type { Storage } from '../storage/storage.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -20,6 +21,8 @@ export interface AppContext {
   uploadsInProgress: Set<string>;
   /** Per-principal limit of authenticated API requests; null when off. */
   rateLimiter: RateLimiter | null;
+  /** Wakes SSE streams and the webhook worker after an event is committed. */
+  events: EventNotifier;
   /** The openapi.json text, loaded lazily. */
   openapi: () => string;
 }

@@ -16,6 +16,7 @@ import type { Request, Response } from 'express';
 import { type Principal, requireRole } from '../auth/principal.js';
 import type { StoreQueries } from '../data/store.js';
 import { badRequest, HttpError } from '../errors.js';
+import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
 import { artifactKey } from '../storage/storage.js';
 import type { AppContext } from './context.js';
@@ -126,6 +127,7 @@ export async function directPublish(
       },
     });
     const result = await commit(ctx, metadata!, files, snapshotId);
+    if (!result.duplicate) ctx.events.notify(metadata!.project_id);
     if (result.duplicate) await Promise.all(files.map((f) => ctx.storage.delete(f.key)));
     if (key) await record(result.status, result.id);
     const snap = (await ctx.store.getSnapshot(result.id))!;
@@ -189,6 +191,7 @@ async function commit(ctx: AppContext, metadata: Metadata, files: Stored[], snap
       plot_url: artifacts.plot ? deliveryPath(snapshotId, 'plot') : null,
       code_url: artifacts.code ? deliveryPath(snapshotId, 'code') : null,
     });
+    await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(snapshotId))!));
     return { status: 201, id: snapshotId, duplicate: false };
   });
 }

@@ -10,6 +10,7 @@ import {
 import type { Router } from 'express';
 import { canRead, requireRole } from '../auth/principal.js';
 import { conflict, notFound } from '../errors.js';
+import { deletedEvent, readyEvent, recordEvent } from '../events/record.js';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
 import { jsonBody } from './routes-publish.js';
@@ -36,10 +37,16 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
           { missing },
         );
       }
-      await ctx.store.markReady(snap.id, ctx.now().toISOString(), {
-        plot_url: snap.want_plot ? deliveryPath(snap.id, 'plot') : null,
-        code_url: snap.want_code ? deliveryPath(snap.id, 'code') : null,
+      const changed = await ctx.store.transaction(async (tx) => {
+        const made = await tx.markReady(snap.id, ctx.now().toISOString(), {
+          plot_url: snap.want_plot ? deliveryPath(snap.id, 'plot') : null,
+          code_url: snap.want_code ? deliveryPath(snap.id, 'code') : null,
+        });
+        // Only the finalize that made it ready logs the event (a concurrent twin does not).
+        if (made) await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(snap.id))!));
+        return made;
       });
+      if (changed) ctx.events.notify(snap.project_id);
     }
     const ready = (await ctx.store.getSnapshot(snap.id))!;
     res.json(FinalizeResponseSchema.parse({ status: 'ok', snapshot: toSnapshot(ctx, ready) }));
@@ -60,7 +67,11 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
     const snap = await ctx.store.getSnapshot(id);
     if (!snap || !canRead(principal, snap.project_id)) throw notFound(`Snapshot ${id} not found.`);
     requireRole(principal, snap.project_id, 'admin');
-    await ctx.store.deleteSnapshot(id);
+    await ctx.store.transaction(async (tx) => {
+      await tx.deleteSnapshot(id);
+      await recordEvent(tx, ctx, deletedEvent(ctx, snap));
+    });
+    ctx.events.notify(snap.project_id);
     // Rows first: a crash now leaves unreferenced files, never a row pointing at nothing.
     for (const f of snap.files) await ctx.storage.delete(f.storage_key);
     res.json(DeleteSnapshotResponseSchema.parse({ status: 'ok', id }));

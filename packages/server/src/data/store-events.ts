@@ -1,0 +1,164 @@
+/** Event log, webhook endpoints and the delivery queue (part of the Store). */
+import type { Kysely, Transaction } from 'kysely';
+import type {
+  Database,
+  EventsTable,
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhooksTable,
+} from './tables.js';
+
+type Executor = Kysely<Database> | Transaction<Database>;
+type NewEvent = Omit<EventsTable, 'id'>;
+export type EventRow = Omit<EventsTable, 'id'> & { id: number };
+export type DeliveryRow = WebhookDeliveriesTable;
+export type AttemptRow = Omit<WebhookAttemptsTable, 'id'> & { id: number };
+
+export function eventQueries(db: Executor) {
+  return {
+    /** Appends an event; returns its id (the SSE `id:`). */
+    async insertEvent(row: NewEvent): Promise<number> {
+      const r = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
+      return Number(r.id);
+    },
+    /** Events of a project after `afterId`, oldest first. */
+    async eventsAfter(projectId: string, afterId: number, limit: number): Promise<EventRow[]> {
+      return db
+        .selectFrom('events')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+    },
+    /** The newest event id of any project (0 when none): a fresh stream starts after it. */
+    async lastEventId(): Promise<number> {
+      const r = await db
+        .selectFrom('events')
+        .select((eb) => eb.fn.max('id').as('id'))
+        .executeTakeFirst();
+      return Number(r?.id ?? 0);
+    },
+    /** Forgets events and finished deliveries older than the cutoff. */
+    async pruneEvents(cutoff: string): Promise<number> {
+      const r = await db.deleteFrom('events').where('created_at', '<', cutoff).executeTakeFirst();
+      await db
+        .deleteFrom('webhook_deliveries')
+        .where('state', 'in', ['delivered', 'failed'])
+        .where('completed_at', '<', cutoff)
+        .execute();
+      return Number(r.numDeletedRows);
+    },
+    async insertWebhook(row: WebhooksTable): Promise<void> {
+      await db.insertInto('webhooks').values(row).execute();
+    },
+    async getWebhook(id: string) {
+      return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+    async listWebhooks(projectId?: string) {
+      let q = db.selectFrom('webhooks').selectAll().orderBy('id');
+      if (projectId) q = q.where('project_id', '=', projectId);
+      return q.execute();
+    },
+    /** Endpoints that receive new events of a project. */
+    async activeWebhooks(projectId: string) {
+      return db
+        .selectFrom('webhooks')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .where('disabled_at', 'is', null)
+        .execute();
+    },
+    /** Deletes an endpoint and its deliveries; false when there is none. */
+    async deleteWebhook(id: string): Promise<boolean> {
+      const r = await db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+    /** Disables an endpoint and fails its queued deliveries. */
+    async disableWebhook(id: string, now: string, reason: string): Promise<void> {
+      await db
+        .updateTable('webhooks')
+        .set({ disabled_at: now, disabled_reason: reason })
+        .where('id', '=', id)
+        .execute();
+      await db
+        .updateTable('webhook_deliveries')
+        .set({ state: 'failed', completed_at: now, last_error: reason })
+        .where('webhook_id', '=', id)
+        .where('state', 'in', ['pending', 'sending'])
+        .execute();
+    },
+    async insertDelivery(row: DeliveryRow): Promise<void> {
+      await db.insertInto('webhook_deliveries').values(row).execute();
+    },
+    /** Ids of deliveries due now: pending ones, and sending ones whose lease ran out (a crash). */
+    async dueDeliveries(now: string, limit: number): Promise<string[]> {
+      const rows = await db
+        .selectFrom('webhook_deliveries')
+        .select('id')
+        .where('state', 'in', ['pending', 'sending'])
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .limit(limit)
+        .execute();
+      return rows.map((r) => r.id);
+    },
+    /**
+     * Claims a due delivery until `leaseUntil`: a conditional UPDATE, so of several workers
+     * (or PostgreSQL replicas) exactly one wins. True when this caller won.
+     */
+    async claimDelivery(id: string, now: string, leaseUntil: string): Promise<boolean> {
+      const r = await db
+        .updateTable('webhook_deliveries')
+        .set({ state: 'sending', next_attempt_at: leaseUntil })
+        .where('id', '=', id)
+        .where('state', 'in', ['pending', 'sending'])
+        .where('next_attempt_at', '<=', now)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    /** A delivery with its endpoint. */
+    async deliveryWithWebhook(id: string) {
+      return db
+        .selectFrom('webhook_deliveries as d')
+        .innerJoin('webhooks as w', 'w.id', 'd.webhook_id')
+        .selectAll('d')
+        .select(['w.url', 'w.secret', 'w.disabled_at'])
+        .where('d.id', '=', id)
+        .executeTakeFirst();
+    },
+    async updateDelivery(id: string, set: Partial<DeliveryRow>): Promise<void> {
+      await db.updateTable('webhook_deliveries').set(set).where('id', '=', id).execute();
+    },
+    async insertAttempt(row: Omit<WebhookAttemptsTable, 'id'>): Promise<void> {
+      await db.insertInto('webhook_attempts').values(row).execute();
+    },
+    /** Deliveries of a project, newest first, each with its attempts (oldest first). */
+    async listDeliveries(projectId: string, limit: number) {
+      const rows = await db
+        .selectFrom('webhook_deliveries')
+        .selectAll()
+        .where('project_id', '=', projectId)
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return [];
+      const attempts = await db
+        .selectFrom('webhook_attempts')
+        .selectAll()
+        .where(
+          'delivery_id',
+          'in',
+          rows.map((r) => r.id),
+        )
+        .orderBy('id')
+        .execute();
+      return rows.map((r) => ({
+        ...r,
+        attempt_log: attempts.filter((a) => a.delivery_id === r.id) as AttemptRow[],
+      }));
+    },
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * In-process wake-ups after an event is committed: SSE streams of the project re-read the log,
+ * the webhook worker polls the queue. Rows are the truth; a lost wake-up only delays until the
+ * next one (or the worker's poll), so nothing is carried in the signal itself.
+ */
+import { EventEmitter } from 'node:events';
+
+export interface EventNotifier {
+  /** Call after the transaction that logged events for `projectId` committed. */
+  notify(projectId: string): void;
+  /** Runs `fn` on every event of the project; returns the unsubscribe function. */
+  subscribe(projectId: string, fn: () => void): () => void;
+  /** Runs `fn` on every event of any project (the webhook worker). */
+  onAny(fn: () => void): () => void;
+  /** Registers an open stream to end on shutdown; returns the unregister function. */
+  track(close: () => void): () => void;
+  /** Ends every open stream (SIGTERM must not wait for long-lived connections). */
+  closeAll(): void;
+}
+
+/** A notifier over one EventEmitter. */
+export function createNotifier(): EventNotifier {
+  const emitter = new EventEmitter();
+  // One listener per open stream: many tabs are normal, not a leak.
+  emitter.setMaxListeners(0);
+  const open = new Set<() => void>();
+  let closed = false;
+  return {
+    notify(projectId) {
+      emitter.emit(`project:${projectId}`);
+      emitter.emit('any');
+    },
+    subscribe(projectId, fn) {
+      emitter.on(`project:${projectId}`, fn);
+      return () => emitter.off(`project:${projectId}`, fn);
+    },
+    onAny(fn) {
+      emitter.on('any', fn);
+      return () => emitter.off('any', fn);
+    },
+    track(close) {
+      // A stream that connects while the server shuts down ends at once.
+      if (closed) {
+        close();
+        return () => {};
+      }
+      open.add(close);
+      return () => open.delete(close);
+    },
+    closeAll() {
+      closed = true;
+      for (const close of [...open]) close();
+      open.clear();
+    },
+  };
+}

@@ -1,0 +1,89 @@
+/**
+ * GET /api/projects/:id/events: Server-Sent Events from the persisted log. better-sse writes
+ * the stream (headers, `id:`/`event:`/`data:` framing, sanitising, keep-alive comments); this
+ * file decides what to send: the log after `Last-Event-ID`, then whatever the notifier
+ * announces, re-read from the log so the order and ids are always the log's.
+ */
+import { Session } from 'better-sse';
+import type { Request, Router } from 'express';
+import { requireRole } from '../auth/principal.js';
+import { badRequest } from '../errors.js';
+import { principalOf } from '../http/auth-helpers.js';
+import type { AppContext } from '../http/context.js';
+import { parseId } from '../http/validate.js';
+
+const PAGE = 200;
+
+/** The id to resume after: `Last-Event-ID` header, else `?last_event_id=`; undefined when neither. */
+export function resumeIdOf(req: Request): number | undefined {
+  const header = req.get('last-event-id');
+  const query = typeof req.query.last_event_id === 'string' ? req.query.last_event_id : undefined;
+  const given = header ?? query;
+  if (given === undefined || given === '') return undefined;
+  if (!/^\d{1,15}$/.test(given)) {
+    throw badRequest(
+      `Last-Event-ID "${given.slice(0, 40)}" is not an event id: send the id of the last event received (a number), or omit it.`,
+    );
+  }
+  return Number(given);
+}
+
+/** Mounts the events endpoint. */
+export function eventRoutes(ctx: AppContext, router: Router): void {
+  router.get('/api/projects/:id/events', async (req, res) => {
+    const principal = await principalOf(ctx, req, res);
+    const projectId = parseId(req.params.id, 'project id');
+    requireRole(principal, projectId, 'reader');
+    // Without a resume id a stream starts now; read before subscribing so nothing falls between.
+    let cursor = resumeIdOf(req) ?? (await ctx.store.lastEventId());
+    const session = new Session(req, res, {
+      keepAlive: ctx.config.sseHeartbeatMs,
+      trustClientEventId: false,
+      // Payloads are stored as JSON text already.
+      serializer: (data) => String(data),
+      headers: { 'X-Accel-Buffering': 'no' },
+    });
+
+    let running = false;
+    let again = false;
+    const pump = async (): Promise<void> => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      try {
+        do {
+          again = false;
+          for (;;) {
+            const rows = await ctx.store.eventsAfter(projectId, cursor, PAGE);
+            for (const row of rows) {
+              if (!session.isConnected) return;
+              session.push(row.payload, row.type, String(row.id));
+              cursor = row.id;
+            }
+            if (rows.length < PAGE) break;
+          }
+        } while (again && session.isConnected);
+      } catch (error) {
+        // The client reconnects with its Last-Event-ID and resumes from the log.
+        ctx.logger.warn({ err: error, project_id: projectId }, 'event stream read failed');
+        res.end();
+      } finally {
+        running = false;
+      }
+    };
+
+    let untrack = () => {};
+    let unsubscribe = () => {};
+    session.once('connected', () => {
+      untrack = ctx.events.track(() => res.end());
+      unsubscribe = ctx.events.subscribe(projectId, () => void pump());
+      void pump();
+    });
+    session.once('disconnected', () => {
+      unsubscribe();
+      untrack();
+    });
+  });
+}
