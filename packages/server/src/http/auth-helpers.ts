@@ -1,16 +1,27 @@
 /** Per-request authentication glue: resolves the principal once and records it for the logs. */
 import type { Request, Response } from 'express';
 import { authenticate, type Principal } from '../auth/principal.js';
+import { sessionOf } from '../gallery/session-principal.js';
 import type { AppContext } from './context.js';
 
-/** The caller's principal (401 when missing or invalid); cached on res.locals. */
+const READS = new Set(['GET', 'HEAD']);
+
+/**
+ * The caller's principal (401 when missing or invalid); cached on res.locals. A bearer
+ * header always wins; without one, reads (GET/HEAD, which includes the SSE stream) also
+ * accept the gallery's session cookie. Writes never do, so a cookie cannot be used for CSRF.
+ */
 export async function principalOf(
   ctx: AppContext,
   req: Request,
   res: Response,
 ): Promise<Principal> {
   if (res.locals.principal) return res.locals.principal as Principal;
-  const p = await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() });
+  const fromSession =
+    !req.headers.authorization && READS.has(req.method) ? await sessionOf(ctx, req) : null;
+  const p =
+    fromSession?.principal ??
+    (await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() }));
   res.locals.principal = p;
   ctx.rateLimiter?.take(p.key, ctx.now().getTime());
   return p;

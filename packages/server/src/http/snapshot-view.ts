@@ -49,7 +49,7 @@ export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
     files: { plot: file('plot'), code: file('code') },
     plot_url: url('plot'),
     code_url: url('code'),
-    web_url: null,
+    web_url: `${ctx.publicUrl()}/projects/${r.project_id}/snapshots/${r.id}`,
     supersedes: r.supersedes,
     created_at: r.created_at,
     finalized_at: r.finalized_at,

@@ -1,0 +1,90 @@
+/** The gallery's stylesheet (a string module: no build step, shipped inside dist). */
+export const GALLERY_CSS = `
+:root { --bg:#f6f7f9; --fg:#1f2937; --muted:#6b7280; --line:#e5e7eb; --card:#fff; --accent:#2563eb; --accent-fg:#fff; --new:#16a34a; --err:#b91c1c; }
+* { box-sizing: border-box; }
+[hidden] { display: none !important; }
+html { -webkit-text-size-adjust: 100%; }
+body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+a { color: var(--accent); text-decoration: none; }
+a:hover { text-decoration: underline; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace; font-size: 13px; }
+h1 { font-size: 1.6rem; margin: .2rem 0 1rem; line-height: 1.25; overflow-wrap: anywhere; }
+h1 small, h2 small { color: var(--muted); font-weight: 400; font-size: .8rem; }
+h2 { font-size: 1.05rem; margin: 0 0 .6rem; }
+.top { display: flex; align-items: center; justify-content: space-between; gap: 1rem; padding: .7rem 1.25rem; background: #111827; color: #e5e7eb; }
+.top .brand { color: #fff; font-weight: 700; letter-spacing: .01em; }
+.who { display: flex; align-items: center; gap: .75rem; font-size: .85rem; color: #9ca3af; min-width: 0; }
+.who span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.who form { margin: 0; }
+button.link { background: none; border: 0; color: #93c5fd; padding: 0; font: inherit; cursor: pointer; }
+main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
+.button, button[type=submit]:not(.link) { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); font: inherit; font-size: .9rem; cursor: pointer; }
+.button { background: var(--card); color: var(--accent); }
+.button small { color: var(--muted); }
+.filters { display: flex; flex-wrap: wrap; gap: .6rem .8rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .8rem; margin-bottom: 1.1rem; }
+.filters label { display: flex; flex-direction: column; font-size: .75rem; color: var(--muted); gap: .2rem; flex: 1 1 7.5rem; }
+.filters label.grow { flex: 3 1 14rem; }
+.filters input, .filters select, .signin input { font: inherit; font-size: .9rem; padding: .4rem .5rem; border: 1px solid #d1d5db; border-radius: 6px; background: #fff; color: var(--fg); min-width: 0; }
+.filters .actions { display: flex; gap: .8rem; align-items: center; }
+.grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 1rem; }
+.card { display: flex; flex-direction: column; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; color: inherit; transition: box-shadow .15s; }
+.card:hover { text-decoration: none; box-shadow: 0 4px 14px rgba(0,0,0,.08); }
+.card.new { border-color: var(--new); box-shadow: 0 0 0 2px rgba(22,163,74,.25); }
+.thumb { aspect-ratio: 16 / 10; background: #fff; display: flex; align-items: center; justify-content: center; border-bottom: 1px solid var(--line); overflow: hidden; }
+.thumb img { max-width: 100%; max-height: 100%; object-fit: contain; }
+.tile { display: flex; flex-direction: column; align-items: center; justify-content: center; width: 100%; height: 100%; min-height: 8rem; background: repeating-linear-gradient(45deg,#f3f4f6,#f3f4f6 10px,#eef0f3 10px,#eef0f3 20px); color: var(--muted); }
+.tile span { font-size: 1.4rem; font-weight: 700; color: #4b5563; }
+.meta { padding: .6rem .75rem .75rem; display: flex; flex-direction: column; gap: .1rem; min-width: 0; }
+.meta strong { overflow-wrap: anywhere; }
+.sub { color: var(--muted); font-size: .8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.badge { align-self: flex-start; background: var(--new); color: #fff; font-size: .7rem; font-weight: 700; text-transform: uppercase; border-radius: 999px; padding: 0 .5rem; }
+.pager { display: flex; justify-content: center; gap: 1rem; margin: 1.5rem 0; }
+.empty, .note { color: var(--muted); }
+.error { color: var(--err); background: #fef2f2; border: 1px solid #fecaca; border-radius: 8px; padding: .6rem .8rem; }
+.notice { background: #eff6ff; border: 1px solid #bfdbfe; border-radius: 8px; padding: .6rem .8rem; }
+.signin { max-width: 30rem; margin: 3rem auto; background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: 1.5rem; }
+.signin form { display: flex; flex-direction: column; gap: .6rem; }
+.signin label { font-weight: 600; }
+.crumbs { margin: 0 0 .3rem; font-size: .9rem; }
+.description { color: #374151; margin-top: -.5rem; }
+.snapshot { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1.25rem; align-items: start; }
+.plot-panel, .code-panel, .history-panel, .side, .overlay-panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem; min-width: 0; }
+.plot { display: flex; justify-content: center; background: #fff; }
+.plot img { max-width: 100%; height: auto; }
+.downloads { display: flex; flex-wrap: wrap; gap: .5rem; margin: .9rem 0; }
+.metadata { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; font-size: .9rem; }
+.metadata dt { color: var(--muted); }
+.metadata dd { margin: 0; overflow-wrap: anywhere; }
+.tag { display: inline-block; background: #eef2ff; color: #3730a3; border-radius: 999px; padding: 0 .55rem; font-size: .8rem; }
+pre.code { margin: 0; max-height: 75vh; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
+pre.code code.hljs { display: block; padding: .8rem; }
+.history-panel { margin-top: 1.25rem; }
+.timeline { list-style: none; margin: 0 0 .8rem; padding: 0; display: flex; flex-direction: column; gap: .4rem; }
+.timeline li { display: flex; align-items: center; gap: .6rem; padding: .35rem .5rem; border-radius: 8px; border: 1px solid transparent; }
+.timeline li.current { border-color: #bfdbfe; background: #eff6ff; }
+.timeline a { display: flex; align-items: center; gap: .7rem; color: inherit; min-width: 0; }
+.thumb-mini { width: 72px; height: 45px; flex: none; display: flex; align-items: center; justify-content: center; background: #fff; border: 1px solid var(--line); border-radius: 4px; overflow: hidden; }
+.thumb-mini img { max-width: 100%; max-height: 100%; }
+.thumb-mini .tile { min-height: 0; }
+.thumb-mini .tile span { font-size: .7rem; }
+.thumb-mini .tile small { display: none; }
+.pick { font-size: .8rem; color: var(--muted); white-space: nowrap; }
+.compare { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
+.ab { display: inline-block; width: 1.6rem; height: 1.6rem; line-height: 1.6rem; text-align: center; border-radius: 50%; background: #111827; color: #fff; font-size: .85rem; }
+.side details { margin-top: .8rem; }
+.overlay-panel { margin-top: 1rem; }
+.mode { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin-bottom: .6rem; font-size: .9rem; }
+.overlay { position: relative; display: inline-block; max-width: 100%; background: #000; }
+.overlay img { display: block; max-width: 100%; height: auto; }
+.overlay img.top { position: absolute; inset: 0; width: 100%; height: 100%; }
+.overlay[data-mode=difference] img.top { mix-blend-mode: difference; }
+.projects { list-style: none; padding: 0; display: grid; gap: .5rem; }
+.projects li { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .7rem 1rem; }
+@media (max-width: 800px) {
+  main { padding: .8rem; }
+  .snapshot, .compare { grid-template-columns: 1fr; }
+  .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
+  .filters label { flex: 1 1 40%; }
+  h1 { font-size: 1.3rem; }
+}
+`;

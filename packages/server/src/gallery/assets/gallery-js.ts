@@ -1,0 +1,78 @@
+/**
+ * The gallery's only script (served from /gallery/static, so CSP can stay script-src 'self'):
+ * live cards from the SSE stream on the project page, and the compare page's overlay.
+ */
+export const GALLERY_JS = `
+'use strict';
+(function () {
+  function live(grid) {
+    if (!window.EventSource) return;
+    var source = new EventSource(grid.getAttribute('data-live'));
+    var cardBase = grid.getAttribute('data-card');
+    function payload(e) { try { return JSON.parse(e.data); } catch (err) { return null; } }
+    function onReady(e) {
+      var p = payload(e);
+      var id = p && p.data && p.data.id;
+      if (!id || grid.querySelector('[data-id="' + CSS.escape(id) + '"]')) return;
+      fetch(cardBase + encodeURIComponent(id) + location.search, { credentials: 'same-origin' })
+        .then(function (r) { return r.status === 200 ? r.text() : ''; })
+        .then(function (markup) {
+          if (!markup || grid.querySelector('[data-id="' + CSS.escape(id) + '"]')) return;
+          var t = document.createElement('template');
+          t.innerHTML = markup.trim();
+          grid.insertBefore(t.content, grid.firstChild);
+          var empty = document.querySelector('.empty');
+          if (empty) empty.remove();
+        })
+        .catch(function () {});
+    }
+    function onDeleted(e) {
+      var p = payload(e);
+      var id = p && p.data && p.data.id;
+      var el = id && grid.querySelector('[data-id="' + CSS.escape(id) + '"]');
+      if (el) el.remove();
+    }
+    source.addEventListener('snapshot.ready', onReady);
+    source.addEventListener('snapshot.deleted', onDeleted);
+    source.addEventListener('message', function (e) {
+      var p = payload(e);
+      if (p && p.type === 'snapshot.ready') onReady(e);
+      if (p && p.type === 'snapshot.deleted') onDeleted(e);
+    });
+    document.documentElement.setAttribute('data-live', 'on');
+  }
+
+  function overlay(panel) {
+    var imgs = panel.querySelectorAll('.overlay img');
+    var box = panel.querySelector('.overlay');
+    var note = document.getElementById('overlay-note');
+    function loaded(img) {
+      return img.complete && img.naturalWidth ? Promise.resolve() : new Promise(function (ok) {
+        img.addEventListener('load', ok); img.addEventListener('error', ok);
+      });
+    }
+    Promise.all([loaded(imgs[0]), loaded(imgs[1])]).then(function () {
+      var same = imgs[0].naturalWidth > 0 && imgs[0].naturalWidth === imgs[1].naturalWidth &&
+        imgs[0].naturalHeight === imgs[1].naturalHeight;
+      if (same) panel.hidden = false; else if (note) note.hidden = false;
+    });
+    var fade = document.getElementById('fade');
+    function apply() {
+      var mode = panel.querySelector('input[name=mode]:checked').value;
+      box.setAttribute('data-mode', mode);
+      imgs[1].style.opacity = mode === 'fade' ? String(fade.value / 100) : '';
+    }
+    panel.querySelectorAll('input[name=mode]').forEach(function (r) { r.addEventListener('change', apply); });
+    fade.addEventListener('input', function () {
+      panel.querySelector('input[value=fade]').checked = true; apply();
+    });
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    var grid = document.querySelector('[data-live]');
+    if (grid) live(grid);
+    var panel = document.getElementById('overlay');
+    if (panel) overlay(panel);
+  });
+})();
+`;

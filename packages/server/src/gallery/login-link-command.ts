@@ -1,0 +1,79 @@
+/** `snapshotplot-server login-link`: a one-click, 10-minute, single-use gallery sign-in link. */
+import type { Command } from 'commander';
+import { createServiceToken } from '../auth/service-tokens.js';
+import { type CliIo, dataDirOf, output, withStore } from '../cli/io.js';
+import { parseDuration } from '../config.js';
+import { CliError } from '../errors.js';
+import { loadSecret } from '../secret.js';
+import { LOGIN_LINK_TTL_SECONDS, mintLoginLink } from './login-link.js';
+
+/** Registers the command on the program. */
+export function loginLinkCommand(program: Command, io: CliIo): void {
+  program
+    .command('login-link')
+    .description('print a one-click gallery sign-in link (10 minutes, single use)')
+    .requiredOption('--project <id>', 'project to open')
+    .option('--token-id <id>', 'sign in as this existing token (default: a new reader token)')
+    .option(
+      '--url <url>',
+      'the gallery base URL (env SNAPSHOTPLOT_PUBLIC_URL; default http://127.0.0.1:8080)',
+    )
+    .option('--expires-in <duration>', 'lifetime of a new reader token (default 30d)', '30d')
+    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
+    .option('--json', 'print {"url","token_id","expires_at"}')
+    .action(
+      async (o: {
+        project: string;
+        tokenId?: string;
+        url?: string;
+        expiresIn: string;
+        dataDir?: string;
+        json?: boolean;
+      }) => {
+        const now = io.now();
+        const dataDir = dataDirOf(o.dataDir, io.env);
+        const baseUrl = o.url ?? io.env.SNAPSHOTPLOT_PUBLIC_URL ?? 'http://127.0.0.1:8080';
+        if (!/^https?:\/\/[^/]/.test(baseUrl)) {
+          throw new CliError(`Invalid --url "${baseUrl}": give the server's http(s) URL.`, 2);
+        }
+        const tokenId = await withStore(dataDir, async (store) => {
+          if (!(await store.getProject(o.project))) {
+            throw new CliError(
+              `Project ${o.project} does not exist: list them with \`snapshotplot-server project list\`.`,
+            );
+          }
+          if (o.tokenId) {
+            const row = await store.getToken(o.tokenId);
+            if (!row || row.project_id !== o.project || row.revoked_at) {
+              throw new CliError(
+                `Token ${o.tokenId} is not a live token of project ${o.project}: see \`snapshotplot-server token list --project ${o.project}\`.`,
+              );
+            }
+            return row.id;
+          }
+          const expiresAt = new Date(now.getTime() + parseDuration(o.expiresIn) * 1000);
+          const { row } = await createServiceToken(store, {
+            projectId: o.project,
+            role: 'reader',
+            name: 'login-link',
+            expiresAt: expiresAt.toISOString(),
+            now,
+          });
+          return row.id;
+        });
+        const secret = loadSecret(dataDir, io.env.SNAPSHOTPLOT_SECRET);
+        const link = mintLoginLink(secret, {
+          baseUrl,
+          tokenId,
+          nowSeconds: Math.floor(now.getTime() / 1000),
+          ttlSeconds: LOGIN_LINK_TTL_SECONDS,
+        });
+        output(
+          io,
+          o.json,
+          { url: link.url, token_id: tokenId, expires_at: link.expiresAt },
+          `${link.url}\nOpen it within 10 minutes; it works once and signs in as token ${tokenId} (revoke it with \`snapshotplot-server token revoke ${tokenId}\`).`,
+        );
+      },
+    );
+}

@@ -1,0 +1,41 @@
+/** Two snapshots side by side, and for raster plots a difference overlay. */
+import type { Snapshot } from '@snapshotplot/api-client';
+import { ago, html, type SafeHtml, safeUrl } from './html.js';
+import { isRaster, plotThumb, shortSha } from './view-grid.js';
+
+function side(projectId: string, label: string, s: Snapshot, code: SafeHtml | null, now: Date) {
+  return html`<section class="side">
+<h2><span class="ab">${label}</span> <a href="/projects/${projectId}/snapshots/${s.id}">${shortSha(s.commit_sha) ?? s.id}</a> <small>${s.branch ?? ''} · ${ago(s.created_at, now)}</small></h2>
+<div class="plot">${plotThumb(s, { large: true })}</div>
+${code ? html`<details><summary>Code</summary>${code}</details>` : ''}
+</section>`;
+}
+
+/** The compare page's body. The overlay is revealed by the page script once both images have loaded with equal sizes. */
+export function comparePage(o: {
+  projectId: string;
+  a: Snapshot;
+  b: Snapshot;
+  codeA: SafeHtml | null;
+  codeB: SafeHtml | null;
+  now: Date;
+}): SafeHtml {
+  const { a, b } = o;
+  const overlay =
+    isRaster(a) && isRaster(b) && a.plot_url && b.plot_url
+      ? html`<section class="overlay-panel" id="overlay" hidden>
+<h2>Difference <small>A and B stacked with <code>mix-blend-mode: difference</code>: identical pixels are black</small></h2>
+<div class="mode"><label><input type="radio" name="mode" value="difference" checked> difference</label>
+<label><input type="radio" name="mode" value="fade"> fade</label>
+<input type="range" id="fade" min="0" max="100" value="50" aria-label="fade between A and B"></div>
+<div class="overlay" data-mode="difference"><img src="${safeUrl(a.plot_url)}" alt="A"><img class="top" src="${safeUrl(b.plot_url)}" alt="B"></div>
+</section>
+<p class="note" id="overlay-note" hidden>The two plots differ in size, so there is no pixel overlay.</p>`
+      : isRaster(a) || isRaster(b)
+        ? ''
+        : html`<p class="note">Pixel difference is offered for raster plots (PNG, JPEG, WebP) of the same size.</p>`;
+  return html`<p class="crumbs"><a href="/projects/${o.projectId}">← all snapshots</a> · <a href="/projects/${o.projectId}/snapshots/${b.id}">${b.title}</a></p>
+<h1>Compare <small>${a.title}${a.title !== b.title ? html` / ${b.title}` : ''}</small></h1>
+<div class="compare">${side(o.projectId, 'A', a, o.codeA, o.now)}${side(o.projectId, 'B', b, o.codeB, o.now)}</div>
+${overlay}`;
+}

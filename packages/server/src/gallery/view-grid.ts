@@ -1,0 +1,121 @@
+/** The project page: filters, the grid of snapshot cards, and the "Older" link. */
+import type { Snapshot } from '@snapshotplot/api-client';
+import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
+
+/** The grid's filters, named as in the list API so a gallery URL reads like an API query. */
+export interface GridFilters {
+  collection?: string;
+  branch?: string;
+  pr_number?: number;
+  tag?: string;
+  author?: string;
+  q?: string;
+}
+
+const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml']);
+const TILE_LABELS: Record<string, string> = {
+  'application/pdf': 'PDF',
+  'text/html': 'HTML',
+  'application/json': 'JSON',
+  'application/vnd.vega.v5+json': 'Vega',
+  'application/vnd.vegalite.v5+json': 'Vega-Lite',
+};
+
+/** Whether a plot can be shown as an <img> (SVG included: an <img> never runs its script). */
+export const isImage = (s: Snapshot) =>
+  !!s.files.plot && IMAGE_TYPES.has(s.files.plot.content_type);
+/** Raster plots, for which the compare page offers a difference overlay. */
+export const isRaster = (s: Snapshot) =>
+  isImage(s) && s.files.plot?.content_type !== 'image/svg+xml';
+
+/** The plot as an image, or a labelled tile for kinds an <img> cannot show. */
+export function plotThumb(s: Snapshot, o: { large?: boolean } = {}): SafeHtml {
+  if (isImage(s) && s.plot_url) {
+    return html`<img src="${safeUrl(s.plot_url)}" alt="${s.title}" ${o.large ? '' : 'loading="lazy"'} decoding="async">`;
+  }
+  const type = s.files.plot?.content_type;
+  const label = type ? (TILE_LABELS[type] ?? type) : 'code only';
+  return html`<div class="tile"><span>${label}</span><small>${type ? 'open or download below' : 'no plot'}</small></div>`;
+}
+
+/** Short commit label. */
+export const shortSha = (sha: string | null) => (sha ? sha.slice(0, 7) : null);
+
+/** One card of the grid (also served alone for live updates). */
+export function card(projectId: string, s: Snapshot, now: Date, isNew = false): SafeHtml {
+  const bits = [
+    s.collection,
+    s.branch,
+    shortSha(s.commit_sha),
+    s.pr_number ? `#${s.pr_number}` : null,
+  ]
+    .filter(Boolean)
+    .join(' · ');
+  return html`<a class="card${isNew ? ' new' : ''}" data-id="${s.id}" href="/projects/${projectId}/snapshots/${s.id}">
+<div class="thumb">${plotThumb(s)}</div>
+<div class="meta"><strong>${s.title}</strong>${isNew ? html`<span class="badge">new</span>` : ''}
+<span class="sub">${bits}</span>
+<span class="sub">${s.author ? `${s.author} · ` : ''}<time datetime="${s.created_at}">${ago(s.created_at, now)}</time></span></div>
+</a>`;
+}
+
+/** Whether a snapshot passes the grid's filters (live updates must respect the current view). */
+export function matches(s: Snapshot, f: GridFilters): boolean {
+  if (f.collection !== undefined && s.collection !== f.collection) return false;
+  if (f.branch !== undefined && s.branch !== f.branch) return false;
+  if (f.pr_number !== undefined && s.pr_number !== f.pr_number) return false;
+  if (f.tag !== undefined && !s.tags.includes(f.tag)) return false;
+  if (f.author !== undefined && s.author !== f.author) return false;
+  if (f.q !== undefined) {
+    const q = f.q.toLowerCase();
+    const hay = `${s.title}\n${s.description ?? ''}`.toLowerCase();
+    if (!hay.includes(q)) return false;
+  }
+  return true;
+}
+
+/** The filter form; every field is a GET parameter, so a filtered view is a shareable URL. */
+function filterForm(projectId: string, f: GridFilters, collections: string[]): SafeHtml {
+  const input = (name: keyof GridFilters, label: string, type = 'text') =>
+    html`<label>${label}<input type="${type}" name="${name}" value="${f[name] ?? ''}" ${type === 'number' ? 'min="1"' : ''}></label>`;
+  return html`<form class="filters" method="get" action="/projects/${projectId}">
+<label class="grow">Search<input type="search" name="q" value="${f.q ?? ''}" placeholder="title or description"></label>
+<label>Collection<select name="collection"><option value="">all</option>${collections.map(
+    (c) => html`<option value="${c}" ${c === f.collection ? 'selected' : ''}>${c}</option>`,
+  )}</select></label>
+${input('branch', 'Branch')}${input('pr_number', 'PR', 'number')}${input('tag', 'Tag')}${input('author', 'Author')}
+<div class="actions"><button type="submit">Filter</button><a href="/projects/${projectId}">Clear</a></div>
+</form>`;
+}
+
+/** The project page's body. */
+export function gridPage(o: {
+  projectId: string;
+  projectName: string;
+  filters: GridFilters;
+  collections: string[];
+  snapshots: Snapshot[];
+  nextCursor: string | null;
+  isFirstPage: boolean;
+  now: Date;
+  error?: string;
+}): SafeHtml {
+  const { projectId, filters } = o;
+  const older = o.nextCursor
+    ? html`<a class="button" rel="next" href="/projects/${projectId}${queryString({ ...filters, cursor: o.nextCursor })}">Older</a>`
+    : '';
+  const newest = o.isFirstPage
+    ? ''
+    : html`<a class="button" href="/projects/${projectId}${queryString({ ...filters })}">Newest</a>`;
+  const empty = o.snapshots.length
+    ? ''
+    : html`<p class="empty">No snapshots ${Object.keys(filters).length ? 'match these filters' : 'yet: publish one with the snapshotplot CLI'}.</p>`;
+  return html`<h1>${o.projectName}</h1>
+${filterForm(projectId, filters, o.collections)}
+${o.error ? html`<p class="error">${o.error}</p>` : ''}
+${empty}
+<div class="grid" id="grid" ${o.isFirstPage ? html`data-live="/api/projects/${projectId}/events" data-card="/projects/${projectId}/cards/"` : ''}>
+${o.snapshots.map((s) => card(projectId, s, o.now))}
+</div>
+<nav class="pager">${newest}${older}</nav>`;
+}
