@@ -9,7 +9,10 @@ import { errorOf, type Harness, PNG, startHarness } from './helpers.js';
 
 let h: Harness;
 const streams: SseStream[] = [];
-const track = (s: SseStream) => (streams.push(s), s);
+const track = (s: SseStream) => {
+  streams.push(s);
+  return s;
+};
 beforeAll(async () => {
   h = await startHarness({ config: { sseHeartbeatMs: 100 } });
 });

@@ -54,6 +54,7 @@ export async function startHarness(
     config?: Partial<ServerConfigInput>;
     wrapStorage?: StartOptions['wrapStorage'];
     logger?: StartOptions['logger'];
+    webhooks?: StartOptions['webhooks'];
     now?: () => Date;
     dataDir?: string;
   } = {},
@@ -72,6 +73,7 @@ export async function startHarness(
     wrapStorage: o.wrapStorage,
     now: o.now,
     logger: o.logger,
+    webhooks: o.webhooks,
   });
   const store = server.context.store;
   const now = () => (o.now ?? (() => new Date()))();
