@@ -102,7 +102,8 @@ async function drawPlots(n) {
     .filter((f) => f.endsWith('.mjs'))
     .sort()) {
     await run(process.execPath, [join(examples, script), out, String(n)]);
-    copyFileSync(join(examples, script), join(out, script)); // the code half of the snapshot
+    // The code half of the snapshot: the batch pairs a plot with a same-stem .js file.
+    copyFileSync(join(examples, script), join(out, script.replace(/\.mjs$/, '.js')));
   }
   return out;
 }

@@ -47,6 +47,7 @@ export function sendPage(
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${o.title} · snapshotplot</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${STATIC_PREFIX}/gallery.css">
 <script src="${STATIC_PREFIX}/gallery.js" defer></script>
 </head>

@@ -74,9 +74,8 @@ pre.code code.hljs { display: block; padding: .8rem; }
 .side details { margin-top: .8rem; }
 .overlay-panel { margin-top: 1rem; }
 .mode { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin-bottom: .6rem; font-size: .9rem; }
-.overlay { position: relative; display: inline-block; max-width: 100%; background: #000; }
-.overlay img { display: block; max-width: 100%; height: auto; }
-.overlay img.top { position: absolute; inset: 0; width: 100%; height: 100%; }
+.overlay { display: inline-grid; max-width: 100%; background: #000; }
+.overlay img { grid-area: 1 / 1; display: block; max-width: 100%; height: auto; }
 .overlay[data-mode=difference] img.top { mix-blend-mode: difference; }
 .projects { list-style: none; padding: 0; display: grid; gap: .5rem; }
 .projects li { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .7rem 1rem; }
