@@ -58,9 +58,11 @@ function buildDocument(): unknown {
         const existing = prior?.['application/json']?.schema;
         const body =
           existing && schema && existing !== schema ? z.union([existing, schema]) : schema;
+        const type =
+          Number(status) < 400 ? (e.responseContentType ?? 'application/json') : 'application/json';
         responses[status] = {
           description: Number(status) < 400 ? 'Success' : 'Error',
-          ...(body ? { content: { 'application/json': { schema: body } } } : {}),
+          ...(body ? { content: { [type]: { schema: body } } } : {}),
         };
       }
     }

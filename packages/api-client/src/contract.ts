@@ -41,6 +41,8 @@ export interface Endpoint {
   auth: 'bearer' | 'upload-token' | 'bearer-or-signature' | 'none';
   body?: z.ZodType;
   bodyContentType?: string;
+  /** Media type of the success responses when not JSON (e.g. text/event-stream). */
+  responseContentType?: string;
   query?: z.ZodType;
   responses: Record<number, z.ZodType | null>;
 }
@@ -123,6 +125,27 @@ export const contract = {
     summary: 'List the collections of a project.',
     auth: 'bearer',
     responses: { 200: ListCollectionsResponseSchema, ...errors(400, 401, 403) },
+  },
+  events: {
+    method: 'GET',
+    path: '/api/projects/:id/events',
+    summary:
+      'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted`, `id:` from the event log, `data:` a SnapshotEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
+    auth: 'bearer',
+    query: z.object({
+      last_event_id: z
+        .string()
+        .regex(/^\d{1,15}$/)
+        .optional()
+        .meta({ description: 'For EventSource reconnects; the Last-Event-ID header wins.' }),
+    }),
+    responseContentType: 'text/event-stream',
+    responses: {
+      200: z.string().meta({
+        description: 'An SSE stream; each `data:` line is a SnapshotEvent as JSON.',
+      }),
+      ...errors(400, 401, 403),
+    },
   },
   getArtifact: {
     method: 'GET',
