@@ -14,7 +14,16 @@ import {
 } from '@snapshotplot/api-client';
 import type { Request, Router } from 'express';
 import { readUploadToken } from '../auth/upload-tokens.js';
-import { badRequest, conflict, forbidden, HttpError, notFound, unauthorized } from '../errors.js';
+import {
+  badRequest,
+  ClientAbortedError,
+  conflict,
+  forbidden,
+  HttpError,
+  notFound,
+  StorageLimitError,
+  unauthorized,
+} from '../errors.js';
 import { artifactKey } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { parseId } from './validate.js';
@@ -58,6 +67,17 @@ function checkToken(ctx: AppContext, req: Request, snapshotId: string, kind: Art
     );
   }
   return payload;
+}
+
+/** Reads the rest of a request body into nothing; resolves when it ends or the socket closes. */
+function drain(req: Request): Promise<void> {
+  if (req.complete || req.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    req.once('end', resolve);
+    req.once('close', resolve);
+    req.once('error', () => resolve());
+    req.resume();
+  });
 }
 
 export function uploadRoutes(ctx: AppContext, router: Router): void {
@@ -126,6 +146,13 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       );
     }
     ctx.uploadsInProgress.add(lock);
+    // A client trickling bytes (slow loris) would hold this socket, the lock and a temp file
+    // for ever: the whole body must arrive within uploadTimeoutMs, else the connection is cut
+    // (the temp file is removed and the URL stays usable, as for any interrupted upload).
+    const deadline = setTimeout(() => {
+      req.log?.warn({ timeout_ms: ctx.config.uploadTimeoutMs }, 'upload too slow: connection cut');
+      req.destroy(new ClientAbortedError());
+    }, ctx.config.uploadTimeoutMs);
     try {
       const key = artifactKey(kind, snapshot.project_id, snapshotId, ext);
       const stored = await ctx.storage.put(key, req, {
@@ -166,7 +193,13 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
           sha256: row.sha256,
         }),
       );
+    } catch (error) {
+      // The client is still sending: read and drop the rest (bounded by the deadline above and
+      // the size checks) so it reads our 507/503/400 instead of a reset connection.
+      if (!(error instanceof StorageLimitError)) await drain(req);
+      throw error;
     } finally {
+      clearTimeout(deadline);
       ctx.uploadsInProgress.delete(lock);
     }
   });

@@ -44,7 +44,8 @@ export class LocalDiskStorage implements Storage {
     let size = 0;
     const file = await open(tmp, 'wx', 0o644);
     try {
-      for await (const chunk of body) {
+      // On a failure, leave the body undestroyed: the caller may drain it and still answer.
+      for await (const chunk of body.iterator({ destroyOnReturn: false })) {
         const buf = chunk as Buffer;
         size += buf.length;
         if (size > o.maxBytes) throw new StorageLimitError(o.maxBytes);
