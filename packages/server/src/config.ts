@@ -24,8 +24,6 @@ const ConfigSchema = z.object({
   shutdownTimeoutMs: int(0).default(10_000),
   /** A whole upload body must arrive within this (slow-loris guard); 15 min ≥ 57 KiB/s at 50 MiB. */
   uploadTimeoutMs: int(1000).default(900_000),
-  /** A whole upload body must arrive within this (slow-loris guard); 15 min ≥ 57 KiB/s at 50 MiB. */
-  uploadTimeoutMs: int(1000).default(900_000),
   rateLimitPerMinute: int(0).default(0),
   sseHeartbeatMs: int(100).default(15_000),
   allowPrivateWebhooks: z
@@ -53,7 +51,6 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
   logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
   shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],
-  uploadTimeoutMs: ['SNAPSHOTPLOT_UPLOAD_TIMEOUT_MS'],
   uploadTimeoutMs: ['SNAPSHOTPLOT_UPLOAD_TIMEOUT_MS'],
   rateLimitPerMinute: ['SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE'],
   sseHeartbeatMs: ['SNAPSHOTPLOT_SSE_HEARTBEAT_MS'],
