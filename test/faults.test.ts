@@ -75,8 +75,8 @@ describe('full disk during uploads', () => {
       project_id: disk.projectId,
       snapshot_id: published.snapshot_id,
     });
-    expect(done.snapshot.status).toBe('ready');
-    const stored = await fetch(done.snapshot.plot_url!);
+    expect(done.snapshot?.status).toBe('ready');
+    const stored = await fetch(done.snapshot!.plot_url!);
     expect(sha256(Buffer.from(await stored.arrayBuffer()))).toBe(plotSha);
     expect(stats.failed.some((f) => /PUT .* (507|503)$/.test(f))).toBe(true);
   });
