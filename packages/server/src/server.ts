@@ -112,6 +112,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     void store
       .sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString())
       .catch(() => {});
+    void store
+      .pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString())
+      .catch(() => {});
   }, 3600_000);
   sweeper.unref();
 
