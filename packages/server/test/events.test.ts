@@ -79,11 +79,25 @@ describe('GET /api/projects/:id/events', () => {
     expect(got).toEqual([b, c]);
     for (const e of resumed.events()) SnapshotEventSchema.parse({ ...e, id: undefined });
 
+    // Finalizing a ready snapshot again is ok but not news: no second event.
+    const again = await h.api('POST', '/api/snapshots/finalize', {
+      json: { project_id: h.projectId, snapshot_id: c },
+    });
+    expect(again.status).toBe(200);
+    const d = await publishReady(h, 'Resume D');
+    await resumed.until(readyFor(d));
+    expect(resumed.events().filter((e) => e.data.id === c)).toHaveLength(1);
+
     const viaQuery = track(
       await openEvents(h, h.projectId, { query: `?last_event_id=${idOf(b)}` }),
     );
-    await viaQuery.until(readyFor(c));
-    expect(viaQuery.events().map((e) => e.type === 'snapshot.ready' && e.data.id)).toEqual([c]);
+    await viaQuery.until(readyFor(d));
+    expect(viaQuery.events().map((e) => e.type === 'snapshot.ready' && e.data.id)).toEqual([c, d]);
+    // An id beyond the end of the log starts at the end.
+    const future = track(await openEvents(h, h.projectId, { query: '?last_event_id=999999999' }));
+    const e = await publishReady(h, 'Resume E');
+    await future.until(readyFor(e));
+    expect(future.events()).toHaveLength(1);
   });
 
   it('sends heartbeat comments on an idle stream', async () => {

@@ -35,7 +35,9 @@ export function eventRoutes(ctx: AppContext, router: Router): void {
     const projectId = parseId(req.params.id, 'project id');
     requireRole(principal, projectId, 'reader');
     // Without a resume id a stream starts now; read before subscribing so nothing falls between.
-    let cursor = resumeIdOf(req) ?? (await ctx.store.lastEventId());
+    // An id past the end (a log restored from a backup) also starts now rather than waiting.
+    const end = await ctx.store.lastEventId();
+    let cursor = Math.min(resumeIdOf(req) ?? end, end);
     const session = new Session(req, res, {
       keepAlive: ctx.config.sseHeartbeatMs,
       trustClientEventId: false,
