@@ -28,7 +28,7 @@ export function comparePage(o: {
 <div class="mode"><label><input type="radio" name="mode" value="difference" checked> difference</label>
 <label><input type="radio" name="mode" value="fade"> fade</label>
 <input type="range" id="fade" min="0" max="100" value="50" aria-label="fade between A and B"></div>
-<div class="overlay" data-mode="difference"><img src="${safeUrl(a.plot_url)}" alt="A"><img class="top" src="${safeUrl(b.plot_url)}" alt="B"></div>
+<div class="overlay" data-mode="difference"><img src="${safeUrl(a.plot_url)}" alt="A"><img class="layer-b" src="${safeUrl(b.plot_url)}" alt="B"></div>
 </section>
 <p class="note" id="overlay-note" hidden>The two plots differ in size, so there is no pixel overlay.</p>`
       : isRaster(a) || isRaster(b)

@@ -16,7 +16,7 @@ h2 { font-size: 1.05rem; margin: 0 0 .6rem; }
 .who { display: flex; align-items: center; gap: .75rem; font-size: .85rem; color: #9ca3af; min-width: 0; }
 .who span { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
 .who form { margin: 0; }
-button.link { background: none; border: 0; color: #93c5fd; padding: 0; font: inherit; cursor: pointer; }
+button.link { background: none; border: 0; color: #93c5fd; padding: 0; font: inherit; cursor: pointer; white-space: nowrap; }
 main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .button, button[type=submit]:not(.link) { display: inline-block; padding: .45rem .9rem; border-radius: 6px; border: 1px solid var(--accent); background: var(--accent); color: var(--accent-fg); font: inherit; font-size: .9rem; cursor: pointer; }
 .button { background: var(--card); color: var(--accent); }
@@ -76,7 +76,7 @@ pre.code code.hljs { display: block; padding: .8rem; }
 .mode { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; margin-bottom: .6rem; font-size: .9rem; }
 .overlay { display: inline-grid; max-width: 100%; background: #000; }
 .overlay img { grid-area: 1 / 1; display: block; max-width: 100%; height: auto; }
-.overlay[data-mode=difference] img.top { mix-blend-mode: difference; }
+.overlay[data-mode=difference] img.layer-b { mix-blend-mode: difference; }
 .projects { list-style: none; padding: 0; display: grid; gap: .5rem; }
 .projects li { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .7rem 1rem; }
 @media (max-width: 800px) {
@@ -85,5 +85,7 @@ pre.code code.hljs { display: block; padding: .8rem; }
   .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
   .filters label { flex: 1 1 40%; }
   h1 { font-size: 1.3rem; }
+  .who span { display: none; }
+  .top { padding: .6rem .8rem; }
 }
 `;

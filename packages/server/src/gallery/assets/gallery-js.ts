@@ -39,7 +39,9 @@ export const GALLERY_JS = `
       if (p && p.type === 'snapshot.ready') onReady(e);
       if (p && p.type === 'snapshot.deleted') onDeleted(e);
     });
-    document.documentElement.setAttribute('data-live', 'on');
+    source.addEventListener('open', function () {
+      document.documentElement.setAttribute('data-live', 'on');
+    });
   }
 
   function overlay(panel) {

@@ -1,0 +1,233 @@
+// The gallery in real Chromium (Debian's /usr/bin/chromium via playwright-core): sign in, grid,
+// filters, snapshot page with highlighted code, live updates over SSE, compare, untrusted SVG.
+// Screenshots go to docs/screenshots/ (committed, shown in the README).
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { createClient, publishSnapshot, type SnapshotplotClient } from '@snapshotplot/api-client';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './helpers.js';
+
+const run = promisify(execFile);
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const shots = join(root, 'docs/screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+const SHAS = [
+  '3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a31',
+  '8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c92',
+];
+const EVIL_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" onload="window.pwned='onload';try{top.pwned='onload'}catch(e){}">
+<script>window.pwned = 'script'; try { top.pwned = 'script'; } catch (e) {}</script>
+<rect width="200" height="100" fill="#fde68a"/><text x="20" y="55">untrusted</text></svg>`;
+
+let h: Harness;
+let browser: Browser;
+let page: Page;
+let client: SnapshotplotClient;
+let work: string;
+let reader: string;
+const cspErrors: string[] = [];
+const ids: Record<string, string> = {};
+
+async function publish(title: string, plot: string, code: string | undefined, commit: number) {
+  const { snapshot } = await publishSnapshot(client, {
+    metadata: {
+      project_id: h.projectId,
+      collection: 'demo',
+      title,
+      author: 'Ada Lovelace',
+      description: `${title} at commit ${commit + 1}`,
+      tags: ['demo'],
+      repo_owner: 'snapshotplot',
+      repo_name: 'demo',
+      commit_sha: SHAS[commit]!,
+      branch: commit ? 'feature/wider' : 'main',
+    },
+    plot,
+    ...(code ? { code } : {}),
+  });
+  return snapshot.id;
+}
+
+/** Draws an example of examples/gallery for a commit, with its script as the code (.js). */
+async function draw(stem: string, ext: string, commit: number) {
+  const dir = join(work, `c${commit}`);
+  await mkdir(dir, { recursive: true });
+  const script = join(root, 'examples/gallery', `${stem}.mjs`);
+  await run(process.execPath, [script, dir, String(commit + 1)]);
+  await copyFile(script, join(dir, `${stem}.js`));
+  return { plot: join(dir, `${stem}.${ext}`), code: join(dir, `${stem}.js`) };
+}
+
+const cards = () => page.locator('.grid .card');
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
+  }
+  work = await mkdtemp(join(tmpdir(), 'sp-gallery-'));
+  await mkdir(shots, { recursive: true });
+  h = await startHarness();
+  reader = await h.tokenFor(h.projectId, 'reader');
+  client = createClient({ baseUrl: h.url, token: h.token });
+  for (const commit of [0, 1]) {
+    for (const [stem, ext] of [
+      ['loss-curve', 'svg'],
+      ['attention-heatmap', 'png'],
+      ['accuracy-by-model', 'svg'],
+    ] as const) {
+      const f = await draw(stem, ext, commit);
+      ids[`${stem}@${commit}`] = await publish(stem, f.plot, f.code, commit);
+    }
+  }
+  await writeFile(join(work, 'evil.svg'), EVIL_SVG);
+  ids.evil = await publish('untrusted-svg', join(work, 'evil.svg'), undefined, 0);
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
+  page.setDefaultTimeout(10_000);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe('gallery in Chromium', () => {
+  it('signs in with a pasted reader token and shows the grid, newest first', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    await expect.poll(() => page.url()).toContain('/signin?next=');
+    await page.fill('#token', reader);
+    await page.click('button[type=submit]');
+    await page.waitForURL(`${h.url}/projects/${h.projectId}`);
+    expect(await cards().count()).toBe(7);
+    expect(await cards().first().locator('strong').textContent()).toBe('untrusted-svg');
+    // Every image thumbnail actually loaded from its signed delivery URL.
+    const broken = await page.$$eval(
+      '.grid img',
+      (imgs) =>
+        imgs.filter(
+          (i) => !(i as HTMLImageElement).complete || (i as HTMLImageElement).naturalWidth === 0,
+        ).length,
+    );
+    expect(broken).toBe(0);
+    await page.screenshot({ path: join(shots, 'gallery-grid.png'), fullPage: true });
+  });
+
+  it('filters by text and branch, reflected in the URL', async () => {
+    await page.fill('input[name=q]', 'heatmap');
+    await page.fill('input[name=branch]', 'feature/wider');
+    await page.click('.filters button[type=submit]');
+    await page.waitForURL(/q=heatmap/);
+    expect(page.url()).toContain('branch=feature%2Fwider');
+    expect(await cards().count()).toBe(1);
+    expect(await cards().first().getAttribute('data-id')).toBe(ids['attention-heatmap@1']);
+    await page.goto(`${h.url}/projects/${h.projectId}?tag=nope`);
+    expect(await cards().count()).toBe(0);
+    expect(await page.textContent('.empty')).toContain('match these filters');
+  });
+
+  it('opens a snapshot: the plot large, highlighted code, forge links', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    await page.click(`.card[data-id="${ids['loss-curve@1']}"]`);
+    await page.waitForURL(/\/snapshots\//);
+    const size = await page.$eval('.plot img', (i) => (i as HTMLImageElement).naturalWidth);
+    expect(size).toBe(640);
+    expect(await page.locator('pre.code .hljs-keyword').count()).toBeGreaterThan(3);
+    expect(await page.textContent('pre.code')).toContain("import { writeFileSync } from 'node:fs'");
+    expect(await page.getAttribute('dd a[href*="/commit/"]', 'href')).toBe(
+      `https://github.com/snapshotplot/demo/commit/${SHAS[1]}`,
+    );
+    expect(await page.locator('.timeline li').count()).toBe(2);
+    await page.screenshot({ path: join(shots, 'gallery-snapshot.png'), fullPage: true });
+  });
+
+  it('compares two versions side by side with a difference overlay for PNGs', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}/snapshots/${ids['attention-heatmap@1']}`);
+    await page.click('.history button[type=submit]');
+    await page.waitForURL(/\/compare\?/);
+    expect(page.url()).toContain(`b=${ids['attention-heatmap@1']}`);
+    expect(page.url()).toContain(`a=${ids['attention-heatmap@0']}`);
+    expect(await page.locator('.compare .side img').count()).toBe(2);
+    await page.waitForSelector('#overlay:not([hidden])', { timeout: 5000 });
+    const blend = await page.$eval(
+      '.overlay img:last-child',
+      (i) => getComputedStyle(i).mixBlendMode,
+    );
+    expect(blend).toBe('difference');
+    // A and B must cover exactly the same pixels, or the difference shows layout, not change.
+    const rects = await page.$$eval('.overlay img', (imgs) =>
+      imgs.map((i) => JSON.stringify(i.getBoundingClientRect())),
+    );
+    expect(rects[0]).toBe(rects[1]);
+    await page.screenshot({ path: join(shots, 'gallery-compare.png'), fullPage: true });
+  });
+
+  it('shows a snapshot published from the test live, with a "new" marker', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    // The page script marks the document once the EventSource is open.
+    await page.waitForSelector('html[data-live=on]', { timeout: 5000 });
+    const f = await draw('embedding-scatter', 'svg', 1);
+    const id = await publish('embedding-scatter', f.plot, f.code, 1);
+    const fresh = page.locator(`.card.new[data-id="${id}"]`);
+    await fresh.waitFor({ timeout: 10_000 });
+    expect(await cards().first().getAttribute('data-id')).toBe(id);
+    expect(await fresh.locator('.badge').textContent()).toBe('new');
+    await page.screenshot({ path: join(shots, 'gallery-live.png') });
+  });
+
+  it('never runs script from an uploaded SVG', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}/snapshots/${ids.evil}`);
+    await page.waitForFunction(
+      () => (document.querySelector('.plot img') as HTMLImageElement)?.complete,
+    );
+    expect(await page.$eval('.plot img', (i) => (i as HTMLImageElement).naturalWidth)).toBe(200);
+    expect(await page.evaluate(() => (window as { pwned?: string }).pwned)).toBeUndefined();
+    // Even opened directly, the delivery URL's CSP sandbox keeps it inert.
+    const plotUrl = await page.getAttribute('.plot img', 'src');
+    await page.goto(plotUrl!);
+    expect(await page.evaluate(() => (window as { pwned?: string }).pwned)).toBeUndefined();
+  });
+
+  it('reads well on a phone', async () => {
+    const phone = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+    });
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(`${h.url}/projects/${h.projectId}/snapshots/${ids['attention-heatmap@1']}`);
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    await phone.screenshot({ path: join(shots, 'gallery-phone.png') });
+    await phone.close();
+  });
+
+  it('signs out, and the gallery sent no CSP violations', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    await page.click('.who button');
+    await page.waitForURL(/\/signin$/);
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    expect(page.url()).toContain('/signin?next=');
+    await page.screenshot({ path: join(shots, 'gallery-signin.png') });
+    expect(cspErrors).toEqual([]);
+  });
+});
