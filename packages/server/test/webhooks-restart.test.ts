@@ -88,3 +88,57 @@ describe('the delivery queue survives a restart', () => {
     }
   });
 });
+
+describe('a crash in the middle of a send', () => {
+  it('leaves a lease: the row is sent again once the lease runs out, not before', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sp-webhook-lease-'));
+    try {
+      const options = { config: { allowPrivateWebhooks: true }, dataDir: dir };
+      const webhooks = { retryDelaysMs: [0, 50], pollIntervalMs: 20 };
+      const first = await startHarness({ ...options, webhooks });
+      const r = await cli([
+        'webhook',
+        'add',
+        '--project',
+        first.projectId,
+        '--url',
+        `${rx.url}/lease`,
+        '--allow-private-webhooks',
+        '--data-dir',
+        dir,
+        '--json',
+      ]);
+      const { id: webhookId } = JSON.parse(r.stdout) as { id: string };
+      const store = first.server.context.store;
+      const now = Date.now();
+      // What `kill -9` during a send leaves behind: rows claimed ("sending") until a lease.
+      const row = (id: string, leaseUntil: number) => ({
+        id,
+        webhook_id: webhookId,
+        project_id: first.projectId,
+        event_id: 1,
+        event_type: 'snapshot.deleted',
+        payload: JSON.stringify({
+          type: 'snapshot.deleted',
+          timestamp: new Date(now).toISOString(),
+          data: { id, project_id: first.projectId },
+        }),
+        state: 'sending' as const,
+        attempts: 0,
+        next_attempt_at: new Date(leaseUntil).toISOString(),
+        last_status: null,
+        last_error: null,
+        created_at: new Date(now).toISOString(),
+        completed_at: null,
+      });
+      await store.insertDelivery(row('msg_expired', now - 1000));
+      await store.insertDelivery(row('msg_leased', now + HOUR));
+      await rx.until(() => rx.at('/lease').length === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(rx.at('/lease').map((x) => x.headers['webhook-id'])).toEqual(['msg_expired']);
+      await first.close();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
