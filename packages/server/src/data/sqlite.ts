@@ -19,6 +19,7 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
+  cacheStatements(sqlite);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   // Two processes opening a fresh data dir at once (the server and an admin command) race
   // to apply the first migration; the loser sees "table already exists" and, on a retry,
@@ -35,4 +36,23 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
     }
   }
+}
+
+/**
+ * kysely prepares every query anew and better-sqlite3 compiles SQL on each prepare(): ~9 % of
+ * the server's CPU under the publish benchmark (bench/README.md). Reuse statements by SQL text;
+ * statements run synchronously, so one is never in use twice at once. Bounded, oldest out.
+ */
+function cacheStatements(sqlite: BetterSqlite3.Database, max = 256): void {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  const prepare = sqlite.prepare.bind(sqlite);
+  sqlite.prepare = ((source: string) => {
+    let statement = cache.get(source);
+    if (!statement) {
+      statement = prepare(source);
+      if (cache.size >= max) cache.delete(cache.keys().next().value!);
+      cache.set(source, statement);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }
