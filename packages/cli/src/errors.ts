@@ -71,7 +71,7 @@ function fromApiError(err: ApiError, ctx: ErrorContext): CliError {
   if (err.status === 401) {
     return new CliError(
       EXIT.auth,
-      `Authentication failed: ${what}. Check --token or SNAPSHOTPLOT_TOKEN: it must be a valid, unexpired token of the server at ${ctx.apiUrl ?? 'the API URL'}.`,
+      `Authentication failed: ${what}. Give a valid token with --token or SNAPSHOTPLOT_TOKEN for the server at ${ctx.apiUrl ?? 'the API URL'}.`,
       { cause: err },
     );
   }

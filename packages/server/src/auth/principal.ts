@@ -48,7 +48,7 @@ export async function authenticate(
     if (!check.ok) {
       const messages = {
         unknown:
-          'The token is not valid: check SNAPSHOTPLOT_TOKEN or create a new one with `snapshotplot-server token create`.',
+          'This server does not know the token: check that it is complete and for this server, or create one with `snapshotplot-server token create`.',
         revoked: 'The token was revoked: create a new one with `snapshotplot-server token create`.',
         expired: 'The token has expired: create a new one with `snapshotplot-server token create`.',
       };
