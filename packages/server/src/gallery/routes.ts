@@ -1,99 +1,18 @@
 /** The gallery's pages: project list, project grid, snapshot, compare, live card fragments. */
-import { ListSnapshotsQuerySchema, type Snapshot } from '@snapshotplot/api-client';
-import type { Request, Response, Router } from 'express';
-import type { Principal } from '../auth/principal.js';
+import type { Snapshot } from '@snapshotplot/api-client';
+import type { Router } from 'express';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
-import { HttpError } from '../errors.js';
 import type { AppContext } from '../http/context.js';
 import { toSnapshot } from '../http/snapshot-view.js';
 import { codePanel } from './code-view.js';
 import { html } from './html.js';
-import { sendPage, signOutNav } from './layout.js';
+import { sendPage } from './layout.js';
+import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
 import { sessionRoutes } from './routes-session.js';
-import { clearSessionCookie, isHttps, type SessionPayload } from './session.js';
-import { sessionOf } from './session-principal.js';
 import { staticRoutes } from './static.js';
 import { comparePage } from './view-compare.js';
-import { card, type GridFilters, gridPage, matches } from './view-grid.js';
+import { card, gridPage, matches } from './view-grid.js';
 import { snapshotPage } from './view-snapshot.js';
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const FILTER_KEYS = ['collection', 'branch', 'pr_number', 'tag', 'author', 'q'] as const;
-
-interface Signed {
-  session: SessionPayload;
-  principal: Principal;
-}
-
-type PageHandler = (req: Request, res: Response, s: Signed) => Promise<void>;
-
-/** Runs a page for a signed-in reader; otherwise sends the browser to sign in. */
-function page(ctx: AppContext, handler: PageHandler) {
-  return async (req: Request, res: Response) => {
-    const s = await sessionOf(ctx, req);
-    if (!s) {
-      // A cookie that no longer works (revoked token, expiry) is removed, and the user told why.
-      const hadCookie = /snapshotplot_session=/.test(req.headers.cookie ?? '');
-      if (hadCookie) res.append('Set-Cookie', clearSessionCookie(isHttps(req, ctx.publicUrl())));
-      const next = encodeURIComponent(req.originalUrl);
-      res.redirect(303, `/signin?next=${next}${hadCookie ? '&ended=1' : ''}`);
-      return;
-    }
-    try {
-      await handler(req, res, s);
-    } catch (error) {
-      if (!(error instanceof HttpError) || error.status >= 500) throw error;
-      sendPage(res, {
-        status: error.status,
-        title: 'Not found',
-        publicUrl: ctx.publicUrl(),
-        nav: nav(s),
-        body: html`<h1>${error.status === 404 ? 'Not found' : 'Not allowed'}</h1><p class="error">${error.message}</p><p><a href="/">Back to your projects</a></p>`,
-      });
-    }
-  };
-}
-
-const nav = (s: Signed) =>
-  signOutNav(
-    s.session.c,
-    s.principal.kind === 'token' ? `token ${s.principal.id}` : s.principal.id,
-  );
-
-const notFound = (what: string) =>
-  new HttpError(404, 'not_found', `${what} does not exist, or this session cannot read it.`);
-
-/** The project id of the path when the session may read it. */
-function readableProject(s: Signed, id: string | undefined): string {
-  if (!id || !ID.test(id) || !s.principal.grants.has(id)) throw notFound(`Project ${id ?? ''}`);
-  return id;
-}
-
-/** Picks the grid's filters out of a query; invalid values are reported, not thrown. */
-function parseFilters(query: Request['query']): {
-  filters: GridFilters;
-  cursor?: string;
-  error?: string;
-} {
-  const picked: Record<string, unknown> = {};
-  for (const k of [...FILTER_KEYS, 'cursor']) {
-    const v = query[k];
-    if (typeof v === 'string' && v.trim() !== '') picked[k] = v.trim();
-  }
-  const r = ListSnapshotsQuerySchema.safeParse(picked);
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    return {
-      filters: {},
-      error: `Filter "${String(issue.path[0])}": ${issue.message}. Showing everything instead.`,
-    };
-  }
-  const { cursor, limit: _limit, ...rest } = r.data;
-  const filters: GridFilters = {};
-  for (const k of FILTER_KEYS)
-    if (rest[k] !== undefined) (filters as Record<string, unknown>)[k] = rest[k];
-  return { filters, ...(cursor ? { cursor } : {}) };
-}
 
 export function galleryRoutes(ctx: AppContext, router: Router): void {
   staticRoutes(router);
