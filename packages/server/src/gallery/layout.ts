@@ -61,5 +61,5 @@ export function sendPage(
 }
 
 /** The sign-out form for the header (POST with the session's CSRF token). */
-export const signOutNav = (csrf: string, label: string) =>
-  html`<nav class="who"><span>${label}</span><form method="post" action="/signout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="link">Sign out</button></form></nav>`;
+export const signOutNav = (csrf: string, label: string, detail: string) =>
+  html`<nav class="who"><span title="${detail}">${label}</span><form method="post" action="/signout"><input type="hidden" name="csrf" value="${csrf}"><button type="submit" class="link">Sign out</button></form></nav>`;

@@ -51,7 +51,11 @@ export function page(ctx: AppContext, handler: PageHandler) {
 export const nav = (s: Signed) =>
   signOutNav(
     s.session.c,
-    s.principal.kind === 'token' ? `token ${s.principal.id}` : s.principal.id,
+    // The role reads better than an opaque id; the id stays in the tooltip.
+    s.principal.kind === 'token'
+      ? `${[...s.principal.grants.values()][0] ?? 'reader'} token`
+      : s.principal.id,
+    s.principal.kind === 'token' ? s.principal.id : `user ${s.principal.id}`,
   );
 
 export const notFound = (what: string) =>
