@@ -1,6 +1,8 @@
 // The gallery in real Chromium (Debian's /usr/bin/chromium via playwright-core): sign in, grid,
 // filters, snapshot page with highlighted code, live updates over SSE, compare, untrusted SVG.
-// Screenshots go to docs/screenshots/ (committed, shown in the README).
+// Screenshots go to test-results/screenshots/ to be looked at after a run; with
+// SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 (`pnpm screenshots`) they replace the committed ones in
+// docs/screenshots/ that the README shows.
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -15,7 +17,10 @@ import { type Harness, startHarness } from './helpers.js';
 
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = join(root, 'docs/screenshots');
+const shots = join(
+  root,
+  process.env.SNAPSHOTPLOT_UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots',
+);
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
   '--headless',
