@@ -6,7 +6,6 @@
 import type { Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import type { ServerConfig } from './config.js';
@@ -17,7 +16,7 @@ import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { loadSecret } from './secret.js';
-import { LocalDiskStorage } from './storage/local-disk.js';
+import { openStorage, type StorageSettings } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
 import { VERSION } from './version.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.js';
@@ -28,7 +27,9 @@ export interface StartOptions {
   config: ServerConfig;
   logger?: Logger;
   now?: () => Date;
-  /** Wraps the local-disk storage (fault injection in tests). */
+  /** Local disk (default) or S3: see storage/open-storage.ts. */
+  storage?: StorageSettings;
+  /** Wraps the storage (fault injection in tests). */
   wrapStorage?: (inner: Storage) => Storage;
   /** Webhook worker timing (tests shorten the retry schedule and the poll). */
   webhooks?: Partial<
@@ -49,8 +50,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
   const logger = o.logger ?? pino({ level: config.logLevel });
   const store = createStore(await openSqlite(config.dataDir));
-  const disk = new LocalDiskStorage(join(config.dataDir, 'files'));
-  const swept = await disk.init();
+  const { storage: disk, presigned, swept } = await openStorage(o.storage, {
+    dataDir: config.dataDir,
+    maxUploadBytes: config.maxUploadBytes,
+    now: o.now ?? (() => new Date()),
+  });
   if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
   const now = o.now ?? (() => new Date());
   await store.sweep(now().toISOString(), new Date(now().getTime() - 24 * 3600_000).toISOString());
@@ -62,6 +66,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     config,
     store,
     storage: o.wrapStorage ? o.wrapStorage(disk) : disk,
+    presigned,
     secret: loadSecret(config.dataDir, config.secret),
     jwt: createJwtVerifier({
       secret: config.jwtSecret,

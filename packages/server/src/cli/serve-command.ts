@@ -1,6 +1,7 @@
 /** `snapshotplot-server serve`: the HTTP server over a data dir. */
 import type { Command } from 'commander';
 import { resolveConfig } from '../config.js';
+import { resolveStorageSettings } from '../storage/open-storage.js';
 import type { CliIo } from './io.js';
 
 export function serveCommand(program: Command, io: CliIo): void {
@@ -48,11 +49,29 @@ export function serveCommand(program: Command, io: CliIo): void {
       'deliver webhooks to loopback and private addresses (env SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS)',
     )
     .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
+    .option(
+      '--storage <url>',
+      'artifact storage: local (the data dir) or s3://BUCKET/PREFIX (env SNAPSHOTPLOT_STORAGE; default local)',
+    )
+    .option(
+      '--s3-endpoint <url>',
+      'S3-compatible endpoint (env SNAPSHOTPLOT_S3_ENDPOINT, AWS_ENDPOINT_URL; default AWS)',
+    )
+    .option('--s3-region <region>', 'S3 region (env SNAPSHOTPLOT_S3_REGION, AWS_REGION; default us-east-1)')
+    .option(
+      '--s3-path-style',
+      'path-style bucket URLs (env SNAPSHOTPLOT_S3_PATH_STYLE; default on with an endpoint)',
+    )
+    .option(
+      '--upload-mode <mode>',
+      'proxy (uploads through the server) or presigned (S3 presigned PUT URLs) (env SNAPSHOTPLOT_UPLOAD_MODE; default proxy)',
+    )
     .action(async (flags: Record<string, string | boolean | undefined>) => {
       const config = resolveConfig(flags, io.env);
+      const storage = resolveStorageSettings(flags, io.env);
       // Imported lazily so admin commands do not pay for loading express and pino.
       const { startServer } = await import('../server.js');
-      const server = await startServer({ config, now: io.now });
+      const server = await startServer({ config, storage, now: io.now });
       if (server.empty) {
         io.stderr(
           `No projects yet in ${config.dataDir}. Create one and a publisher token (works while the server runs):\n` +

@@ -4,6 +4,7 @@ import type { JwtVerifier } from '../auth/jwt.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { EventNotifier } from '../events/notifier.js';
+import type { PresignedUploads } from '../storage/s3-presigned.js';
 import type { Storage } from '../storage/storage.js';
 import type { RateLimiter } from './rate-limit.js';
 
@@ -25,4 +26,6 @@ export interface AppContext {
   events: EventNotifier;
   /** The openapi.json text, loaded lazily. */
   openapi: () => string;
+  /** S3 presigned upload URLs and their verification at finalize (--upload-mode presigned). */
+  presigned?: PresignedUploads | null;
 }

@@ -120,6 +120,8 @@ export function artifactRoutes(ctx: AppContext, router: Router): void {
       return;
     }
     object.stream.on('error', (err) => res.destroy(err));
+    // A client that goes away must not leave the source open (an S3 socket, a file handle).
+    res.once('close', () => object.stream.destroy());
     object.stream.pipe(res);
   });
 }

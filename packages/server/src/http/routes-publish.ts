@@ -56,7 +56,10 @@ export function publishRoutes(ctx: AppContext, router: Router): void {
         const body = parseWith(PublishRequestSchema, req.body);
         requireRole(principal, body.project_id, 'publisher');
         const { status, snapshot } = await publish(ctx, principal.key, body, key);
-        res.status(status).json(PublishResponseSchema.parse(toPublishResponse(ctx, snapshot)));
+        const response = toPublishResponse(ctx, snapshot);
+        // --upload-mode presigned: the client PUTs straight to S3 (see storage/s3-presigned.ts).
+        if (ctx.presigned) await ctx.presigned.rewrite(response, snapshot, ctx.config.uploadUrlTtl);
+        res.status(status).json(PublishResponseSchema.parse(response));
       } catch (error) {
         next(error);
       }

@@ -13,6 +13,7 @@ import { conflict, notFound } from '../errors.js';
 import { deletedEvent, readyEvent, recordEvent } from '../events/record.js';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
+import { collectPresigned } from './presigned-finalize.js';
 import { jsonBody } from './routes-publish.js';
 import { deliveryPath, missingKinds, toSnapshot } from './snapshot-view.js';
 import { parseId, parseWith } from './validate.js';
@@ -22,11 +23,14 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
     const principal = await principalOf(ctx, req, res);
     const body = parseWith(FinalizeRequestSchema, req.body);
     requireRole(principal, body.project_id, 'publisher');
-    const snap = await ctx.store.getSnapshot(body.snapshot_id);
+    let snap = await ctx.store.getSnapshot(body.snapshot_id);
     if (!snap || snap.project_id !== body.project_id) {
       throw notFound(
         `Snapshot ${body.snapshot_id} does not exist in project ${body.project_id}: check the ids.`,
       );
+    }
+    if (snap.status === 'pending' && ctx.presigned) {
+      snap = await collectPresigned(ctx, snap);
     }
     if (snap.status === 'pending') {
       const missing = missingKinds(snap);

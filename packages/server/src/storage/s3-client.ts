@@ -1,0 +1,80 @@
+/**
+ * Where an S3-compatible store is and how to talk to it: `s3://bucket/prefix` plus endpoint,
+ * region, path-style and credentials from flags or the usual AWS environment variables.
+ */
+import { S3Client } from '@aws-sdk/client-s3';
+import { CliError } from '../errors.js';
+
+export interface S3Location {
+  bucket: string;
+  /** Key prefix without leading or trailing slash; '' for the bucket root. */
+  prefix: string;
+}
+
+export interface S3Settings {
+  endpoint?: string;
+  region?: string;
+  pathStyle?: boolean;
+}
+
+/** Parses `s3://bucket/optional/prefix`; CliError (exit 2) names the expected shape. */
+export function parseS3Url(url: string): S3Location {
+  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
+  const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
+  if (!m || !/^[A-Za-z0-9_./-]*$/.test(prefix) || prefix.includes('..')) {
+    throw new CliError(
+      `Invalid --storage "${url}": use s3://BUCKET or s3://BUCKET/PREFIX (lower-case bucket name; prefix of letters, digits, _ . - /).`,
+      2,
+    );
+  }
+  return { bucket: m[1]!, prefix };
+}
+
+/** The S3 client: explicit settings win over AWS_* variables; the SDK's chain does the rest. */
+export function createS3Client(s: S3Settings, env: Record<string, string | undefined>): S3Client {
+  const endpoint = s.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
+  const region = s.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
+  const key = env.AWS_ACCESS_KEY_ID;
+  const secret = env.AWS_SECRET_ACCESS_KEY;
+  return new S3Client({
+    region,
+    ...(endpoint ? { endpoint } : {}),
+    // Most self-hosted stores (radosgw, MinIO, s3rver) have no wildcard DNS for buckets.
+    forcePathStyle: s.pathStyle ?? Boolean(endpoint),
+    // Without these the SDK adds flexible checksums (trailers) that streamed bodies and
+    // older S3-compatible stores do not handle (radosgw 16 rejects them; s3rver corrupts).
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: 3,
+    // Without explicit keys the SDK's default chain applies (profiles, SSO, instance roles).
+    ...(key && secret
+      ? {
+          credentials: {
+            accessKeyId: key,
+            secretAccessKey: secret,
+            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+          },
+        }
+      : {}),
+  });
+}
+
+/** Whether an SDK error means "no such object". */
+export function isNotFound(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+/**
+ * A failure of the object store, carrying the errno-style code the error middleware maps:
+ * EDQUOT (quota) -> 507, anything else -> 503 storage_unavailable (with Retry-After).
+ */
+export class S3StorageError extends Error {
+  readonly code: string;
+  constructor(action: string, cause: unknown) {
+    const e = cause as { name?: string; message?: string };
+    super(`S3 ${action} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(cause)}`, { cause });
+    this.name = 'S3StorageError';
+    this.code = e?.name === 'QuotaExceeded' ? 'EDQUOT' : 'EIO';
+  }
+}
