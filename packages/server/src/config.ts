@@ -12,6 +12,8 @@ const ConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: int(0).max(65535).default(8080),
   dataDir: z.string().min(1).default('./snapshotplot-data'),
+  /** postgres://… selects PostgreSQL instead of the data dir's SQLite file. */
+  databaseUrl: z.url({ protocol: /^postgres(ql)?$/ }).optional(),
   publicUrl: z.url({ protocol: /^https?$/ }).optional(),
   uploadUrlTtl: int(1).default(900),
   deliveryUrlTtl: int(60).default(7 * 24 * 3600),
@@ -41,6 +43,7 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   host: ['SNAPSHOTPLOT_HOST', 'HOST'],
   port: ['PORT', 'SNAPSHOTPLOT_PORT'],
   dataDir: ['SNAPSHOTPLOT_DATA_DIR'],
+  databaseUrl: ['SNAPSHOTPLOT_DATABASE_URL', 'DATABASE_URL'],
   publicUrl: ['SNAPSHOTPLOT_PUBLIC_URL'],
   uploadUrlTtl: ['SNAPSHOTPLOT_UPLOAD_URL_TTL'],
   deliveryUrlTtl: ['SNAPSHOTPLOT_DELIVERY_URL_TTL'],

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { createTestDatabase, testDatabaseAdminUrl } from './testing-postgres.js';
 
 const run = promisify(execFile);
 
@@ -34,13 +35,32 @@ export const SERVER_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.ur
 
 const LISTENING = /snapshotplot-server listening on (http:\/\/\S+)/;
 
+/**
+ * PostgreSQL URLs of the data dirs this helper started servers on when
+ * SNAPSHOTPLOT_TEST_DATABASE_URL is set: admin commands given `--data-dir D` use D's database.
+ */
+const databaseUrls = new Map<string, string>();
+
+/** Tells admin commands run for `--data-dir dataDir` to use this database (in-process harnesses). */
+export function registerTestDatabase(dataDir: string, url: string | undefined): void {
+  if (url) databaseUrls.set(dataDir, url);
+  else databaseUrls.delete(dataDir);
+}
+
+/** `{DATABASE_URL}` for an admin command's `--data-dir` under `pnpm test:postgres`, else `{}`. */
+export function testDatabaseEnv(args: string[]): Record<string, string> {
+  const i = args.indexOf('--data-dir');
+  const url = i >= 0 ? databaseUrls.get(args[i + 1]!) : undefined;
+  return url ? { DATABASE_URL: url } : {};
+}
+
 /** Runs an admin command of the built bin and returns its stdout (throws with stderr on failure). */
 export async function runServerCli(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<string> {
   const { stdout } = await run(process.execPath, [SERVER_BIN, ...args], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...testDatabaseEnv(args), ...env },
   });
   return stdout;
 }
@@ -53,6 +73,15 @@ export async function startTestServer(
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'snapshotplot-server-')));
   let child: ChildProcess | undefined;
   let errText = '';
+  // Under `pnpm test:postgres`, a fresh database per data dir (kept across restart()).
+  const admin = testDatabaseAdminUrl();
+  let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  if (o.env?.DATABASE_URL) databaseUrls.set(dataDir, o.env.DATABASE_URL);
+  else if (admin && !databaseUrls.has(dataDir)) {
+    database = await createTestDatabase(admin);
+    databaseUrls.set(dataDir, database.url);
+  }
+  const dbEnv = databaseUrls.has(dataDir) ? { DATABASE_URL: databaseUrls.get(dataDir)! } : {};
 
   const launch = () =>
     new Promise<{ url: string; child: ChildProcess }>((resolve, reject) => {
@@ -67,7 +96,7 @@ export async function startTestServer(
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, [SERVER_BIN, ...args], {
-        env: { ...process.env, SNAPSHOTPLOT_LOG_LEVEL: 'warn', ...o.env },
+        env: { ...process.env, SNAPSHOTPLOT_LOG_LEVEL: 'warn', ...dbEnv, ...o.env },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       // A test that forgets stop() must not leave a server running after the test process.
@@ -146,6 +175,10 @@ export async function startTestServer(
     async destroy() {
       await server.stop();
       if (ownDir) await rm(dataDir, { recursive: true, force: true });
+      if (database) {
+        databaseUrls.delete(dataDir);
+        await database.drop().catch(() => {});
+      }
     },
     stderr: () => errText,
   };

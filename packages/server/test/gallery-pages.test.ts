@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testDatabaseEnv } from '../src/testing.js';
 import { publishReady } from './events-helpers.js';
 import { type Harness, startHarness } from './helpers.js';
 
@@ -87,17 +88,21 @@ describe('gallery pages', () => {
   });
 
   it('login-link mints a working single-use link while the server runs', async () => {
-    const { stdout } = await run(process.execPath, [
-      bin,
-      'login-link',
-      '--project',
-      h.projectId,
-      '--url',
-      h.url,
-      '--data-dir',
-      h.dataDir,
-      '--json',
-    ]);
+    const { stdout } = await run(
+      process.execPath,
+      [
+        bin,
+        'login-link',
+        '--project',
+        h.projectId,
+        '--url',
+        h.url,
+        '--data-dir',
+        h.dataDir,
+        '--json',
+      ],
+      { env: { ...process.env, ...testDatabaseEnv(['--data-dir', h.dataDir]) } },
+    );
     const out = JSON.parse(stdout) as { url: string; token_id: string; expires_at: string };
     expect(out.token_id).toMatch(/^tok_/);
     expect(Date.parse(out.expires_at) - Date.now()).toBeLessThanOrEqual(600_000);
@@ -106,14 +111,11 @@ describe('gallery pages', () => {
     const cookie = first.headers.get('set-cookie')!.split(';')[0]!;
     expect((await page('/projects/proj_test', cookie)).status).toBe(200);
     expect((await fetch(out.url, { redirect: 'manual' })).status).toBe(401);
-    const bad = await run(process.execPath, [
-      bin,
-      'login-link',
-      '--project',
-      'nope',
-      '--data-dir',
-      h.dataDir,
-    ]).catch((e: { code: number; stderr: string }) => e);
+    const bad = await run(
+      process.execPath,
+      [bin, 'login-link', '--project', 'nope', '--data-dir', h.dataDir],
+      { env: { ...process.env, ...testDatabaseEnv(['--data-dir', h.dataDir]) } },
+    ).catch((e: { code: number; stderr: string }) => e);
     expect((bad as { code: number }).code).toBe(1);
     expect((bad as { stderr: string }).stderr).toContain('Project nope does not exist');
   });

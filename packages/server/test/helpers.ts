@@ -1,4 +1,8 @@
-/** In-process server on 127.0.0.1:0 with a temp data dir and a real SQLite file. */
+/**
+ * In-process server on 127.0.0.1:0 with a temp data dir and a real SQLite file, or, when
+ * SNAPSHOTPLOT_TEST_DATABASE_URL is set (`pnpm test:postgres`), a fresh PostgreSQL database
+ * per data dir, connected as the ordinary app role so row-level security applies.
+ */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -7,6 +11,34 @@ import type { ErrorBody, PublishResponse } from '@snapshotplot/api-client';
 import { createServiceToken } from '../src/auth/service-tokens.js';
 import { makeConfig, type ServerConfigInput } from '../src/config.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
+import { registerTestDatabase } from '../src/testing.js';
+import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
+
+/** The backend this run tests: 'postgres' under `pnpm test:postgres`, else 'sqlite'. */
+export const BACKEND: 'sqlite' | 'postgres' = testDatabaseAdminUrl() ? 'postgres' : 'sqlite';
+
+/** Databases by data dir, so a harness restarted on the same dir finds its data again. */
+const databases = new Map<string, Awaited<ReturnType<typeof createTestDatabase>>>();
+
+/** The PostgreSQL URL for a data dir under `pnpm test:postgres` (created on first use). */
+export async function databaseFor(dataDir: string): Promise<string | undefined> {
+  const admin = testDatabaseAdminUrl();
+  if (!admin) return undefined;
+  let db = databases.get(dataDir);
+  if (!db) {
+    db = await createTestDatabase(admin);
+    databases.set(dataDir, db);
+    registerTestDatabase(dataDir, db.url);
+  }
+  return db.url;
+}
+
+async function dropDatabaseFor(dataDir: string): Promise<void> {
+  const db = databases.get(dataDir);
+  databases.delete(dataDir);
+  registerTestDatabase(dataDir, undefined);
+  await db?.drop();
+}
 
 export interface Harness {
   url: string;
@@ -64,6 +96,7 @@ export async function startHarness(
     host: '127.0.0.1',
     port: 0,
     dataDir,
+    databaseUrl: await databaseFor(dataDir),
     logLevel: 'silent',
     shutdownTimeoutMs: 2000,
     ...o.config,
@@ -115,7 +148,10 @@ export async function startHarness(
     files: () => walk(join(dataDir, 'files'), join(dataDir, 'files')),
     async close() {
       await server.close();
-      if (!o.dataDir) await rm(dataDir, { recursive: true, force: true });
+      if (!o.dataDir) {
+        await rm(dataDir, { recursive: true, force: true });
+        await dropDatabaseFor(dataDir);
+      }
     },
   };
   h.projectId = await h.project('proj_test');

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../src/cli/program.js';
 import { CliError } from '../src/errors.js';
+import { testDatabaseEnv } from '../src/testing.js';
 
 export interface Received {
   path: string;
@@ -69,7 +70,8 @@ export async function cli(args: string[], env: Record<string, string> = {}) {
   let stdout = '';
   let stderr = '';
   const program = buildProgram({
-    env,
+    // Under `pnpm test:postgres` the harness's data dir stands for its database.
+    env: { ...testDatabaseEnv(args), ...env },
     stdout: (t) => {
       stdout += t;
     },

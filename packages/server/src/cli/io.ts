@@ -1,4 +1,5 @@
 /** What a command needs from the outside world, injectable for tests. */
+import type { StoreLocation } from '../data/open-store.js';
 import type { Store } from '../data/store.js';
 
 export interface CliIo {
@@ -14,11 +15,19 @@ export interface CliIo {
 export const dataDirOf = (flag: string | undefined, env: CliIo['env']) =>
   flag ?? env.SNAPSHOTPLOT_DATA_DIR ?? './snapshotplot-data';
 
-/** Opens the data dir's store for one admin command and always closes it. */
-export async function withStore<T>(dataDir: string, fn: (store: Store) => Promise<T>): Promise<T> {
-  const { openSqlite } = await import('../data/sqlite.js');
-  const { createStore } = await import('../data/store.js');
-  const store = createStore(await openSqlite(dataDir));
+/** Where admin commands find the database: DATABASE_URL (PostgreSQL) wins over the data dir. */
+export const storeOf = (flag: string | undefined, env: CliIo['env']): StoreLocation => ({
+  dataDir: dataDirOf(flag, env),
+  databaseUrl: env.SNAPSHOTPLOT_DATABASE_URL || env.DATABASE_URL || undefined,
+});
+
+/** Opens the store (a data dir, or a location with a database URL) for one command; always closes it. */
+export async function withStore<T>(
+  where: string | StoreLocation,
+  fn: (store: Store) => Promise<T>,
+): Promise<T> {
+  const { openStore } = await import('../data/open-store.js');
+  const store = await openStore(typeof where === 'string' ? { dataDir: where } : where);
   try {
     return await fn(store);
   } finally {

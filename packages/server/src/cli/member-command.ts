@@ -3,7 +3,7 @@ import { ROLES } from '@snapshotplot/api-client';
 import { type Command, Option } from 'commander';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';
-import { type CliIo, dataDirOf, output, withStore } from './io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
 
 export function memberCommand(program: Command, io: CliIo): void {
   const member = program.command('member').description('manage user access (JWT sub) to projects');
@@ -23,7 +23,7 @@ export function memberCommand(program: Command, io: CliIo): void {
         dataDir?: string;
         json?: boolean;
       }) => {
-        await withStore(dataDirOf(o.dataDir, io.env), async (store) => {
+        await withStore(storeOf(o.dataDir, io.env), async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: create it with \`snapshotplot-server project create\`.`,
@@ -47,7 +47,7 @@ export function memberCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"project_id","user_id","removed"}')
     .action(async (o: { project: string; user: string; dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(dataDirOf(o.dataDir, io.env), (s) =>
+      const ok = await withStore(storeOf(o.dataDir, io.env), (s) =>
         s.removeMember(o.project, o.user),
       );
       if (!ok) throw new CliError(`User ${o.user} is not a member of ${o.project}.`);

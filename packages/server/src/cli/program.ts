@@ -4,6 +4,7 @@ import { loginLinkCommand } from '../gallery/login-link-command.js';
 import { VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { memberCommand } from './member-command.js';
+import { migrateCommand } from './migrate-command.js';
 import { projectCommand } from './project-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
@@ -23,5 +24,6 @@ export function buildProgram(io: CliIo): Command {
   memberCommand(program, io);
   webhookCommand(program, io);
   loginLinkCommand(program, io);
+  migrateCommand(program, io);
   return program;
 }

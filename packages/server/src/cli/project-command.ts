@@ -3,7 +3,7 @@ import { IdSchema } from '@snapshotplot/api-client';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type CliIo, dataDirOf, output, withStore } from './io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
 
 export function projectCommand(program: Command, io: CliIo): void {
   const project = program.command('project').description('manage projects');
@@ -25,7 +25,7 @@ export function projectCommand(program: Command, io: CliIo): void {
       }
       const now = io.now();
       const id = o.id ?? newId('proj', now.getTime());
-      await withStore(dataDirOf(o.dataDir, io.env), async (store) => {
+      await withStore(storeOf(o.dataDir, io.env), async (store) => {
         const created = await store.createProject({
           id,
           name,
@@ -43,7 +43,7 @@ export function projectCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print a JSON array')
     .action(async (o: { dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(dataDirOf(o.dataDir, io.env), (s) => s.listProjects());
+      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listProjects());
       const list = rows.map((r) => ({ id: r.id, name: r.name, created_at: r.created_at }));
       output(io, o.json, list, list.map((p) => `${p.id}\t${p.name}`).join('\n') || 'No projects.');
     });

@@ -5,7 +5,7 @@ import { createServiceToken } from '../auth/service-tokens.js';
 import { parseDuration } from '../config.js';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';
-import { type CliIo, dataDirOf, output, withStore } from './io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
 
 export function tokenCommand(program: Command, io: CliIo): void {
   const token = program.command('token').description('manage service tokens');
@@ -32,7 +32,7 @@ export function tokenCommand(program: Command, io: CliIo): void {
           ? new Date(now.getTime() + parseDuration(o.expiresIn) * 1000).toISOString()
           : null;
         const { token: secret, row } = await withStore(
-          dataDirOf(o.dataDir, io.env),
+          storeOf(o.dataDir, io.env),
           async (store) => {
             if (!(await store.getProject(o.project))) {
               throw new CliError(
@@ -63,7 +63,7 @@ export function tokenCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print a JSON array')
     .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(dataDirOf(o.dataDir, io.env), (s) => s.listTokens(o.project));
+      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listTokens(o.project));
       const list = rows.map(({ token_hash: _hash, ...r }) => r);
       const human = list
         .map(
@@ -80,7 +80,7 @@ export function tokenCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"id","revoked"}')
     .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(dataDirOf(o.dataDir, io.env), (s) =>
+      const ok = await withStore(storeOf(o.dataDir, io.env), (s) =>
         s.revokeToken(id, io.now().toISOString()),
       );
       if (!ok) throw new CliError(`No active token ${id}: see \`snapshotplot-server token list\`.`);

@@ -9,7 +9,7 @@ import {
   PrivateTargetError,
   urlProblem,
 } from '../webhooks/url-policy.js';
-import { type CliIo, dataDirOf, output, withStore } from './io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
 
 export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
 const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
@@ -86,7 +86,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
           disabled_at: null,
           disabled_reason: null,
         };
-        await withStore(dataDirOf(o.dataDir, io.env), async (store) => {
+        await withStore(storeOf(o.dataDir, io.env), async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: create it with \`snapshotplot-server project create --name NAME\`.`,
@@ -110,7 +110,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print a JSON array')
     .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(dataDirOf(o.dataDir, io.env), (s) => s.listWebhooks(o.project));
+      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listWebhooks(o.project));
       const list = rows.map(({ secret: _secret, ...r }) => ({
         ...r,
         events: JSON.parse(r.events) as string[],
@@ -130,7 +130,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
     .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print {"id","removed"}')
     .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(dataDirOf(o.dataDir, io.env), (s) => s.deleteWebhook(id));
+      const ok = await withStore(storeOf(o.dataDir, io.env), (s) => s.deleteWebhook(id));
       if (!ok) throw new CliError(`No webhook ${id}: see \`snapshotplot-server webhook list\`.`);
       output(io, o.json, { id, removed: true }, `Removed webhook ${id}.`);
     });
@@ -146,7 +146,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new CliError(`--limit "${o.limit}" must be a whole number from 1 to 1000.`, 2);
       }
-      const rows = await withStore(dataDirOf(o.dataDir, io.env), (s) =>
+      const rows = await withStore(storeOf(o.dataDir, io.env), (s) =>
         s.listDeliveries(o.project, limit),
       );
       const list = rows.map(({ payload: _payload, attempt_log, ...d }) => ({

@@ -3,17 +3,25 @@
  * every attempt). Schema builder only; on PostgreSQL the autoincrement ids become identity
  * columns (kysely's `autoIncrement()` is SQLite/MySQL syntax, so that backend swaps the type).
  */
-import type { Kysely, Migration } from 'kysely';
+import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
+import { type Dialect, textType } from './dialect.js';
 
-export const eventsAndWebhooks: Migration = {
+/** 0002 for a dialect. */
+export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
+    const text = textType(dialect);
+    // Identity on PostgreSQL, AUTOINCREMENT (never reuse an id) on SQLite.
+    const serial = (c: ColumnDefinitionBuilder) =>
+      dialect === 'postgres'
+        ? c.primaryKey().generatedAlwaysAsIdentity()
+        : c.primaryKey().autoIncrement();
     await db.schema
       .createTable('events')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('project_id', 'text', (c) => c.notNull())
-      .addColumn('type', 'text', (c) => c.notNull())
-      .addColumn('payload', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('id', 'integer', serial)
+      .addColumn('project_id', text, (c) => c.notNull())
+      .addColumn('type', text, (c) => c.notNull())
+      .addColumn('payload', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex('events_project_id')
@@ -23,34 +31,34 @@ export const eventsAndWebhooks: Migration = {
     await db.schema.createIndex('events_created_at').on('events').column('created_at').execute();
     await db.schema
       .createTable('webhooks')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('project_id', 'text', (c) =>
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('project_id', text, (c) =>
         c.notNull().references('projects.id').onDelete('cascade'),
       )
-      .addColumn('url', 'text', (c) => c.notNull())
-      .addColumn('events', 'text', (c) => c.notNull())
-      .addColumn('secret', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('disabled_at', 'text')
-      .addColumn('disabled_reason', 'text')
+      .addColumn('url', text, (c) => c.notNull())
+      .addColumn('events', text, (c) => c.notNull())
+      .addColumn('secret', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('disabled_at', text)
+      .addColumn('disabled_reason', text)
       .execute();
     await db.schema
       .createTable('webhook_deliveries')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('webhook_id', 'text', (c) =>
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('webhook_id', text, (c) =>
         c.notNull().references('webhooks.id').onDelete('cascade'),
       )
-      .addColumn('project_id', 'text', (c) => c.notNull())
+      .addColumn('project_id', text, (c) => c.notNull())
       .addColumn('event_id', 'integer', (c) => c.notNull())
-      .addColumn('event_type', 'text', (c) => c.notNull())
-      .addColumn('payload', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('event_type', text, (c) => c.notNull())
+      .addColumn('payload', text, (c) => c.notNull())
+      .addColumn('state', text, (c) => c.notNull())
       .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('next_attempt_at', 'text', (c) => c.notNull())
+      .addColumn('next_attempt_at', text, (c) => c.notNull())
       .addColumn('last_status', 'integer')
-      .addColumn('last_error', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('completed_at', 'text')
+      .addColumn('last_error', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('completed_at', text)
       .execute();
     // The worker's poll: due rows by state and time.
     await db.schema
@@ -65,15 +73,15 @@ export const eventsAndWebhooks: Migration = {
       .execute();
     await db.schema
       .createTable('webhook_attempts')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
-      .addColumn('delivery_id', 'text', (c) =>
+      .addColumn('id', 'integer', serial)
+      .addColumn('delivery_id', text, (c) =>
         c.notNull().references('webhook_deliveries.id').onDelete('cascade'),
       )
       .addColumn('attempt', 'integer', (c) => c.notNull())
       .addColumn('status', 'integer')
       .addColumn('duration_ms', 'integer', (c) => c.notNull())
-      .addColumn('error', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('error', text)
+      .addColumn('created_at', text, (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex('webhook_attempts_delivery')
@@ -81,4 +89,4 @@ export const eventsAndWebhooks: Migration = {
       .column('delivery_id')
       .execute();
   },
-};
+});

@@ -4,54 +4,57 @@
  * Written with the schema builder only, so the PostgreSQL backend can run the same list.
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { type Dialect, textType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
+import { rowLevelSecurity } from './migration-rls.js';
 
-const initial: Migration = {
+const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
+    const text = textType(dialect);
     await db.schema
       .createTable('projects')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('owner_id', 'text')
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('owner_id', text)
+      .addColumn('name', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('collections')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('project_id', 'text', (c) =>
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('project_id', text, (c) =>
         c.notNull().references('projects.id').onDelete('cascade'),
       )
-      .addColumn('name', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('name', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
       .addUniqueConstraint('collections_project_name', ['project_id', 'name'])
       .execute();
     await db.schema
       .createTable('snapshots')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('project_id', 'text', (c) =>
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('project_id', text, (c) =>
         c.notNull().references('projects.id').onDelete('cascade'),
       )
-      .addColumn('collection_id', 'text', (c) => c.references('collections.id'))
-      .addColumn('title', 'text', (c) => c.notNull())
-      .addColumn('author', 'text')
-      .addColumn('description', 'text')
-      .addColumn('tags', 'text', (c) => c.notNull().defaultTo('[]'))
-      .addColumn('plot_url', 'text')
-      .addColumn('code_url', 'text')
-      .addColumn('repo_owner', 'text')
-      .addColumn('repo_name', 'text')
-      .addColumn('commit_sha', 'text')
-      .addColumn('branch', 'text')
+      .addColumn('collection_id', text, (c) => c.references('collections.id'))
+      .addColumn('title', text, (c) => c.notNull())
+      .addColumn('author', text)
+      .addColumn('description', text)
+      .addColumn('tags', text, (c) => c.notNull().defaultTo('[]'))
+      .addColumn('plot_url', text)
+      .addColumn('code_url', text)
+      .addColumn('repo_owner', text)
+      .addColumn('repo_name', text)
+      .addColumn('commit_sha', text)
+      .addColumn('branch', text)
       .addColumn('pr_number', 'integer')
-      .addColumn('ci', 'text')
-      .addColumn('status', 'text', (c) => c.notNull())
+      .addColumn('ci', text)
+      .addColumn('status', text, (c) => c.notNull())
       .addColumn('want_plot', 'integer', (c) => c.notNull())
       .addColumn('want_code', 'integer', (c) => c.notNull())
-      .addColumn('checksum_plot', 'text')
-      .addColumn('checksum_code', 'text')
-      .addColumn('supersedes', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('finalized_at', 'text')
+      .addColumn('checksum_plot', text)
+      .addColumn('checksum_code', text)
+      .addColumn('supersedes', text)
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('finalized_at', text)
       .execute();
     await db.schema
       .createIndex('snapshots_project_id')
@@ -65,83 +68,93 @@ const initial: Migration = {
       .execute();
     await db.schema
       .createTable('snapshot_tags')
-      .addColumn('snapshot_id', 'text', (c) =>
+      .addColumn('snapshot_id', text, (c) =>
         c.notNull().references('snapshots.id').onDelete('cascade'),
       )
-      .addColumn('tag', 'text', (c) => c.notNull())
+      .addColumn('tag', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('snapshot_tags_pk', ['snapshot_id', 'tag'])
       .execute();
     await db.schema.createIndex('snapshot_tags_tag').on('snapshot_tags').column('tag').execute();
     await db.schema
       .createTable('artifacts')
-      .addColumn('snapshot_id', 'text', (c) =>
+      .addColumn('snapshot_id', text, (c) =>
         c.notNull().references('snapshots.id').onDelete('cascade'),
       )
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('storage_key', 'text', (c) => c.notNull())
-      .addColumn('content_type', 'text', (c) => c.notNull())
+      .addColumn('kind', text, (c) => c.notNull())
+      .addColumn('storage_key', text, (c) => c.notNull())
+      .addColumn('content_type', text, (c) => c.notNull())
       .addColumn('size', 'integer', (c) => c.notNull())
-      .addColumn('sha256', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('sha256', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('artifacts_pk', ['snapshot_id', 'kind'])
       .execute();
     await db.schema
       .createTable('tokens')
-      .addColumn('id', 'text', (c) => c.primaryKey())
-      .addColumn('project_id', 'text', (c) =>
+      .addColumn('id', text, (c) => c.primaryKey())
+      .addColumn('project_id', text, (c) =>
         c.notNull().references('projects.id').onDelete('cascade'),
       )
-      .addColumn('name', 'text')
-      .addColumn('role', 'text', (c) => c.notNull())
-      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
-      .addColumn('prefix', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
-      .addColumn('expires_at', 'text')
-      .addColumn('revoked_at', 'text')
-      .addColumn('last_used_at', 'text')
+      .addColumn('name', text)
+      .addColumn('role', text, (c) => c.notNull())
+      .addColumn('token_hash', text, (c) => c.notNull().unique())
+      .addColumn('prefix', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('expires_at', text)
+      .addColumn('revoked_at', text)
+      .addColumn('last_used_at', text)
       .execute();
     await db.schema.createIndex('tokens_prefix').on('tokens').column('prefix').execute();
     await db.schema
       .createTable('project_members')
-      .addColumn('project_id', 'text', (c) =>
+      .addColumn('project_id', text, (c) =>
         c.notNull().references('projects.id').onDelete('cascade'),
       )
-      .addColumn('user_id', 'text', (c) => c.notNull())
-      .addColumn('role', 'text', (c) => c.notNull())
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('user_id', text, (c) => c.notNull())
+      .addColumn('role', text, (c) => c.notNull())
+      .addColumn('created_at', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('project_members_pk', ['project_id', 'user_id'])
       .execute();
     await db.schema
       .createTable('idempotency_keys')
-      .addColumn('principal', 'text', (c) => c.notNull())
-      .addColumn('key', 'text', (c) => c.notNull())
-      .addColumn('fingerprint', 'text', (c) => c.notNull())
-      .addColumn('state', 'text', (c) => c.notNull())
+      .addColumn('principal', text, (c) => c.notNull())
+      .addColumn('key', text, (c) => c.notNull())
+      .addColumn('fingerprint', text, (c) => c.notNull())
+      .addColumn('state', text, (c) => c.notNull())
       .addColumn('status_code', 'integer')
-      .addColumn('snapshot_id', 'text')
-      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('snapshot_id', text)
+      .addColumn('created_at', text, (c) => c.notNull())
       .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key'])
       .execute();
     await db.schema
       .createTable('consumed_upload_nonces')
-      .addColumn('nonce', 'text', (c) => c.primaryKey())
-      .addColumn('snapshot_id', 'text', (c) => c.notNull())
-      .addColumn('kind', 'text', (c) => c.notNull())
-      .addColumn('expires_at', 'text', (c) => c.notNull())
-      .addColumn('consumed_at', 'text', (c) => c.notNull())
+      .addColumn('nonce', text, (c) => c.primaryKey())
+      .addColumn('snapshot_id', text, (c) => c.notNull())
+      .addColumn('kind', text, (c) => c.notNull())
+      .addColumn('expires_at', text, (c) => c.notNull())
+      .addColumn('consumed_at', text, (c) => c.notNull())
       .execute();
   },
-};
+});
 
-const MIGRATIONS: Record<string, Migration> = {
-  '0001_initial': initial,
-  '0002_events_webhooks': eventsAndWebhooks,
-};
+/** The migration list of a dialect: same names and tables, types adapted where they differ. */
+export function migrationsFor(dialect: Dialect): Record<string, Migration> {
+  return {
+    '0001_initial': initial(dialect),
+    '0002_events_webhooks': eventsAndWebhooks(dialect),
+    '0003_row_level_security': rowLevelSecurity(dialect),
+  };
+}
 
-const provider: MigrationProvider = { getMigrations: async () => MIGRATIONS };
-
-/** Applies every pending migration; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<unknown>): Promise<void> {
+/**
+ * Applies every pending migration; throws with the failing migration's name. On PostgreSQL
+ * kysely's Migrator holds `pg_advisory_xact_lock` while it runs, so replicas starting together
+ * apply each migration once.
+ */
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  dialect: Dialect = 'sqlite',
+): Promise<void> {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(dialect) };
   const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';

@@ -1,5 +1,6 @@
 /** Event log, webhook endpoints and the delivery queue (part of the Store). */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Dialect } from './dialect.js';
 import type {
   Database,
   EventsTable,
@@ -14,12 +15,37 @@ export type EventRow = Omit<EventsTable, 'id'> & { id: number };
 export type DeliveryRow = WebhookDeliveriesTable;
 export type AttemptRow = Omit<WebhookAttemptsTable, 'id'> & { id: number };
 
-export function eventQueries(db: Executor) {
+/** The channel replicas LISTEN on; the payload is the new event's id. */
+export const EVENTS_CHANNEL = 'snapshotplot_events';
+
+export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
   return {
-    /** Appends an event; returns its id (the SSE `id:`). */
+    /**
+     * Appends an event; returns its id (the SSE `id:`). On PostgreSQL an identity value is
+     * taken at insert but becomes visible at commit, so two writers could commit 11 before 10
+     * and a stream that saw 11 would skip 10: a transaction-scoped advisory lock serialises
+     * event writers until commit, so ids become visible in order. NOTIFY is sent at commit.
+     */
     async insertEvent(row: NewEvent): Promise<number> {
+      if (dialect === 'postgres') {
+        await sql`select pg_advisory_xact_lock(hashtextextended('snapshotplot:events', 0))`.execute(
+          db,
+        );
+      }
       const r = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
+      if (dialect === 'postgres') {
+        await sql`select pg_notify(${EVENTS_CHANNEL}, ${String(r.id)})`.execute(db);
+      }
       return Number(r.id);
+    },
+    /** The project of one event (a replica resolving a NOTIFY payload). */
+    async eventProject(id: number): Promise<string | undefined> {
+      const r = await db
+        .selectFrom('events')
+        .select('project_id')
+        .where('id', '=', id)
+        .executeTakeFirst();
+      return r?.project_id;
     },
     /** Events of a project after `afterId`, oldest first. */
     async eventsAfter(projectId: string, afterId: number, limit: number): Promise<EventRow[]> {

@@ -1,5 +1,6 @@
 /** Snapshot, collection and artifact queries (part of the Store). */
 import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Dialect } from './dialect.js';
 import type { ArtifactsTable, Database, SnapshotsTable } from './tables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -24,7 +25,7 @@ export interface SnapshotFilters {
   collection_id?: string | null;
 }
 
-export function snapshotQueries(db: Executor) {
+export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
   const base = () =>
     db
       .selectFrom('snapshots as s')
@@ -51,13 +52,23 @@ export function snapshotQueries(db: Executor) {
       const row = await base().where('s.id', '=', id).executeTakeFirst();
       return row ? (await withFiles([row]))[0] : undefined;
     },
-    /** The newest snapshot with this natural key (project, commit, title, collection). */
+    /**
+     * The newest snapshot with this natural key (project, commit, title, collection). On
+     * PostgreSQL it first locks the key until the transaction ends (SQLite serialises writers
+     * anyway), so concurrent identical publishes on any replica find each other's row.
+     */
     async findByNaturalKey(
       projectId: string,
       commitSha: string,
       title: string,
       collectionId: string | null,
     ) {
+      if (dialect === 'postgres') {
+        const key = JSON.stringify([projectId, commitSha, title, collectionId]);
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`natural:${key}`}, 0))`.execute(
+          db,
+        );
+      }
       const row = await base()
         .where('s.project_id', '=', projectId)
         .where('s.commit_sha', '=', commitSha)
@@ -76,8 +87,13 @@ export function snapshotQueries(db: Executor) {
         .where('name', '=', name)
         .executeTakeFirst();
     },
+    /** Inserts a collection; a concurrent insert of the same name wins silently (read it back). */
     async insertCollection(row: Database['collections']): Promise<void> {
-      await db.insertInto('collections').values(row).execute();
+      await db
+        .insertInto('collections')
+        .values(row)
+        .onConflict((c) => c.columns(['project_id', 'name']).doNothing())
+        .execute();
     },
     async insertSnapshot(row: SnapshotsTable, tags: string[]): Promise<void> {
       await db.insertInto('snapshots').values(row).execute();
@@ -143,7 +159,8 @@ export function snapshotQueries(db: Executor) {
       if (f.q !== undefined) {
         const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
         q = q.where(
-          sql<boolean>`(s.title like ${like} escape '\\' or s.description like ${like} escape '\\')`,
+          // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+          sql<boolean>`(lower(s.title) like lower(${like}) escape '\\' or lower(s.description) like lower(${like}) escape '\\')`,
         );
       }
       if (f.tag !== undefined) {
@@ -171,7 +188,7 @@ export function snapshotQueries(db: Executor) {
         .selectFrom('collections as c')
         .leftJoin('snapshots as s', 's.collection_id', 'c.id')
         .select(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
-        .select((eb) => eb.fn.count<number>('s.id').as('snapshot_count'))
+        .select((eb) => eb.cast<number>(eb.fn.count('s.id'), 'integer').as('snapshot_count'))
         .where('c.project_id', '=', projectId)
         .groupBy(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
         .orderBy('c.name')

@@ -4,7 +4,9 @@
  * same interface, not a rewrite. `transaction()` runs a function against a Store bound to
  * one transaction (SQLite serialises them; PostgreSQL would add a row lock where noted).
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Dialect } from './dialect.js';
+import { createScope, type Scope } from './scope.js';
 import { eventQueries } from './store-events.js';
 import { snapshotQueries } from './store-snapshots.js';
 import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from './tables.js';
@@ -12,7 +14,7 @@ import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from 
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type Role = TokensTable['role'];
 
-function accessQueries(db: Executor) {
+function accessQueries(db: Executor, dialect: Dialect) {
   return {
     /** Inserts a project; false when the id is taken. */
     async createProject(p: ProjectsTable): Promise<boolean> {
@@ -80,7 +82,13 @@ function accessQueries(db: Executor) {
         .where('user_id', '=', userId)
         .execute();
     },
+    /**
+     * The key's record. On PostgreSQL it first takes a transaction-scoped advisory lock on the
+     * key, so a concurrent request with the same key (on any replica) waits for this
+     * transaction instead of racing it; call it inside the transaction that writes the key.
+     */
     async getIdempotency(principal: string, key: string) {
+      if (dialect === 'postgres') await advisoryXactLock(db, `idempotency:${principal}:${key}`);
       return db
         .selectFrom('idempotency_keys')
         .selectAll()
@@ -136,23 +144,104 @@ function accessQueries(db: Executor) {
   };
 }
 
-function bind(db: Executor) {
-  return { ...accessQueries(db), ...snapshotQueries(db), ...eventQueries(db) };
+/** `pg_advisory_xact_lock` on a text key: held until the surrounding transaction ends. */
+export async function advisoryXactLock(db: Executor, key: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db);
+}
+
+function bind(db: Executor, dialect: Dialect) {
+  return {
+    ...accessQueries(db, dialect),
+    ...snapshotQueries(db, dialect),
+    ...eventQueries(db, dialect),
+  };
 }
 
 export type StoreQueries = ReturnType<typeof bind>;
 
-export interface Store extends StoreQueries {
-  /** Runs `fn` in one transaction; everything it does commits or rolls back together. */
-  transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T>;
+/** Releases a lock taken with `tryLock`. */
+export type Unlock = () => Promise<void>;
+
+/** Backend services beyond queries (PostgreSQL: one dedicated connection for locks and LISTEN). */
+export interface StoreServices {
+  /** A lock held across transactions (an upload streaming); null when someone else holds it. */
+  tryLock(key: string): Promise<Unlock | null>;
+  /** Calls `fn` with the project of every event committed by any process; returns the stop. */
+  onEvent(fn: (projectId: string) => void): () => void;
   close(): Promise<void>;
 }
 
-/** The Store over an opened database. */
-export function createStore(db: Kysely<Database>): Store {
+export interface Store extends StoreQueries {
+  dialect: Dialect;
+  /** The request scope that PostgreSQL row-level security reads (inert on SQLite). */
+  scope: Scope;
+  /** Runs `fn` in one transaction; everything it does commits or rolls back together. */
+  transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T>;
+  tryLock: StoreServices['tryLock'];
+  onEvent: StoreServices['onEvent'];
+  close(): Promise<void>;
+}
+
+/** In-process locks and events: enough for one SQLite process. */
+function localServices(): StoreServices {
+  const held = new Set<string>();
   return {
-    ...bind(db),
-    transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx))),
+    async tryLock(key) {
+      if (held.has(key)) return null;
+      held.add(key);
+      return async () => {
+        held.delete(key);
+      };
+    },
+    onEvent: () => () => {},
+    close: async () => {},
+  };
+}
+
+/** The SQLite Store over an opened database. */
+export function createStore(db: Kysely<Database>): Store {
+  const local = localServices();
+  return {
+    ...bind(db, 'sqlite'),
+    dialect: 'sqlite',
+    scope: createScope(),
+    transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx, 'sqlite'))),
+    tryLock: local.tryLock,
+    onEvent: local.onEvent,
     close: () => db.destroy(),
+  };
+}
+
+/**
+ * The PostgreSQL Store. Every call runs in a transaction that first sets
+ * `app.principal_projects` (transaction-local) from the request scope, so row-level security
+ * sees the caller's projects; a call outside `transaction()` is its own short transaction.
+ */
+export function createPostgresStore(db: Kysely<Database>, services: StoreServices): Store {
+  const scope = createScope();
+  const begin = async <T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> =>
+    db.transaction().execute(async (trx) => {
+      await sql`select set_config('app.principal_projects', ${scope.setting()}, true)`.execute(trx);
+      return fn(bind(trx, 'postgres'));
+    });
+  const names = Object.keys(bind(db, 'postgres')) as Array<keyof StoreQueries>;
+  const queries = Object.fromEntries(
+    names.map((name) => [
+      name,
+      (...args: unknown[]) =>
+        begin((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
+    ]),
+  ) as unknown as StoreQueries;
+  return {
+    ...queries,
+    dialect: 'postgres',
+    scope,
+    transaction: begin,
+    tryLock: services.tryLock,
+    onEvent: services.onEvent,
+    async close() {
+      await services.close();
+      await db.destroy();
+    },
   };
 }

@@ -1,7 +1,7 @@
 /** `snapshotplot-server login-link`: a one-click, 10-minute, single-use gallery sign-in link. */
 import type { Command } from 'commander';
 import { createServiceToken } from '../auth/service-tokens.js';
-import { type CliIo, dataDirOf, output, withStore } from '../cli/io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from '../cli/io.js';
 import { parseDuration } from '../config.js';
 import { CliError } from '../errors.js';
 import { loadSecret } from '../secret.js';
@@ -36,7 +36,7 @@ export function loginLinkCommand(program: Command, io: CliIo): void {
         if (!/^https?:\/\/[^/]/.test(baseUrl)) {
           throw new CliError(`Invalid --url "${baseUrl}": give the server's http(s) URL.`, 2);
         }
-        const tokenId = await withStore(dataDir, async (store) => {
+        const tokenId = await withStore(storeOf(o.dataDir, io.env), async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: list them with \`snapshotplot-server project list\`.`,

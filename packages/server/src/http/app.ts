@@ -22,6 +22,8 @@ export function createApp(ctx: AppContext, version: string): express.Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.set('query parser', 'simple');
+  // The request's row-level-security scope (PostgreSQL); principalOf narrows it.
+  app.use((_req, _res, next) => ctx.store.scope.run(next));
   app.use((req, res, next) => {
     // Keep a caller's id (the client sends one per logical request) so logs correlate.
     const given = req.get(HEADERS.requestId);

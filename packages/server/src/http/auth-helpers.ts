@@ -23,6 +23,8 @@ export async function principalOf(
     fromSession?.principal ??
     (await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() }));
   res.locals.principal = p;
+  // From here on this request's queries see only the principal's projects (PostgreSQL RLS).
+  ctx.store.scope.restrict([...p.grants.keys()]);
   ctx.rateLimiter?.take(p.key, ctx.now().getTime());
   return p;
 }

@@ -33,7 +33,8 @@ export async function collectionId(
     name,
     created_at: ctx.now().toISOString(),
   });
-  return id;
+  // A concurrent publish (another replica) may have created it first: use the stored row.
+  return (await tx.findCollection(projectId, name))?.id ?? id;
 }
 
 /** Whether an existing snapshot is the same result as this request (a retry, not a re-run). */

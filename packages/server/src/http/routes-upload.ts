@@ -138,8 +138,11 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         `The ${HEADERS.contentSha256} header does not match the checksum given at publish: upload the file that was published.`,
       );
     }
+    // In-process on SQLite; a session advisory lock on PostgreSQL, so replicas see each
+    // other's uploads and a replica that dies mid-upload releases it with its connection.
     const lock = `${snapshotId}/${kind}`;
-    if (ctx.uploadsInProgress.has(lock)) {
+    const unlock = await ctx.store.tryLock(`upload:${lock}`);
+    if (!unlock) {
       throw conflict(
         'conflict',
         `Another upload of ${kind} for ${snapshotId} is in progress: wait for it to finish.`,
@@ -201,6 +204,7 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
     } finally {
       clearTimeout(deadline);
       ctx.uploadsInProgress.delete(lock);
+      await unlock();
     }
   });
 }

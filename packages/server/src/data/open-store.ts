@@ -1,0 +1,22 @@
+/** Picks the backend: PostgreSQL when a database URL is given, else SQLite in the data dir. */
+import type { Store } from './store.js';
+
+export interface StoreLocation {
+  dataDir: string;
+  /** postgres://… selects PostgreSQL; absent, `<dataDir>/snapshotplot.db`. */
+  databaseUrl?: string;
+}
+
+/** Opens (and migrates) the store of a location. */
+export async function openStore(
+  where: StoreLocation,
+  o: { warn?: (message: string) => void } = {},
+): Promise<Store> {
+  if (where.databaseUrl) {
+    const { openPostgres } = await import('./postgres.js');
+    return openPostgres(where.databaseUrl, { warn: o.warn });
+  }
+  const { openSqlite } = await import('./sqlite.js');
+  const { createStore } = await import('./store.js');
+  return createStore(await openSqlite(where.dataDir));
+}

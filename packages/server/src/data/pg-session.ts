@@ -1,0 +1,98 @@
+/**
+ * The one dedicated PostgreSQL session of a process: session-level advisory locks for work
+ * that spans transactions (an upload streaming to storage) and LISTEN for events. A lock dies
+ * with its session, so a replica killed mid-upload frees the artifact for a retry elsewhere.
+ * If the session drops, its locks are gone too: it reconnects on the next use or after 1 s.
+ */
+import type pg from 'pg';
+import type { StoreServices } from './store.js';
+import { EVENTS_CHANNEL } from './store-events.js';
+
+export function createSessionServices(
+  newClient: () => pg.Client,
+  o: { eventProject: (id: number) => Promise<string | undefined> },
+): StoreServices {
+  let session: Promise<pg.Client> | null = null;
+  let closed = false;
+  const held = new Set<string>();
+  const listeners = new Set<(projectId: string) => void>();
+  let retry: NodeJS.Timeout | undefined;
+
+  const dropped = () => {
+    session = null;
+    held.clear();
+    if (!closed && listeners.size > 0 && !retry) {
+      retry = setTimeout(() => {
+        retry = undefined;
+        void connect().catch(dropped);
+      }, 1000);
+      retry.unref();
+    }
+  };
+
+  function connect(): Promise<pg.Client> {
+    session ??= (async () => {
+      const client = newClient();
+      client.on('error', dropped);
+      client.on('end', dropped);
+      client.on('notification', (n) => {
+        const id = Number(n.payload);
+        if (!Number.isSafeInteger(id)) return;
+        void o
+          .eventProject(id)
+          .then((projectId) => {
+            if (projectId) for (const fn of listeners) fn(projectId);
+          })
+          .catch(() => {});
+      });
+      await client.connect();
+      await client.query(`listen ${EVENTS_CHANNEL}`);
+      return client;
+    })();
+    session.catch(() => {
+      session = null;
+    });
+    return session;
+  }
+
+  return {
+    async tryLock(key) {
+      if (held.has(key)) return null;
+      held.add(key);
+      try {
+        const client = await connect();
+        const r = await client.query<{ ok: boolean }>(
+          'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
+          [key],
+        );
+        if (!r.rows[0]?.ok) {
+          held.delete(key);
+          return null;
+        }
+      } catch (error) {
+        held.delete(key);
+        throw error;
+      }
+      return async () => {
+        if (!held.delete(key)) return;
+        const client = await session?.catch(() => null);
+        await client
+          ?.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key])
+          .catch(() => {});
+      };
+    },
+    onEvent(fn) {
+      listeners.add(fn);
+      void connect().catch(dropped);
+      return () => listeners.delete(fn);
+    },
+    async close() {
+      closed = true;
+      clearTimeout(retry);
+      listeners.clear();
+      const client = await session?.catch(() => null);
+      session = null;
+      await client?.end().catch(() => {});
+    },
+  };
+}

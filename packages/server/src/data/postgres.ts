@@ -1,0 +1,47 @@
+/**
+ * Opens a PostgreSQL database (kysely PostgresDialect over a `pg` Pool), applies migrations
+ * and returns the Store. One more dedicated connection per process carries the session-level
+ * advisory locks of streaming uploads and LISTENs for events committed by other replicas.
+ */
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { migrateToLatest } from './migrations.js';
+import { createSessionServices } from './pg-session.js';
+import { createPostgresStore, type Store } from './store.js';
+import type { Database } from './tables.js';
+
+export interface PostgresOptions {
+  /** Pool size (default 10). */
+  max?: number;
+  /** Warned about once at start-up (for example a superuser connection defeating RLS). */
+  warn?: (message: string) => void;
+}
+
+/** A migrated Store over `url` (postgres://user@host:port/db). */
+export async function openPostgres(url: string, o: PostgresOptions = {}): Promise<Store> {
+  const pool = new pg.Pool({ connectionString: url, max: o.max ?? 10 });
+  // An idle client losing its connection (database restart) must not crash the process; the
+  // pool replaces it and the next query reports the error to its caller.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    await migrateToLatest(db as unknown as Kysely<unknown>, 'postgres');
+    const role = await pool.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
+      'select rolsuper, rolbypassrls from pg_roles where rolname = current_user',
+    );
+    const r = role.rows[0];
+    if (r && (r.rolsuper || r.rolbypassrls)) {
+      o.warn?.(
+        'connected to PostgreSQL as a superuser or BYPASSRLS role: row-level security is not enforced; connect as an ordinary role (README "Scaling out")',
+      );
+    }
+  } catch (error) {
+    await db.destroy();
+    throw error;
+  }
+  const services = createSessionServices(() => new pg.Client({ connectionString: url }), {
+    eventProject: (id) => store.eventProject(id),
+  });
+  const store = createPostgresStore(db, services);
+  return store;
+}
