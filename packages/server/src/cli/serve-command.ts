@@ -57,7 +57,10 @@ export function serveCommand(program: Command, io: CliIo): void {
       '--s3-endpoint <url>',
       'S3-compatible endpoint (env SNAPSHOTPLOT_S3_ENDPOINT, AWS_ENDPOINT_URL; default AWS)',
     )
-    .option('--s3-region <region>', 'S3 region (env SNAPSHOTPLOT_S3_REGION, AWS_REGION; default us-east-1)')
+    .option(
+      '--s3-region <region>',
+      'S3 region (env SNAPSHOTPLOT_S3_REGION, AWS_REGION; default us-east-1)',
+    )
     .option(
       '--s3-path-style',
       'path-style bucket URLs (env SNAPSHOTPLOT_S3_PATH_STYLE; default on with an endpoint)',
