@@ -9,8 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import type { ServerConfig } from './config.js';
-import { openSqlite } from './data/sqlite.js';
-import { createStore } from './data/store.js';
+import { openStore } from './data/open-store.js';
 import { createNotifier } from './events/notifier.js';
 import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
@@ -49,8 +48,12 @@ export interface RunningServer {
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
   const logger = o.logger ?? pino({ level: config.logLevel });
-  const store = createStore(await openSqlite(config.dataDir));
-  const { storage: disk, presigned, swept } = await openStorage(o.storage, {
+  const store = await openStore(config, { warn: (m) => logger.warn(m) });
+  const {
+    storage: disk,
+    presigned,
+    swept,
+  } = await openStorage(o.storage, {
     dataDir: config.dataDir,
     maxUploadBytes: config.maxUploadBytes,
     now: o.now ?? (() => new Date()),
@@ -87,6 +90,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       return openapi;
     },
   };
+  // Other replicas' events (PostgreSQL LISTEN/NOTIFY) wake this process's streams and worker.
+  const stopListening = store.onEvent((projectId) => ctx.events.notify(projectId));
   const empty = (await store.listProjects()).length === 0;
   const app = createApp(ctx, VERSION);
   const server: Server = await new Promise((resolve, reject) => {
@@ -127,6 +132,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      stopListening();
       // Event streams never end by themselves: end them so the drain below is not held open.
       ctx.events.closeAll();
       const workerStopped = worker.stop();

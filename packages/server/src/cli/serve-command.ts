@@ -15,6 +15,10 @@ export function serveCommand(program: Command, io: CliIo): void {
       'data directory (env SNAPSHOTPLOT_DATA_DIR; default ./snapshotplot-data)',
     )
     .option(
+      '--database-url <url>',
+      'postgres://… to use PostgreSQL instead of SQLite in the data dir (env DATABASE_URL)',
+    )
+    .option(
       '--public-url <url>',
       'base URL clients reach (env SNAPSHOTPLOT_PUBLIC_URL; default the bound address)',
     )

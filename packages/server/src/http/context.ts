@@ -18,7 +18,7 @@ export interface AppContext {
   now: () => Date;
   /** The public base URL (no trailing slash); known once the port is bound. */
   publicUrl: () => string;
-  /** `snapshot/kind` of uploads streaming right now: a second concurrent one is refused. */
+  /** `snapshot/kind` of uploads streaming in this process (the lock itself is store.tryLock). */
   uploadsInProgress: Set<string>;
   /** Per-principal limit of authenticated API requests; null when off. */
   rateLimiter: RateLimiter | null;
