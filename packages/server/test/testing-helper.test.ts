@@ -1,7 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SnapshotSchema } from '@snapshotplot/api-client';
-import { runServerCli, startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import pg from 'pg';
+import {
+  runServerCli,
+  startTestServer,
+  type TestServer,
+  testDatabaseEnv,
+} from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 let s: TestServer;
@@ -37,8 +43,19 @@ describe('snapshotplot-server/testing and the admin CLI (built bin)', () => {
     expect(Object.keys(out).sort()).toEqual(['id', 'project_id', 'role', 'token']);
     expect(out.token).toMatch(/^spt_[0-9A-Za-z]{40}$/);
     expect(out).toMatchObject({ project_id: project.id, role: 'admin' });
-    // Only the hash is stored: the secret must not appear in the database files.
-    const db = await readFile(join(s.dataDir, 'snapshotplot.db')).catch(() => Buffer.alloc(0));
+    // Only the hash is stored: the secret must not appear in the database.
+    const { DATABASE_URL } = testDatabaseEnv(['--data-dir', s.dataDir]);
+    if (DATABASE_URL) {
+      // PostgreSQL: no row of the tokens table holds it (the SQLite files below do not exist).
+      const client = new pg.Client({ connectionString: DATABASE_URL });
+      await client.connect();
+      const rows = await client
+        .query('select count(*)::int as n from tokens t where t::text like $1', [`%${out.token}%`])
+        .finally(() => client.end());
+      expect(rows.rows[0].n).toBe(0);
+      return;
+    }
+    const db = await readFile(join(s.dataDir, 'snapshotplot.db'));
     const wal = await readFile(join(s.dataDir, 'snapshotplot.db-wal')).catch(() => Buffer.alloc(0));
     expect(Buffer.concat([db, wal]).includes(out.token)).toBe(false);
   });

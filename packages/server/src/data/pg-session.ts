@@ -17,6 +17,17 @@ export function createSessionServices(
   const held = new Set<string>();
   const listeners = new Set<(projectId: string) => void>();
   let retry: NodeJS.Timeout | undefined;
+  // One query at a time on the session (pg 9 drops implicit queueing on a Client).
+  let queue: Promise<unknown> = Promise.resolve();
+  const query = <R extends pg.QueryResultRow>(
+    client: pg.Client,
+    text: string,
+    values: unknown[],
+  ) => {
+    const run = queue.then(() => client.query<R>(text, values));
+    queue = run.catch(() => {});
+    return run;
+  };
 
   const dropped = () => {
     session = null;
@@ -61,7 +72,8 @@ export function createSessionServices(
       held.add(key);
       try {
         const client = await connect();
-        const r = await client.query<{ ok: boolean }>(
+        const r = await query<{ ok: boolean }>(
+          client,
           'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
           [key],
         );
@@ -76,9 +88,11 @@ export function createSessionServices(
       return async () => {
         if (!held.delete(key)) return;
         const client = await session?.catch(() => null);
-        await client
-          ?.query('select pg_advisory_unlock(hashtextextended($1, 0))', [key])
-          .catch(() => {});
+        if (client) {
+          await query(client, 'select pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(
+            () => {},
+          );
+        }
       };
     },
     onEvent(fn) {

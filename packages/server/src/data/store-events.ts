@@ -19,7 +19,7 @@ export type AttemptRow = Omit<WebhookAttemptsTable, 'id'> & { id: number };
 export const EVENTS_CHANNEL = 'snapshotplot_events';
 
 export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
-  return {
+  const queries = {
     /**
      * Appends an event; returns its id (the SSE `id:`). On PostgreSQL an identity value is
      * taken at insert but becomes visible at commit, so two writers could commit 11 before 10
@@ -144,6 +144,37 @@ export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
+    /**
+     * Claims up to `limit` due deliveries until `leaseUntil`; `due` is how many were due (a
+     * full batch means: poll again). PostgreSQL: one UPDATE over a `FOR UPDATE SKIP LOCKED`
+     * subquery, so replicas polling together take disjoint rows without waiting on each other.
+     * SQLite: the due ids, each claimed by the conditional UPDATE of claimDelivery.
+     */
+    async claimDue(now: string, leaseUntil: string, limit: number) {
+      if (dialect === 'postgres') {
+        const rows = await db
+          .updateTable('webhook_deliveries')
+          .set({ state: 'sending', next_attempt_at: leaseUntil })
+          .where('id', 'in', (eb) =>
+            eb
+              .selectFrom('webhook_deliveries')
+              .select('id')
+              .where('state', 'in', ['pending', 'sending'])
+              .where('next_attempt_at', '<=', now)
+              .orderBy('next_attempt_at')
+              .limit(limit)
+              .forUpdate()
+              .skipLocked(),
+          )
+          .returning('id')
+          .execute();
+        return { due: rows.map((r) => r.id), claimed: rows.map((r) => r.id) };
+      }
+      const due = await queries.dueDeliveries(now, limit);
+      const claimed: string[] = [];
+      for (const id of due) if (await queries.claimDelivery(id, now, leaseUntil)) claimed.push(id);
+      return { due, claimed };
+    },
     /** A delivery with its endpoint. */
     async deliveryWithWebhook(id: string) {
       return db
@@ -187,4 +218,5 @@ export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
       }));
     },
   };
+  return queries;
 }

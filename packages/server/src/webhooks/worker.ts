@@ -133,12 +133,8 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
     do {
       again = false;
       const now = o.now();
-      const ids = await store.dueDeliveries(now.toISOString(), BATCH);
       const lease = new Date(now.getTime() + timeoutMs + 30_000).toISOString();
-      const claimed: string[] = [];
-      for (const id of ids) {
-        if (await store.claimDelivery(id, now.toISOString(), lease)) claimed.push(id);
-      }
+      const { due: ids, claimed } = await store.claimDue(now.toISOString(), lease, BATCH);
       await Promise.all(
         claimed.map((id) =>
           send(id).catch((error) =>
