@@ -3,6 +3,7 @@
  * with a temp data dir (run `pnpm build` first). Admin commands run through the same bin.
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +35,23 @@ export interface TestServer {
 export const SERVER_BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 
 const LISTENING = /snapshotplot-server listening on (http:\/\/\S+)/;
+
+/** S3 prefixes of the data dirs this helper started servers on under `pnpm test:s3`. */
+const storageUrls = new Map<string, string>();
+
+/**
+ * Under `pnpm test:s3` (SNAPSHOTPLOT_TEST_STORAGE=s3) a server without its own --storage
+ * stores its files under a fresh prefix of SNAPSHOTPLOT_TEST_S3_URL (kept across restart()).
+ */
+function testStorageArgs(dataDir: string, args: string[]): string[] {
+  const base = process.env.SNAPSHOTPLOT_TEST_S3_URL;
+  if (process.env.SNAPSHOTPLOT_TEST_STORAGE !== 's3' || args.includes('--storage')) return [];
+  if (!base) throw new Error('SNAPSHOTPLOT_TEST_STORAGE=s3 needs SNAPSHOTPLOT_TEST_S3_URL.');
+  const url =
+    storageUrls.get(dataDir) ?? `${base.replace(/\/+$/, '')}/${randomBytes(6).toString('hex')}`;
+  storageUrls.set(dataDir, url);
+  return ['--storage', url];
+}
 
 /**
  * PostgreSQL URLs of the data dirs this helper started servers on when
@@ -93,6 +111,7 @@ export async function startTestServer(
         '0',
         '--data-dir',
         dataDir,
+        ...testStorageArgs(dataDir, o.args ?? []),
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, [SERVER_BIN, ...args], {

@@ -5,6 +5,7 @@ import { pipeline, Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/storage/storage.js';
 import { errorOf, type Harness, PNG, publish, startHarness, upload } from './helpers.js';
+import { SUITE_ON_S3 } from './s3-env.js';
 
 /** A genuine ENOSPC from the kernel: writing to /dev/full always fails with it. */
 function realEnospc(): Error {
@@ -60,7 +61,8 @@ beforeAll(async () => {
 });
 afterAll(() => h.close());
 
-describe('storage faults', () => {
+// Disk faults (ENOSPC, EIO) of the local-disk storage: not applicable under `pnpm test:s3`.
+describe.skipIf(SUITE_ON_S3)('storage faults', () => {
   it('a full disk (real ENOSPC) is 507 with Retry-After; temp file removed; the URL still works', async () => {
     expect(realEnospc()).toMatchObject({ code: 'ENOSPC' });
     const p = await publish(h, { title: 'full disk' });

@@ -13,6 +13,7 @@ import { makeConfig, type ServerConfigInput } from '../src/config.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
 import { registerTestDatabase } from '../src/testing.js';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
+import { objectsUnder, suiteStorage } from './s3-env.js';
 
 /** The backend this run tests: 'postgres' under `pnpm test:postgres`, else 'sqlite'. */
 export const BACKEND: 'sqlite' | 'postgres' = testDatabaseAdminUrl() ? 'postgres' : 'sqlite';
@@ -101,8 +102,11 @@ export async function startHarness(
     shutdownTimeoutMs: 2000,
     ...o.config,
   });
+  // `pnpm test:s3`: the same tests with the files in S3 (see s3-env.ts).
+  const storage = suiteStorage(dataDir);
   const server = await startServer({
     config,
+    storage,
     wrapStorage: o.wrapStorage,
     now: o.now,
     logger: o.logger,
@@ -145,7 +149,10 @@ export async function startHarness(
         body,
       });
     },
-    files: () => walk(join(dataDir, 'files'), join(dataDir, 'files')),
+    files: () =>
+      storage?.url
+        ? objectsUnder(storage.url)
+        : walk(join(dataDir, 'files'), join(dataDir, 'files')),
     async close() {
       await server.close();
       if (!o.dataDir) {

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import {
   createClient,
   PublishResponseSchema,
@@ -16,22 +15,15 @@ import {
 } from '@snapshotplot/api-client';
 import { startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3Client, parseS3Url } from '../src/storage/s3-client.js';
 import { sha256 } from './helpers.js';
-import { S3_URL, s3TestUrl } from './s3-env.js';
+import { objectsUnder, requireS3WhenEnginesRequired, S3_URL, s3TestUrl } from './s3-env.js';
+
+requireS3WhenEnginesRequired();
 
 const PNG = Buffer.concat([
   Buffer.from('89504e470d0a1a0a', 'hex'),
   randomBytes(6 * 1024 * 1024 + 321), // over one multipart part
 ]);
-
-async function objectsUnder(url: string): Promise<string[]> {
-  const loc = parseS3Url(url);
-  const r = await createS3Client({}, process.env).send(
-    new ListObjectsV2Command({ Bucket: loc.bucket, Prefix: `${loc.prefix}/` }),
-  );
-  return (r.Contents ?? []).map((o) => o.Key!.slice(loc.prefix.length + 1));
-}
 
 async function setup(args: string[]) {
   const url = s3TestUrl();

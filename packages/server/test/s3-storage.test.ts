@@ -14,7 +14,9 @@ import { LocalDiskStorage } from '../src/storage/local-disk.js';
 import type { S3Storage } from '../src/storage/s3-storage.js';
 import type { Storage } from '../src/storage/storage.js';
 import { sha256 } from './helpers.js';
-import { S3_URL, s3TestStorage } from './s3-env.js';
+import { requireS3WhenEnginesRequired, S3_URL, s3TestStorage } from './s3-env.js';
+
+requireS3WhenEnginesRequired();
 
 const dirs: string[] = [];
 afterAll(() => Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true }))));

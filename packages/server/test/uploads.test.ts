@@ -1,5 +1,3 @@
-import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createUploadToken } from '../src/auth/upload-tokens.js';
 import { errorOf, type Harness, PNG, publish, sha256, startHarness, upload } from './helpers.js';
@@ -27,7 +25,9 @@ async function fresh(body: Record<string, unknown> = {}) {
   return p.body;
 }
 const artifactRows = async (id: string) => (await h.server.context.store.getSnapshot(id))!.files;
-const tmpFiles = () => readdir(join(h.dataDir, 'files', '.tmp'));
+/** Temp files (local disk) or temp objects (S3) left behind. */
+const tmpFiles = async () =>
+  (await h.files()).filter((f) => f.startsWith('.tmp/')).map((f) => f.slice(5));
 /** Files of one snapshot plus any temp file: what a refused upload must not leave. */
 const leftovers = async (id: string) =>
   (await h.files()).filter((f) => f.includes(id) || f.startsWith('.tmp'));

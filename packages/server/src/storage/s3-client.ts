@@ -73,7 +73,9 @@ export class S3StorageError extends Error {
   readonly code: string;
   constructor(action: string, cause: unknown) {
     const e = cause as { name?: string; message?: string };
-    super(`S3 ${action} failed: ${e?.name ?? 'Error'}: ${e?.message ?? String(cause)}`, { cause });
+    // The SDK says "UnknownError" when the store's error body has no message: the name suffices.
+    const detail = e?.message && e.message !== 'UnknownError' ? `: ${e.message}` : '';
+    super(`S3 ${action} failed: ${e?.name ?? 'Error'}${detail}`, { cause });
     this.name = 'S3StorageError';
     this.code = e?.name === 'QuotaExceeded' ? 'EDQUOT' : 'EIO';
   }
