@@ -9,11 +9,12 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import { runServerCli, startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
 import { openEvents } from './events-helpers.js';
 import { type Harness, PNG, sha256 } from './helpers.js';
+import { cli, eventually, startReceiver } from './webhooks-helpers.js';
 
 const admin = testDatabaseAdminUrl();
 
@@ -35,6 +36,7 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
   const env = () => ({
     DATABASE_URL: database.url,
     SNAPSHOTPLOT_SECRET: 'replicas-test-secret-0123456789abcdefghij',
+    SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS: '1',
   });
 
   beforeAll(async () => {
@@ -94,7 +96,7 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
   });
 
   it('20 concurrent identical publishes over both replicas make one snapshot', async () => {
-    const body = { title: 'race', commit_sha: 'b'.repeat(40), collection: 'race-col' };
+    const body = { title: 'race', commit_sha: 'b'.repeat(40) };
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => publishOn(i % 2 ? b : a, body)),
     );
@@ -102,9 +104,23 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
     expect(new Set(results.map((r) => r.body.snapshot_id)).size).toBe(1);
     const list = await api(b, 'GET', `/api/projects/${projectId}/snapshots?title=race`);
     expect(((await list.json()) as { data: unknown[] }).data).toHaveLength(1);
+  });
+
+  it('10 concurrent publishes into one new collection create it once', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        publishOn(i % 2 ? b : a, { title: `col ${i}`, collection: 'race-col' }),
+      ),
+    );
+    expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
     const collections = await api(a, 'GET', `/api/projects/${projectId}/collections`);
-    const names = ((await collections.json()) as { data: Array<{ name: string }> }).data;
-    expect(names.filter((c) => c.name === 'race-col')).toHaveLength(1);
+    const rows = (
+      (await collections.json()) as {
+        data: Array<{ name: string; snapshot_count: number }>;
+      }
+    ).data.filter((c) => c.name === 'race-col');
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.snapshot_count).toBe(10);
   });
 
   it('concurrent publishes with one Idempotency-Key over both replicas answer one snapshot', async () => {
@@ -244,6 +260,101 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
       await client.query('rollback');
     } finally {
       await client.end();
+    }
+  });
+
+  it('webhooks: both replicas poll one queue and each event is delivered once', async () => {
+    const rx = await startReceiver();
+    try {
+      const added = await cli([
+        'webhook',
+        'add',
+        '--project',
+        projectId,
+        '--url',
+        `${rx.url}/hook`,
+        '--events',
+        'snapshot.ready',
+        '--allow-private-webhooks',
+        '--data-dir',
+        dataDir,
+        '--json',
+      ]);
+      expect(added.stderr).toBe('');
+      const ids: string[] = [];
+      for (const [i, server] of [a, b, a, b].entries()) {
+        const pub = await publishOn(server, { title: `hooked ${i}` });
+        await fetch(pub.body.upload_urls.plot, {
+          method: 'PUT',
+          headers: { 'content-type': 'image/png' },
+          body: PNG,
+        });
+        await api(server, 'POST', '/api/snapshots/finalize', {
+          project_id: projectId,
+          snapshot_id: pub.body.snapshot_id,
+        });
+        ids.push(pub.body.snapshot_id);
+      }
+      await rx.until(() => rx.at('/hook').length >= 4);
+      // Both workers were woken for every event: give a double send time to show up.
+      await new Promise((r) => setTimeout(r, 300));
+      const got = rx.at('/hook');
+      expect(got).toHaveLength(4);
+      expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(4);
+      const delivered = got.map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id);
+      expect(delivered.sort()).toEqual(ids.sort());
+    } finally {
+      await rx.close();
+    }
+  });
+
+  it('migrate applies the schema to an empty database and is idempotent', async () => {
+    const fresh = await createTestDatabase(admin!);
+    try {
+      const env = { DATABASE_URL: fresh.url };
+      expect(JSON.parse(await runServerCli(['migrate', '--json'], env))).toEqual({
+        backend: 'postgres',
+        status: 'ok',
+      });
+      expect(JSON.parse(await runServerCli(['migrate', '--json'], env)).status).toBe('ok');
+      const client = new pg.Client({ connectionString: fresh.url });
+      await client.connect();
+      const names = await client
+        .query<{ name: string }>('select name from kysely_migration order by name')
+        .finally(() => client.end());
+      expect(names.rows.map((r) => r.name)).toEqual([
+        '0001_initial',
+        '0002_events_webhooks',
+        '0003_row_level_security',
+      ]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  // Last: it cuts the replicas off their database.
+  it('/healthz reports the database: 503 while it refuses connections, 200 again after', async () => {
+    const health = async (server: TestServer) => {
+      const res = await fetch(`${server.url}/healthz`);
+      const body = (await res.json()) as { database: string };
+      return { status: res.status, database: body.database };
+    };
+    expect(await health(a)).toEqual({ status: 200, database: 'ok' });
+    const name = new URL(database.url).pathname.slice(1);
+    const su = new pg.Client({ connectionString: admin! });
+    await su.connect();
+    try {
+      await su.query(`alter database ${name} allow_connections false`);
+      await su.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [
+        name,
+      ]);
+      expect(await health(a)).toEqual({ status: 503, database: 'error' });
+      await su.query(`alter database ${name} allow_connections true`);
+      await eventually(async () => (await health(a)).status === 200);
+      expect(await health(b)).toEqual({ status: 200, database: 'ok' });
+    } finally {
+      await su.query(`alter database ${name} allow_connections true`).catch(() => {});
+      await su.end();
     }
   });
 });
