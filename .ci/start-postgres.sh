@@ -31,4 +31,8 @@ fi
 if [ "$(as_postgres "psql -h 127.0.0.1 -p $PORT -U postgres -Atc \"select 1 from pg_database where datname = '$DB'\"" 2>/dev/null || true)" != 1 ]; then
   as_postgres "psql -h 127.0.0.1 -p $PORT -U postgres -qc 'create database $DB'"
 fi
+# Test databases left by an interrupted earlier run (each test server makes its own).
+for db in $(as_postgres "psql -h 127.0.0.1 -p $PORT -U postgres -Atc \"select datname from pg_database where datname like 'sp_test_%'\""); do
+  as_postgres "psql -h 127.0.0.1 -p $PORT -U postgres -qc 'drop database if exists $db'" >/dev/null 2>&1 || true
+done
 echo "$URL"

@@ -11,3 +11,12 @@ export type Dialect = 'sqlite' | 'postgres';
 export function textType(dialect: Dialect): 'text' | Expression<unknown> {
   return dialect === 'postgres' ? sql`text collate "C"` : 'text';
 }
+
+/**
+ * Points in time: `timestamptz` on PostgreSQL (the spec's type), ISO-8601 text on SQLite. The
+ * PostgreSQL pool reads them back as ISO-8601 strings (postgres.ts), so the query layer sees
+ * the same values on both, and ISO strings bound as parameters compare as timestamps.
+ */
+export function timeType(dialect: Dialect): 'text' | 'timestamptz' {
+  return dialect === 'postgres' ? 'timestamptz' : 'text';
+}

@@ -4,12 +4,13 @@
  * columns (kysely's `autoIncrement()` is SQLite/MySQL syntax, so that backend swaps the type).
  */
 import type { ColumnDefinitionBuilder, Kysely, Migration } from 'kysely';
-import { type Dialect, textType } from './dialect.js';
+import { type Dialect, textType, timeType } from './dialect.js';
 
 /** 0002 for a dialect. */
 export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
     const text = textType(dialect);
+    const time = timeType(dialect);
     // Identity on PostgreSQL, AUTOINCREMENT (never reuse an id) on SQLite.
     const serial = (c: ColumnDefinitionBuilder) =>
       dialect === 'postgres'
@@ -21,7 +22,7 @@ export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
       .addColumn('project_id', text, (c) => c.notNull())
       .addColumn('type', text, (c) => c.notNull())
       .addColumn('payload', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex('events_project_id')
@@ -38,8 +39,8 @@ export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
       .addColumn('url', text, (c) => c.notNull())
       .addColumn('events', text, (c) => c.notNull())
       .addColumn('secret', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
-      .addColumn('disabled_at', text)
+      .addColumn('created_at', time, (c) => c.notNull())
+      .addColumn('disabled_at', time)
       .addColumn('disabled_reason', text)
       .execute();
     await db.schema
@@ -54,11 +55,11 @@ export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
       .addColumn('payload', text, (c) => c.notNull())
       .addColumn('state', text, (c) => c.notNull())
       .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
-      .addColumn('next_attempt_at', text, (c) => c.notNull())
+      .addColumn('next_attempt_at', time, (c) => c.notNull())
       .addColumn('last_status', 'integer')
       .addColumn('last_error', text)
-      .addColumn('created_at', text, (c) => c.notNull())
-      .addColumn('completed_at', text)
+      .addColumn('created_at', time, (c) => c.notNull())
+      .addColumn('completed_at', time)
       .execute();
     // The worker's poll: due rows by state and time.
     await db.schema
@@ -81,7 +82,7 @@ export const eventsAndWebhooks = (dialect: Dialect): Migration => ({
       .addColumn('status', 'integer')
       .addColumn('duration_ms', 'integer', (c) => c.notNull())
       .addColumn('error', text)
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .execute();
     await db.schema
       .createIndex('webhook_attempts_delivery')

@@ -3,20 +3,21 @@
  * them in kysely_migration and takes a lock, so a CLI and a server starting together are safe).
  * Written with the schema builder only, so the PostgreSQL backend can run the same list.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import { type Dialect, textType } from './dialect.js';
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
 import { rowLevelSecurity } from './migration-rls.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
     const text = textType(dialect);
+    const time = timeType(dialect);
     await db.schema
       .createTable('projects')
       .addColumn('id', text, (c) => c.primaryKey())
       .addColumn('owner_id', text)
       .addColumn('name', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .execute();
     await db.schema
       .createTable('collections')
@@ -25,7 +26,7 @@ const initial = (dialect: Dialect): Migration => ({
         c.notNull().references('projects.id').onDelete('cascade'),
       )
       .addColumn('name', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .addUniqueConstraint('collections_project_name', ['project_id', 'name'])
       .execute();
     await db.schema
@@ -38,7 +39,11 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('title', text, (c) => c.notNull())
       .addColumn('author', text)
       .addColumn('description', text)
-      .addColumn('tags', text, (c) => c.notNull().defaultTo('[]'))
+      // text[] on PostgreSQL (the spec's type), a JSON array on SQLite; snapshot_tags serves
+      // the tag filter on both.
+      .addColumn('tags', dialect === 'postgres' ? sql`text[]` : 'text', (c) =>
+        c.notNull().defaultTo(dialect === 'postgres' ? sql`'{}'::text[]` : '[]'),
+      )
       .addColumn('plot_url', text)
       .addColumn('code_url', text)
       .addColumn('repo_owner', text)
@@ -53,8 +58,8 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('checksum_plot', text)
       .addColumn('checksum_code', text)
       .addColumn('supersedes', text)
-      .addColumn('created_at', text, (c) => c.notNull())
-      .addColumn('finalized_at', text)
+      .addColumn('created_at', time, (c) => c.notNull())
+      .addColumn('finalized_at', time)
       .execute();
     await db.schema
       .createIndex('snapshots_project_id')
@@ -85,7 +90,7 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('content_type', text, (c) => c.notNull())
       .addColumn('size', 'integer', (c) => c.notNull())
       .addColumn('sha256', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .addPrimaryKeyConstraint('artifacts_pk', ['snapshot_id', 'kind'])
       .execute();
     await db.schema
@@ -98,10 +103,10 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('role', text, (c) => c.notNull())
       .addColumn('token_hash', text, (c) => c.notNull().unique())
       .addColumn('prefix', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
-      .addColumn('expires_at', text)
-      .addColumn('revoked_at', text)
-      .addColumn('last_used_at', text)
+      .addColumn('created_at', time, (c) => c.notNull())
+      .addColumn('expires_at', time)
+      .addColumn('revoked_at', time)
+      .addColumn('last_used_at', time)
       .execute();
     await db.schema.createIndex('tokens_prefix').on('tokens').column('prefix').execute();
     await db.schema
@@ -111,7 +116,7 @@ const initial = (dialect: Dialect): Migration => ({
       )
       .addColumn('user_id', text, (c) => c.notNull())
       .addColumn('role', text, (c) => c.notNull())
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .addPrimaryKeyConstraint('project_members_pk', ['project_id', 'user_id'])
       .execute();
     await db.schema
@@ -122,7 +127,7 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('state', text, (c) => c.notNull())
       .addColumn('status_code', 'integer')
       .addColumn('snapshot_id', text)
-      .addColumn('created_at', text, (c) => c.notNull())
+      .addColumn('created_at', time, (c) => c.notNull())
       .addPrimaryKeyConstraint('idempotency_keys_pk', ['principal', 'key'])
       .execute();
     await db.schema
@@ -130,8 +135,8 @@ const initial = (dialect: Dialect): Migration => ({
       .addColumn('nonce', text, (c) => c.primaryKey())
       .addColumn('snapshot_id', text, (c) => c.notNull())
       .addColumn('kind', text, (c) => c.notNull())
-      .addColumn('expires_at', text, (c) => c.notNull())
-      .addColumn('consumed_at', text, (c) => c.notNull())
+      .addColumn('expires_at', time, (c) => c.notNull())
+      .addColumn('consumed_at', time, (c) => c.notNull())
       .execute();
   },
 });

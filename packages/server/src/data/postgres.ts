@@ -17,9 +17,22 @@ export interface PostgresOptions {
   warn?: (message: string) => void;
 }
 
+const TIMESTAMPTZ = 1184;
+
+/** `2026-11-25 18:00:00.123+00` -> `2026-11-25T18:00:00.123Z`, the ISO form SQLite rows hold. */
+export function isoFromTimestamptz(value: string): string {
+  const iso = value.replace(' ', 'T').replace(/([+-]\d\d)$/, '$1:00');
+  return new Date(iso).toISOString();
+}
+
+const getTypeParser = ((oid: number, format?: 'text' | 'binary') =>
+  oid === TIMESTAMPTZ && format !== 'binary'
+    ? isoFromTimestamptz
+    : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser;
+
 /** A migrated Store over `url` (postgres://user@host:port/db). */
 export async function openPostgres(url: string, o: PostgresOptions = {}): Promise<Store> {
-  const pool = new pg.Pool({ connectionString: url, max: o.max ?? 10 });
+  const pool = new pg.Pool({ connectionString: url, max: o.max ?? 10, types: { getTypeParser } });
   // An idle client losing its connection (database restart) must not crash the process; the
   // pool replaces it and the next query reports the error to its caller.
   pool.on('error', () => {});

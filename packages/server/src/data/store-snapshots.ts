@@ -35,6 +35,11 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
 
   async function withFiles(rows: Array<SnapshotsTable & { collection: string | null }>) {
     if (rows.length === 0) return [];
+    // PostgreSQL's text[] arrives as an array: the record carries the JSON text on both.
+    for (const r of rows) {
+      const tags = r.tags as unknown;
+      if (Array.isArray(tags)) r.tags = JSON.stringify(tags);
+    }
     const files = await db
       .selectFrom('artifacts')
       .selectAll()
@@ -96,7 +101,9 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .execute();
     },
     async insertSnapshot(row: SnapshotsTable, tags: string[]): Promise<void> {
-      await db.insertInto('snapshots').values(row).execute();
+      const values =
+        dialect === 'postgres' ? { ...row, tags: JSON.parse(row.tags) as unknown as string } : row;
+      await db.insertInto('snapshots').values(values).execute();
       const unique = [...new Set(tags)];
       if (unique.length) {
         await db
