@@ -5,6 +5,7 @@ import { VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { memberCommand } from './member-command.js';
 import { migrateCommand } from './migrate-command.js';
+import { transferCommands } from './transfer-command.js';
 import { projectCommand } from './project-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
@@ -25,5 +26,6 @@ export function buildProgram(io: CliIo): Command {
   webhookCommand(program, io);
   loginLinkCommand(program, io);
   migrateCommand(program, io);
+  transferCommands(program, io);
   return program;
 }

@@ -9,6 +9,7 @@ import type { Dialect } from './dialect.js';
 import { createScope, type Scope } from './scope.js';
 import { eventQueries } from './store-events.js';
 import { snapshotQueries } from './store-snapshots.js';
+import { transferQueries } from './store-transfer.js';
 import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from './tables.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -154,6 +155,7 @@ function bind(db: Executor, dialect: Dialect) {
     ...accessQueries(db, dialect),
     ...snapshotQueries(db, dialect),
     ...eventQueries(db, dialect),
+    ...transferQueries(db, dialect),
   };
 }
 

@@ -1,0 +1,177 @@
+/**
+ * `export` / `import`: move an install between backends (SQLite + disk -> PostgreSQL + S3, or
+ * any other pair) with nothing lost. An export is a directory: manifest.json (row counts),
+ * tables/<table>.jsonl (every row, portable shape) and files/<storage key> (artifact bytes,
+ * each checked against its recorded sha256). Import copies the files first (each put verifies
+ * the hash), then inserts every row in one transaction, then checks counts and sizes.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CliError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import type { Store } from './store.js';
+import { type Row, TABLES, type TableName } from './store-transfer.js';
+
+const FORMAT = 'snapshotplot-export';
+const VERSION = 1;
+
+export interface TransferSummary {
+  tables: Record<TableName, number>;
+  artifacts: number;
+  bytes: number;
+}
+
+interface Manifest extends TransferSummary {
+  format: string;
+  version: number;
+  exported_at: string;
+  backend: string;
+}
+
+type ArtifactRow = { storage_key: string; sha256: string; size: number };
+
+/** Writes the whole install to `dir` (which must be empty or absent). */
+export async function exportTo(
+  store: Store,
+  storage: Storage,
+  dir: string,
+  now: Date,
+): Promise<TransferSummary> {
+  const existing = await readdir(dir).catch(() => []);
+  if (existing.length > 0) {
+    throw new CliError(`Export directory ${dir} is not empty: give a new or empty directory.`, 1);
+  }
+  await mkdir(join(dir, 'tables'), { recursive: true });
+  // One transaction: one consistent read on SQLite (stop writers on PostgreSQL, see README).
+  const dumped = await store.transaction(async (tx) => {
+    const out = new Map<TableName, Row[]>();
+    for (const table of TABLES) out.set(table, await tx.dumpRows(table));
+    return out;
+  });
+  const tables = {} as Record<TableName, number>;
+  for (const [table, rows] of dumped) {
+    tables[table] = rows.length;
+    await writeFile(
+      join(dir, 'tables', `${table}.jsonl`),
+      rows.map((r) => `${JSON.stringify(r)}\n`).join(''),
+    );
+  }
+  let bytes = 0;
+  for (const a of dumped.get('artifacts') as unknown as ArtifactRow[]) {
+    const object = await storage.get(a.storage_key);
+    if (!object) {
+      throw new CliError(
+        `Artifact ${a.storage_key} is recorded but missing from storage: restore it, or delete its snapshot, then export again.`,
+      );
+    }
+    const target = join(dir, 'files', a.storage_key);
+    await mkdir(dirname(target), { recursive: true });
+    const hash = createHash('sha256');
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(object.stream, tap, createWriteStream(target));
+    if (hash.digest('hex') !== a.sha256) {
+      throw new CliError(
+        `Artifact ${a.storage_key} does not match its recorded sha256 (corrupt storage): nothing can vouch for it; restore it from a backup and export again.`,
+      );
+    }
+    bytes += a.size;
+  }
+  const summary = { tables, artifacts: tables.artifacts, bytes };
+  const manifest: Manifest = {
+    format: FORMAT,
+    version: VERSION,
+    exported_at: now.toISOString(),
+    backend: store.dialect,
+    ...summary,
+  };
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  return summary;
+}
+
+async function readManifest(dir: string): Promise<Manifest> {
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
+  } catch {
+    throw new CliError(
+      `${dir} has no readable manifest.json: give the directory written by \`snapshotplot-server export --to DIR\`.`,
+    );
+  }
+  if (manifest.format !== FORMAT || manifest.version !== VERSION) {
+    throw new CliError(`${dir} is not a snapshotplot export of version ${VERSION}.`);
+  }
+  return manifest;
+}
+
+async function readRows(dir: string, table: TableName): Promise<Row[]> {
+  const text = await readFile(join(dir, 'tables', `${table}.jsonl`), 'utf8');
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Row);
+}
+
+/** Loads an export into an empty install; verifies counts and every artifact's hash and size. */
+export async function importFrom(
+  store: Store,
+  storage: Storage,
+  dir: string,
+): Promise<TransferSummary> {
+  const manifest = await readManifest(dir);
+  for (const table of ['projects', 'tokens', 'snapshots'] as const) {
+    if ((await store.countRows(table)) > 0) {
+      throw new CliError(
+        `The target database already has ${table}: import only into a new, empty database (run \`snapshotplot-server migrate\` on a fresh one).`,
+      );
+    }
+  }
+  const rows = new Map<TableName, Row[]>();
+  for (const table of TABLES) {
+    const r = await readRows(dir, table);
+    if (r.length !== manifest.tables[table]) {
+      throw new CliError(
+        `${dir}/tables/${table}.jsonl has ${r.length} rows, the manifest says ${manifest.tables[table]}: the export is incomplete; export again.`,
+      );
+    }
+    rows.set(table, r);
+  }
+  let bytes = 0;
+  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
+    // put() verifies the hash and keeps nothing on a mismatch.
+    const stored = await storage.put(
+      a.storage_key,
+      createReadStream(join(dir, 'files', a.storage_key)),
+      { maxBytes: a.size, expectedSha256: a.sha256 },
+    );
+    bytes += stored.size;
+  }
+  await store.transaction(async (tx) => {
+    for (const table of TABLES) await tx.loadRows(table, rows.get(table)!);
+    await tx.resetSequences();
+  });
+  const tables = {} as Record<TableName, number>;
+  for (const table of TABLES) {
+    tables[table] = await store.countRows(table);
+    if (tables[table] !== manifest.tables[table]) {
+      throw new CliError(
+        `After import ${table} has ${tables[table]} rows, the export ${manifest.tables[table]}.`,
+      );
+    }
+  }
+  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
+    const stat = await storage.stat(a.storage_key);
+    if (stat?.size !== a.size) {
+      throw new CliError(`After import ${a.storage_key} is missing or has the wrong size.`);
+    }
+  }
+  return { tables, artifacts: tables.artifacts, bytes };
+}

@@ -1,0 +1,132 @@
+/**
+ * export -> import round trip: everything the source had (rows, artifact bytes, tokens, event
+ * ids) is in the target. Source: SQLite + disk, always. Target: PostgreSQL when
+ * SNAPSHOTPLOT_TEST_DATABASE_URL is set (the SQLite -> PostgreSQL move), else a new SQLite data
+ * dir. The target is served by the built bin (run `pnpm build` first).
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestServer } from 'snapshotplot-server/testing';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
+import { publishReady } from './events-helpers.js';
+import { PNG, publish, sha256, startHarness } from './helpers.js';
+import { cli } from './webhooks-helpers.js';
+
+const cleanup: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  for (const fn of cleanup.reverse()) await fn().catch(() => {});
+});
+
+const tempDir = async (name: string) => {
+  const dir = await mkdtemp(join(tmpdir(), name));
+  cleanup.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+};
+
+describe('snapshotplot-server export / import', () => {
+  it('moves every row and file to a new install, verified by counts and hashes', async () => {
+    const sourceDir = await tempDir('sp-export-src-');
+    // The install being moved: SQLite + local disk whatever backend this run tests.
+    const h = await startHarness({ dataDir: sourceDir, config: { databaseUrl: undefined } });
+    const sqlite = { DATABASE_URL: '' };
+    const ids = [await publishReady(h, 'one'), await publishReady(h, 'two')];
+    const tagged = await publish(h, {
+      title: 'tagged',
+      collection: 'nightly',
+      tags: ['a', 'b'],
+      commit_sha: 'c'.repeat(40),
+      artifacts: { plot: true, code: false },
+    });
+    expect(tagged.status).toBe(201); // stays pending: pending rows travel too
+    const before = await (await h.api('GET', `/api/snapshots/${ids[0]}`)).json();
+    const token = h.token;
+    await h.close();
+
+    const exportDir = join(await tempDir('sp-export-'), 'out');
+    const exported = await cli(
+      ['export', '--to', exportDir, '--data-dir', sourceDir, '--json'],
+      sqlite,
+    );
+    expect(exported.stderr).toBe('');
+    const summary = JSON.parse(exported.stdout) as {
+      tables: Record<string, number>;
+      artifacts: number;
+    };
+    expect(summary.tables).toMatchObject({ projects: 1, snapshots: 3, tokens: 1, events: 2 });
+    expect(summary.artifacts).toBe(2);
+    expect((await readdir(join(exportDir, 'tables'))).length).toBe(13);
+    // A second export into the same directory is refused rather than mixed.
+    expect((await cli(['export', '--to', exportDir, '--data-dir', sourceDir], sqlite)).code).toBe(
+      1,
+    );
+
+    const targetDir = await tempDir('sp-import-');
+    const admin = testDatabaseAdminUrl();
+    const env: Record<string, string> = {};
+    if (admin) {
+      const db = await createTestDatabase(admin);
+      cleanup.push(db.drop);
+      env.DATABASE_URL = db.url;
+    }
+    const imported = await cli(
+      ['import', '--from', exportDir, '--data-dir', targetDir, '--json'],
+      env,
+    );
+    expect(imported.stderr).toBe('');
+    expect(JSON.parse(imported.stdout)).toEqual(summary);
+    // Importing twice would duplicate everything: refused.
+    const again = await cli(['import', '--from', exportDir, '--data-dir', targetDir], env);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('empty database');
+
+    const target = await startTestServer({ dataDir: targetDir, env });
+    cleanup.push(() => target.stop());
+    const auth = { authorization: `Bearer ${token}` };
+    const after = (await (
+      await fetch(`${target.url}/api/snapshots/${ids[0]}`, { headers: auth })
+    ).json()) as typeof before & { plot_url: string };
+    const strip = ({ plot_url, code_url, web_url, ...rest }: Record<string, unknown>) => rest;
+    expect(strip(after)).toEqual(strip(before as Record<string, unknown>));
+    const bytes = Buffer.from(await (await fetch(after.plot_url)).arrayBuffer());
+    expect(sha256(bytes)).toBe(sha256(PNG));
+    const list = (await (
+      await fetch(`${target.url}/api/projects/proj_test/snapshots?tag=b`, { headers: auth })
+    ).json()) as { data: Array<{ tags: string[]; collection: string | null }> };
+    expect(list.data).toHaveLength(1);
+    expect(list.data[0]).toMatchObject({ tags: ['a', 'b'], collection: 'nightly' });
+    // New events continue after the imported ids (identity sequences were reset).
+    const pub = await fetch(`${target.url}/api/snapshots/publish`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ project_id: 'proj_test', title: 'after', artifacts: { plot: true } }),
+    });
+    const { snapshot_id, upload_urls } = (await pub.json()) as {
+      snapshot_id: string;
+      upload_urls: { plot: string };
+    };
+    await fetch(upload_urls.plot, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body: PNG,
+    });
+    const fin = await fetch(`${target.url}/api/snapshots/finalize`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ project_id: 'proj_test', snapshot_id }),
+    });
+    expect(fin.status).toBe(200);
+    const events = await fetch(`${target.url}/api/projects/proj_test/events?last_event_id=1`, {
+      headers: auth,
+    });
+    const reader = events.body!.getReader();
+    let text = '';
+    while (!text.includes(snapshot_id))
+      text += new TextDecoder().decode((await reader.read()).value);
+    await reader.cancel();
+    // Imported events 1 and 2 resume from the log; the new one is 3.
+    expect(text).toMatch(/^id: ?2$/m);
+    expect(text).toMatch(/^id: ?3$/m);
+  });
+});
