@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishReady } from './events-helpers.js';
-import { BACKEND, type Harness, startHarness } from './helpers.js';
+import { BACKEND, type Harness, publish, startHarness } from './helpers.js';
 
 describe.skipIf(BACKEND !== 'postgres')('row-level security scope per request', () => {
   let h: Harness;
@@ -36,6 +36,37 @@ describe.skipIf(BACKEND !== 'postgres')('row-level security scope per request', 
       expect(res.status).toBe(404);
       expect(seen).toContain('proj_other');
       expect(seen).not.toContain('proj_test');
+    } finally {
+      scope.setting = original;
+    }
+  });
+
+  it('keeps the scope for the rest of the request: publish, upload, finalize, list', async () => {
+    const scope = h.server.context.store.scope;
+    const original = scope.setting.bind(scope);
+    const trail: string[] = [];
+    scope.setting = () => {
+      const value = original();
+      trail.push(value);
+      return value;
+    };
+    const afterAuth = () => trail.slice(trail.indexOf('proj_test'));
+    try {
+      const pub = await publish(h, { title: 'scoped', artifacts: { plot: true, code: false } });
+      expect(pub.status).toBe(201);
+      // Once narrowed, no query of the request ran unscoped (the JSON body is parsed after auth).
+      expect(afterAuth().length).toBeGreaterThan(0);
+      expect(afterAuth().every((v) => v === 'proj_test')).toBe(true);
+      trail.length = 0;
+      const fin = await h.api('POST', '/api/snapshots/finalize', {
+        json: { project_id: h.projectId, snapshot_id: pub.body.snapshot_id },
+      });
+      expect(fin.status).toBe(409); // nothing uploaded yet
+      expect(afterAuth().every((v) => v === 'proj_test')).toBe(true);
+      trail.length = 0;
+      expect((await h.api('GET', `/api/projects/${h.projectId}/snapshots`)).status).toBe(200);
+      expect(afterAuth().length).toBeGreaterThan(0);
+      expect(afterAuth().every((v) => v === 'proj_test')).toBe(true);
     } finally {
       scope.setting = original;
     }
