@@ -1,9 +1,10 @@
 /**
  * export -> import round trip: everything the source had (rows, artifact bytes, tokens, event
- * ids) is in the target. Source: SQLite + disk, always. Target: PostgreSQL when
- * SNAPSHOTPLOT_TEST_DATABASE_URL is set (the SQLite -> PostgreSQL move), else a new SQLite data
- * dir. The target is served by the built bin (run `pnpm build` first).
+ * ids) is in the target. Source: SQLite, always, with this run's storage. Target: PostgreSQL
+ * when SNAPSHOTPLOT_TEST_DATABASE_URL is set, else a new SQLite data dir; a fresh S3 prefix
+ * under `pnpm test:s3`, else the new data dir's disk. The target is served by the built bin (run `pnpm build` first).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
 import { publishReady } from './events-helpers.js';
 import { PNG, publish, sha256, startHarness } from './helpers.js';
+import { suiteStorage } from './s3-env.js';
 import { cli } from './webhooks-helpers.js';
 
 const cleanup: Array<() => Promise<void>> = [];
@@ -31,6 +33,8 @@ describe('snapshotplot-server export / import', () => {
     // The install being moved: SQLite + local disk whatever backend this run tests.
     const h = await startHarness({ dataDir: sourceDir, config: { databaseUrl: undefined } });
     const sqlite = { DATABASE_URL: '' };
+    const source = suiteStorage(sourceDir)?.url; // S3 under `pnpm test:s3`, else the disk
+    const sourceStorage = source ? ['--storage', source] : [];
     const ids = [await publishReady(h, 'one'), await publishReady(h, 'two')];
     const tagged = await publish(h, {
       title: 'tagged',
@@ -46,8 +50,8 @@ describe('snapshotplot-server export / import', () => {
 
     const exportDir = join(await tempDir('sp-export-'), 'out');
     const exported = await cli(
-      ['export', '--to', exportDir, '--data-dir', sourceDir, '--json'],
-      sqlite,
+      ['export', '--to', exportDir, '--data-dir', sourceDir, '--json', ...sourceStorage],
+      { ...(process.env as Record<string, string>), ...sqlite },
     );
     expect(exported.stderr).toBe('');
     const summary = JSON.parse(exported.stdout) as {
@@ -70,18 +74,26 @@ describe('snapshotplot-server export / import', () => {
       cleanup.push(db.drop);
       env.DATABASE_URL = db.url;
     }
+    const s3 =
+      process.env.SNAPSHOTPLOT_TEST_STORAGE === 's3' && process.env.SNAPSHOTPLOT_TEST_S3_URL;
+    const storage = s3
+      ? ['--storage', `${s3.replace(/\/+$/, '')}/${randomBytes(6).toString('hex')}`]
+      : [];
     const imported = await cli(
-      ['import', '--from', exportDir, '--data-dir', targetDir, '--json'],
-      env,
+      ['import', '--from', exportDir, '--data-dir', targetDir, '--json', ...storage],
+      { ...(process.env as Record<string, string>), ...env },
     );
     expect(imported.stderr).toBe('');
     expect(JSON.parse(imported.stdout)).toEqual(summary);
     // Importing twice would duplicate everything: refused.
-    const again = await cli(['import', '--from', exportDir, '--data-dir', targetDir], env);
+    const again = await cli(['import', '--from', exportDir, '--data-dir', targetDir, ...storage], {
+      ...(process.env as Record<string, string>),
+      ...env,
+    });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('empty database');
 
-    const target = await startTestServer({ dataDir: targetDir, env });
+    const target = await startTestServer({ dataDir: targetDir, env, args: storage });
     cleanup.push(() => target.stop());
     const auth = { authorization: `Bearer ${token}` };
     const after = (await (
