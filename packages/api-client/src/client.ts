@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { HEADERS } from './contract.js';
 import { type Env, proxyAwareFetch } from './default-fetch.js';
+import { ApiError } from './errors.js';
 import { publishDirect } from './multipart.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import {
@@ -64,7 +65,11 @@ export interface SnapshotplotClient {
     body: PublishRequest,
     o?: { idempotencyKey?: string },
   ): Promise<PublishResponse & { created: boolean }>;
-  upload(url: string, source: UploadSource, o: UploadOptions): Promise<UploadResponse>;
+  /**
+   * PUT one artifact. Resolves to the server's UploadResponse, or to null when the URL is an
+   * object store's presigned URL (an empty 2xx body: the server checks the object at finalize).
+   */
+  upload(url: string, source: UploadSource, o: UploadOptions): Promise<UploadResponse | null>;
   finalize(body: FinalizeRequest): Promise<FinalizeResponse>;
   getSnapshot(id: string): Promise<Snapshot>;
   listSnapshots(projectId: string, query?: ListSnapshotsQuery): Promise<ListSnapshotsResponse>;
@@ -135,7 +140,7 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
           url,
           auth: false,
           timeout: 'idle',
-          schema: UploadResponseSchema,
+          schema: UploadResponseSchema.or(z.undefined()),
           headers: {
             'content-type': opts.contentType,
             'content-length': String(opts.size),
@@ -151,7 +156,9 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
             });
           },
         });
-        return res.data;
+        return res.data ?? null;
+      } catch (error) {
+        throw presignedExpiry(error) ?? error;
       } finally {
         bodies.close();
       }
@@ -196,4 +203,20 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
       return publishDirect(config, api('/api/snapshots/publish'), metadata, files);
     },
   };
+}
+
+/**
+ * An object store answers an expired presigned URL with its own 403 (S3: `<Code>AccessDenied`
+ * `</Code><Message>Request has expired</Message>`); name it like the server's own expiry so the
+ * publish flow renews the URL by publishing again.
+ */
+function presignedExpiry(error: unknown): ApiError | undefined {
+  if (!(error instanceof ApiError) || error.status !== 403) return;
+  if (!/request has expired/i.test(error.message)) return;
+  return new ApiError({
+    status: 403,
+    code: 'upload_url_expired',
+    message: 'The presigned upload URL has expired: publish again for a fresh one.',
+    ...(error.requestId ? { requestId: error.requestId } : {}),
+  });
 }

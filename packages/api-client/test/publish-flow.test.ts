@@ -125,6 +125,31 @@ describe('publishSnapshot', () => {
     expect(api.requests[2]!.url).toContain('token=t2');
   });
 
+  it('uploads to an object store presigned URL: empty 2xx accepted, its XML expiry renewed', async () => {
+    const { api, client } = setup();
+    let puts = 0;
+    server.use(
+      http.put(`${BASE}/upload/plot/snap_1`, () => {
+        puts++;
+        return puts === 1
+          ? new HttpResponse(
+              '<?xml version="1.0"?><Error><Code>AccessDenied</Code><Message>Request has expired</Message></Error>',
+              { status: 403, headers: { 'content-type': 'application/xml' } },
+            )
+          : new HttpResponse(null, { status: 200, headers: { etag: '"abc"' } });
+      }),
+    );
+    const result = await publishSnapshot(client, { metadata, plot: files.path('fig.png') });
+    expect(result.snapshot.id).toBe('snap_1');
+    expect(puts).toBe(2);
+    // The PUTs were answered by the object-store handler above, not recorded by the fake API.
+    expect(calls(api)).toEqual([
+      'POST /api/snapshots/publish',
+      'POST /api/snapshots/publish',
+      'POST /api/snapshots/finalize',
+    ]);
+  });
+
   it('gives up after two renewals and reports the upload error', async () => {
     const { api, client } = setup();
     server.use(
