@@ -1,80 +1,29 @@
 /**
- * Two built servers (run `pnpm build` first) on one PostgreSQL database and one shared files
- * dir: what a load balancer in front of N replicas relies on. PostgreSQL only: skipped without
- * SNAPSHOTPLOT_TEST_DATABASE_URL, a failure when SNAPSHOTPLOT_REQUIRE_ENGINES=1 (CI).
+ * Two replicas on one PostgreSQL database (replicas-helpers.ts): the cross-replica publish
+ * flow, racing publishes, SSE fan-out and a replica killed mid-upload.
  */
-
-import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import pg from 'pg';
-import { runServerCli, startTestServer, type TestServer } from 'snapshotplot-server/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
+import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { openEvents } from './events-helpers.js';
 import { type Harness, PNG, sha256 } from './helpers.js';
-import { cli, eventually, startReceiver } from './webhooks-helpers.js';
+import { admin, type Replicas, requirePostgres, useReplicas } from './replicas-helpers.js';
 
-const admin = testDatabaseAdminUrl();
-
-if (!admin && process.env.SNAPSHOTPLOT_REQUIRE_ENGINES === '1') {
-  it('has a PostgreSQL to test against', () => {
-    throw new Error(
-      'SNAPSHOTPLOT_REQUIRE_ENGINES=1 but SNAPSHOTPLOT_TEST_DATABASE_URL is not set: run `export SNAPSHOTPLOT_TEST_DATABASE_URL=$(.ci/start-postgres.sh)` first.',
-    );
-  });
-}
+requirePostgres();
 
 describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let dataDir: string;
+  const r = useReplicas();
   let a: TestServer;
   let b: TestServer;
   let projectId: string;
   let token: string;
-  const env = () => ({
-    DATABASE_URL: database.url,
-    SNAPSHOTPLOT_SECRET: 'replicas-test-secret-0123456789abcdefghij',
-    SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS: '1',
+  let database: Replicas['database'];
+  let dataDir: string;
+  const { env, api, via, publishOn } = r;
+  beforeAll(() => {
+    ({ a, b, projectId, token, database, dataDir } = r);
   });
-
-  beforeAll(async () => {
-    database = await createTestDatabase(admin!);
-    dataDir = await mkdtemp(join(tmpdir(), 'sp-replicas-'));
-    [a, b] = await Promise.all([
-      startTestServer({ dataDir, env: env() }),
-      startTestServer({ dataDir, env: env() }),
-    ]);
-    projectId = (await a.createProject('Replicas')).id;
-    token = await a.createToken(projectId, 'admin');
-  });
-
-  afterAll(async () => {
-    await Promise.all([a?.stop(), b?.stop()]);
-    await rm(dataDir, { recursive: true, force: true });
-    await database?.drop();
-  });
-
-  const api = (server: TestServer, method: string, path: string, json?: unknown) =>
-    fetch(`${server.url}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-  /** An upload URL of one replica, sent to another (the load balancer's choice). */
-  const via = (server: TestServer, url: string) => url.replace(/^http:\/\/[^/]+/, server.url);
-  const publishOn = async (server: TestServer, body: Record<string, unknown>) => {
-    const res = await api(server, 'POST', '/api/snapshots/publish', {
-      project_id: projectId,
-      artifacts: { plot: true, code: false },
-      ...body,
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { snapshot_id: string; upload_urls: { plot: string } },
-    };
-  };
 
   it('publish on A, upload via B, finalize via A', async () => {
     const pub = await publishOn(a, { title: 'split', commit_sha: 'a'.repeat(40) });
@@ -222,139 +171,5 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database', () => {
     }
     expect(retry!.status).toBe(200);
     expect(((await retry!.json()) as { sha256: string }).sha256).toBe(sha256(PNG));
-  });
-
-  it('row-level security: the app role sees no rows without app.principal_projects', async () => {
-    const other = (await b.createProject('Other')).id;
-    const client = new pg.Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      const role = await client.query(
-        'select rolsuper, rolbypassrls from pg_roles where rolname = current_user',
-      );
-      expect(role.rows[0]).toEqual({ rolsuper: false, rolbypassrls: false });
-      const count = async (setting?: string) => {
-        await client.query('begin');
-        if (setting !== undefined)
-          await client.query(`select set_config('app.principal_projects', $1, true)`, [setting]);
-        const r = await client.query<{ n: number }>(
-          `select (select count(*) from snapshots)::int + (select count(*) from projects)::int as n`,
-        );
-        await client.query('commit');
-        return r.rows[0]!.n;
-      };
-      expect(await count()).toBe(0);
-      expect(await count('')).toBe(0);
-      expect(await count(other)).toBe(1); // the project row only
-      expect(await count(projectId)).toBeGreaterThan(3);
-      expect(await count('*')).toBe((await count(projectId)) + 1);
-      // Writes are checked too: no inserting into a project outside the setting.
-      await client.query('begin');
-      await client.query(`select set_config('app.principal_projects', $1, true)`, [other]);
-      await expect(
-        client.query(
-          `insert into collections (id, project_id, name, created_at) values ('col_x', $1, 'x', 'now')`,
-          [projectId],
-        ),
-      ).rejects.toThrow(/row-level security/);
-      await client.query('rollback');
-    } finally {
-      await client.end();
-    }
-  });
-
-  it('webhooks: both replicas poll one queue and each event is delivered once', async () => {
-    const rx = await startReceiver();
-    try {
-      const added = await cli([
-        'webhook',
-        'add',
-        '--project',
-        projectId,
-        '--url',
-        `${rx.url}/hook`,
-        '--events',
-        'snapshot.ready',
-        '--allow-private-webhooks',
-        '--data-dir',
-        dataDir,
-        '--json',
-      ]);
-      expect(added.stderr).toBe('');
-      const ids: string[] = [];
-      for (const [i, server] of [a, b, a, b].entries()) {
-        const pub = await publishOn(server, { title: `hooked ${i}` });
-        await fetch(pub.body.upload_urls.plot, {
-          method: 'PUT',
-          headers: { 'content-type': 'image/png' },
-          body: PNG,
-        });
-        await api(server, 'POST', '/api/snapshots/finalize', {
-          project_id: projectId,
-          snapshot_id: pub.body.snapshot_id,
-        });
-        ids.push(pub.body.snapshot_id);
-      }
-      await rx.until(() => rx.at('/hook').length >= 4);
-      // Both workers were woken for every event: give a double send time to show up.
-      await new Promise((r) => setTimeout(r, 300));
-      const got = rx.at('/hook');
-      expect(got).toHaveLength(4);
-      expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(4);
-      const delivered = got.map((r) => (JSON.parse(r.body) as { data: { id: string } }).data.id);
-      expect(delivered.sort()).toEqual(ids.sort());
-    } finally {
-      await rx.close();
-    }
-  });
-
-  it('migrate applies the schema to an empty database and is idempotent', async () => {
-    const fresh = await createTestDatabase(admin!);
-    try {
-      const env = { DATABASE_URL: fresh.url };
-      expect(JSON.parse(await runServerCli(['migrate', '--json'], env))).toEqual({
-        backend: 'postgres',
-        status: 'ok',
-      });
-      expect(JSON.parse(await runServerCli(['migrate', '--json'], env)).status).toBe('ok');
-      const client = new pg.Client({ connectionString: fresh.url });
-      await client.connect();
-      const names = await client
-        .query<{ name: string }>('select name from kysely_migration order by name')
-        .finally(() => client.end());
-      expect(names.rows.map((r) => r.name)).toEqual([
-        '0001_initial',
-        '0002_events_webhooks',
-        '0003_row_level_security',
-      ]);
-    } finally {
-      await fresh.drop();
-    }
-  });
-
-  // Last: it cuts the replicas off their database.
-  it('/healthz reports the database: 503 while it refuses connections, 200 again after', async () => {
-    const health = async (server: TestServer) => {
-      const res = await fetch(`${server.url}/healthz`);
-      const body = (await res.json()) as { database: string };
-      return { status: res.status, database: body.database };
-    };
-    expect(await health(a)).toEqual({ status: 200, database: 'ok' });
-    const name = new URL(database.url).pathname.slice(1);
-    const su = new pg.Client({ connectionString: admin! });
-    await su.connect();
-    try {
-      await su.query(`alter database ${name} allow_connections false`);
-      await su.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [
-        name,
-      ]);
-      expect(await health(a)).toEqual({ status: 503, database: 'error' });
-      await su.query(`alter database ${name} allow_connections true`);
-      await eventually(async () => (await health(a)).status === 200);
-      expect(await health(b)).toEqual({ status: 200, database: 'ok' });
-    } finally {
-      await su.query(`alter database ${name} allow_connections true`).catch(() => {});
-      await su.end();
-    }
   });
 });
