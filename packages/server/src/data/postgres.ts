@@ -5,6 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { CliError } from '../errors.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionServices } from './pg-session.js';
 import { createPostgresStore, type Store } from './store.js';
@@ -18,6 +19,16 @@ export interface PostgresOptions {
 }
 
 const TIMESTAMPTZ = 1184;
+
+/** host:port/database of a URL, never its password. */
+function where(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || 5432}${u.pathname}`;
+  } catch {
+    return 'the given URL';
+  }
+}
 
 /** `2026-11-25 18:00:00.123+00` -> `2026-11-25T18:00:00.123Z`, the ISO form SQLite rows hold. */
 export function isoFromTimestamptz(value: string): string {
@@ -38,6 +49,11 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
+    await pool.query('select 1').catch((error: Error) => {
+      throw new CliError(
+        `Cannot connect to PostgreSQL at ${where(url)}: ${error.message}. Check --database-url (DATABASE_URL), that the server is running, and that the role may log in to that database.`,
+      );
+    });
     await migrateToLatest(db as unknown as Kysely<unknown>, 'postgres');
     const role = await pool.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
       'select rolsuper, rolbypassrls from pg_roles where rolname = current_user',
