@@ -43,6 +43,22 @@ export class LocalDiskStorage implements Storage {
     const hash = createHash('sha256');
     let size = 0;
     const file = await open(tmp, 'wx', 0o644);
+    // Like fs.WriteStream under pipe(): one write in flight while the next chunks are read and
+    // hashed, and those that arrived meanwhile go out in one writev (awaiting each 64 KiB write
+    // left the server ~60 % idle during an upload: bench/README.md). At most ~1 MiB waits.
+    let queued: Buffer[] = [];
+    let queuedBytes = 0;
+    let writing: Promise<void> | undefined;
+    const startWrite = () => {
+      const batch = queued;
+      queued = [];
+      queuedBytes = 0;
+      const w = file.writev(batch).then(() => {
+        if (writing === w) writing = undefined;
+      });
+      w.catch(() => {}); // a failure surfaces at the next await of `writing`, never unhandled
+      writing = w;
+    };
     try {
       // On a failure, leave the body undestroyed: the caller may drain it and still answer.
       for await (const chunk of body.iterator({ destroyOnReturn: false })) {
@@ -50,7 +66,14 @@ export class LocalDiskStorage implements Storage {
         size += buf.length;
         if (size > o.maxBytes) throw new StorageLimitError(o.maxBytes);
         hash.update(buf);
-        await file.write(buf);
+        queued.push(buf);
+        queuedBytes += buf.length;
+        if (queuedBytes >= 1024 * 1024) await writing;
+        if (!writing) startWrite();
+      }
+      while (writing || queued.length) {
+        await writing;
+        if (queued.length) startWrite();
       }
       await file.sync();
       await file.close();
@@ -63,6 +86,7 @@ export class LocalDiskStorage implements Storage {
       await this.syncDir(dirname(target));
       return { size, sha256 };
     } catch (error) {
+      await writing?.catch(() => {});
       await file.close().catch(() => {});
       await rm(tmp, { force: true });
       throw error;
