@@ -8,6 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import type { ErrorBody, PublishResponse } from '@snapshotplot/api-client';
+import { afterAll } from 'vitest';
 import { createServiceToken } from '../src/auth/service-tokens.js';
 import { makeConfig, type ServerConfigInput } from '../src/config.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
@@ -40,6 +41,12 @@ async function dropDatabaseFor(dataDir: string): Promise<void> {
   registerTestDatabase(dataDir, undefined);
   await db?.drop();
 }
+
+// Databases of harnesses given their own data dir (restart tests) outlive close(): drop them
+// when the test file ends (registered once per file, which imports this module once).
+afterAll(async () => {
+  for (const dataDir of [...databases.keys()]) await dropDatabaseFor(dataDir).catch(() => {});
+});
 
 export interface Harness {
   url: string;
