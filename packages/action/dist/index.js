@@ -86864,6 +86864,25 @@ const contract = {
         auth: 'bearer',
         responses: { 200: ListCollectionsResponseSchema, ...errors(400, 401, 403) },
     },
+    events: {
+        method: 'GET',
+        path: '/api/projects/:id/events',
+        summary: 'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted`, `id:` from the event log, `data:` a SnapshotEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
+        auth: 'bearer',
+        query: object({
+            last_event_id: schemas_string()
+                .regex(/^\d{1,15}$/)
+                .optional()
+                .meta({ description: 'For EventSource reconnects; the Last-Event-ID header wins.' }),
+        }),
+        responseContentType: 'text/event-stream',
+        responses: {
+            200: schemas_string().meta({
+                description: 'An SSE stream; each `data:` line is a SnapshotEvent as JSON.',
+            }),
+            ...errors(400, 401, 403),
+        },
+    },
     getArtifact: {
         method: 'GET',
         path: '/api/snapshots/:id/:kind',
@@ -87872,6 +87891,7 @@ const dist_version_VERSION = '0.1.0';
 
 
 
+
 const JSON_HEADERS = { 'content-type': 'application/json' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /** A client for the snapshotplot API at `baseUrl`. Creates nothing until the first request. */
@@ -87917,7 +87937,7 @@ function createClient(o) {
                     url,
                     auth: false,
                     timeout: 'idle',
-                    schema: UploadResponseSchema,
+                    schema: UploadResponseSchema.or(schemas_undefined()),
                     headers: {
                         'content-type': opts.contentType,
                         'content-length': String(opts.size),
@@ -87933,7 +87953,10 @@ function createClient(o) {
                         });
                     },
                 });
-                return res.data;
+                return res.data ?? null;
+            }
+            catch (error) {
+                throw presignedExpiry(error) ?? error;
             }
             finally {
                 bodies.close();
@@ -87964,6 +87987,23 @@ function createClient(o) {
             return publishDirect(config, api('/api/snapshots/publish'), metadata, files);
         },
     };
+}
+/**
+ * An object store answers an expired presigned URL with its own 403 (S3: `<Code>AccessDenied`
+ * `</Code><Message>Request has expired</Message>`); name it like the server's own expiry so the
+ * publish flow renews the URL by publishing again.
+ */
+function presignedExpiry(error) {
+    if (!(error instanceof ApiError) || error.status !== 403)
+        return;
+    if (!/request has expired/i.test(error.message))
+        return;
+    return new ApiError({
+        status: 403,
+        code: 'upload_url_expired',
+        message: 'The presigned upload URL has expired: publish again for a fresh one.',
+        ...(error.requestId ? { requestId: error.requestId } : {}),
+    });
 }
 //# sourceMappingURL=client.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/publish-flow.js
