@@ -3,7 +3,7 @@ import { ROLES } from '@snapshotplot/api-client';
 import { type Command, Option } from 'commander';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
 
 export function memberCommand(program: Command, io: CliIo): void {
   const member = program.command('member').description('manage user access (JWT sub) to projects');

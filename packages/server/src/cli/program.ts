@@ -5,10 +5,10 @@ import { VERSION } from '../version.js';
 import type { CliIo } from './io.js';
 import { memberCommand } from './member-command.js';
 import { migrateCommand } from './migrate-command.js';
-import { transferCommands } from './transfer-command.js';
 import { projectCommand } from './project-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
+import { transferCommands } from './transfer-command.js';
 import { webhookCommand } from './webhook-command.js';
 
 /** A fresh program wired to `io` (commander state is per instance, so tests can build many). */

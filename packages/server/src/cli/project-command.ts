@@ -3,7 +3,7 @@ import { IdSchema } from '@snapshotplot/api-client';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
 
 export function projectCommand(program: Command, io: CliIo): void {
   const project = program.command('project').description('manage projects');

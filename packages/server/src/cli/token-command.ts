@@ -5,7 +5,7 @@ import { createServiceToken } from '../auth/service-tokens.js';
 import { parseDuration } from '../config.js';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
 
 export function tokenCommand(program: Command, io: CliIo): void {
   const token = program.command('token').description('manage service tokens');

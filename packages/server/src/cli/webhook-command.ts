@@ -9,7 +9,7 @@ import {
   PrivateTargetError,
   urlProblem,
 } from '../webhooks/url-policy.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
 
 export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
 const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
