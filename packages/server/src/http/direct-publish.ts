@@ -16,14 +16,18 @@ import type { Request, Response } from 'express';
 import { type Principal, requireRole } from '../auth/principal.js';
 import type { StoreQueries } from '../data/store.js';
 import { badRequest, HttpError } from '../errors.js';
-import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
 import { artifactKey } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { checkIdempotency, fingerprint } from './idempotency.js';
 import { readMultipart } from './multipart.js';
-import { collectionId, insertSnapshot, sameResult } from './publish-service.js';
-import { deliveryPath, toSnapshot } from './snapshot-view.js';
+import {
+  collectionId,
+  insertSnapshot,
+  markReadyWithEvent,
+  resolveNaturalKey,
+} from './publish-service.js';
+import { toSnapshot } from './snapshot-view.js';
 import { parseWith } from './validate.js';
 
 type Metadata = ReturnType<typeof DirectPublishMetadataSchema.parse>;
@@ -155,19 +159,13 @@ async function commit(ctx: AppContext, metadata: Metadata, files: Stored[], snap
   const { replace, ...rest } = metadata;
   return ctx.store.transaction(async (tx) => {
     const colId = await collectionId(tx, ctx, metadata.project_id, metadata.collection);
-    let supersedes: string | null = null;
-    if (metadata.commit_sha) {
-      const existing = await tx.findByNaturalKey(
-        metadata.project_id,
-        metadata.commit_sha,
-        metadata.title,
-        colId,
-      );
-      if (existing?.status === 'ready' && !replace && sameResult(existing, artifacts, checksums)) {
-        return { status: 200, id: existing.id, duplicate: true };
-      }
-      supersedes = existing?.id ?? null;
-    }
+    const { reuse, supersedes } = await resolveNaturalKey(tx, metadata, colId, {
+      artifacts,
+      checksums,
+      replace,
+      readyOnly: true,
+    });
+    if (reuse) return { status: 200, id: reuse.id, duplicate: true };
     const now = ctx.now().toISOString();
     await insertSnapshot(tx, ctx, rest as DirectPublishMetadata, {
       collectionId: colId,
@@ -187,11 +185,7 @@ async function commit(ctx: AppContext, metadata: Metadata, files: Stored[], snap
         created_at: now,
       });
     }
-    await tx.markReady(snapshotId, now, {
-      plot_url: artifacts.plot ? deliveryPath(snapshotId, 'plot') : null,
-      code_url: artifacts.code ? deliveryPath(snapshotId, 'code') : null,
-    });
-    await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(snapshotId))!));
+    await markReadyWithEvent(tx, ctx, snapshotId, artifacts, now);
     return { status: 201, id: snapshotId, duplicate: false };
   });
 }

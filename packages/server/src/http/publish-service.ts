@@ -10,9 +10,11 @@ import {
 } from '@snapshotplot/api-client';
 import type { StoreQueries } from '../data/store.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
+import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
 import type { AppContext } from './context.js';
 import { checkIdempotency, fingerprint } from './idempotency.js';
+import { deliveryPath } from './snapshot-view.js';
 
 type Metadata = Omit<PublishRequestParsed, 'artifacts' | 'checksums'>;
 
@@ -53,6 +55,49 @@ export function sameResult(
     if (stored && stored !== wanted) return false;
   }
   return true;
+}
+
+/**
+ * The natural-key decision (project, commit_sha, title, collection): an existing snapshot with
+ * the same result is reused (a retry), any other one is superseded. `readyOnly` reuses only a
+ * ready one, for callers that must answer with a ready snapshot (direct publish).
+ */
+export async function resolveNaturalKey(
+  tx: StoreQueries,
+  key: { project_id: string; commit_sha?: string | null; title: string },
+  colId: string | null,
+  o: {
+    artifacts: { plot: boolean; code: boolean };
+    checksums: { plot?: string; code?: string };
+    replace?: boolean;
+    readyOnly?: boolean;
+  },
+): Promise<{ reuse?: SnapshotRecord; supersedes: string | null }> {
+  if (!key.commit_sha) return { supersedes: null };
+  const existing = await tx.findByNaturalKey(key.project_id, key.commit_sha, key.title, colId);
+  if (!existing) return { supersedes: null };
+  const usable = !o.readyOnly || existing.status === 'ready';
+  if (usable && !o.replace && sameResult(existing, o.artifacts, o.checksums)) {
+    return { reuse: existing, supersedes: null };
+  }
+  return { supersedes: existing.id };
+}
+
+/** Marks a pending snapshot ready and logs snapshot.ready; false if it was not pending. */
+export async function markReadyWithEvent(
+  tx: StoreQueries,
+  ctx: AppContext,
+  id: string,
+  artifacts: { plot: boolean | number; code: boolean | number },
+  now: string = ctx.now().toISOString(),
+): Promise<boolean> {
+  const made = await tx.markReady(id, now, {
+    plot_url: artifacts.plot ? deliveryPath(id, 'plot') : null,
+    code_url: artifacts.code ? deliveryPath(id, 'code') : null,
+  });
+  // Only the call that made it ready logs the event (a concurrent finalize does not).
+  if (made) await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(id))!));
+  return made;
 }
 
 /** Builds and inserts a new snapshot row; returns the stored record. */
@@ -121,30 +166,22 @@ export async function publish(
     }
     const { artifacts, checksums, replace, ...metadata } = body;
     const colId = await collectionId(tx, ctx, body.project_id, body.collection);
-    let result: { status: number; snapshot: SnapshotRecord } | undefined;
-    let supersedes: string | null = null;
-    if (body.commit_sha) {
-      const existing = await tx.findByNaturalKey(
-        body.project_id,
-        body.commit_sha,
-        body.title,
-        colId,
-      );
-      if (existing && !replace && sameResult(existing, artifacts, checksums)) {
-        result = { status: 200, snapshot: existing };
-      } else if (existing) {
-        supersedes = existing.id;
-      }
-    }
-    result ??= {
-      status: 201,
-      snapshot: await insertSnapshot(tx, ctx, metadata, {
-        collectionId: colId,
-        artifacts,
-        checksums,
-        supersedes,
-      }),
-    };
+    const { reuse, supersedes } = await resolveNaturalKey(tx, body, colId, {
+      artifacts,
+      checksums,
+      replace,
+    });
+    const result = reuse
+      ? { status: 200, snapshot: reuse }
+      : {
+          status: 201,
+          snapshot: await insertSnapshot(tx, ctx, metadata, {
+            collectionId: colId,
+            artifacts,
+            checksums,
+            supersedes,
+          }),
+        };
     if (idempotencyKey) {
       await tx.putIdempotency({
         principal: principalKey,

@@ -10,12 +10,13 @@ import {
 import type { Router } from 'express';
 import { canRead, requireRole } from '../auth/principal.js';
 import { conflict, notFound } from '../errors.js';
-import { deletedEvent, readyEvent, recordEvent } from '../events/record.js';
+import { deletedEvent, recordEvent } from '../events/record.js';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
 import { collectPresigned } from './presigned-finalize.js';
+import { markReadyWithEvent } from './publish-service.js';
 import { jsonBody } from './routes-publish.js';
-import { deliveryPath, missingKinds, toSnapshot } from './snapshot-view.js';
+import { missingKinds, toSnapshot } from './snapshot-view.js';
 import { parseId, parseWith } from './validate.js';
 
 export function snapshotRoutes(ctx: AppContext, router: Router): void {
@@ -41,15 +42,9 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
           { missing },
         );
       }
-      const changed = await ctx.store.transaction(async (tx) => {
-        const made = await tx.markReady(snap.id, ctx.now().toISOString(), {
-          plot_url: snap.want_plot ? deliveryPath(snap.id, 'plot') : null,
-          code_url: snap.want_code ? deliveryPath(snap.id, 'code') : null,
-        });
-        // Only the finalize that made it ready logs the event (a concurrent twin does not).
-        if (made) await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(snap.id))!));
-        return made;
-      });
+      const changed = await ctx.store.transaction((tx) =>
+        markReadyWithEvent(tx, ctx, snap.id, { plot: snap.want_plot, code: snap.want_code }),
+      );
       if (changed) ctx.events.notify(snap.project_id);
     }
     const ready = (await ctx.store.getSnapshot(snap.id))!;
