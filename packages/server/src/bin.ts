@@ -4,6 +4,10 @@ import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { CliError } from './errors.js';
 
+/** A one-line description of anything thrown (an Error with an empty message, null, ...). */
+const describe = (error: unknown) =>
+  error instanceof Error && error.message ? error.message : String(error);
+
 let stopServer: (() => Promise<void>) | undefined;
 const program = buildProgram({
   env: process.env,
@@ -18,8 +22,15 @@ const program = buildProgram({
 async function shutdown(signal: string): Promise<void> {
   if (!stopServer) process.exit(0);
   process.stderr.write(`snapshotplot-server: ${signal}, finishing in-flight requests\n`);
-  await stopServer();
-  process.exit(0);
+  try {
+    await stopServer();
+  } catch (error) {
+    // One line, not an unhandled rejection with a stack trace.
+    process.stderr.write(`snapshotplot-server: shutdown failed: ${describe(error)}\n`);
+    process.exitCode = 1;
+  }
+  // Exit with exitCode (0 unless the shutdown failed), even if a failed shutdown left handles open.
+  process.exit();
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
@@ -33,7 +44,7 @@ try {
     process.stderr.write(`snapshotplot-server: ${error.message}\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`snapshotplot-server: ${(error as Error).message ?? String(error)}\n`);
+    process.stderr.write(`snapshotplot-server: ${describe(error)}\n`);
     process.exitCode = 1;
   }
 }
