@@ -86949,6 +86949,16 @@ const PLOT_CONTENT_TYPES = {
     'application/vnd.vega.v5+json': 'vega.json',
     'application/vnd.vegalite.v5+json': 'vl.json',
 };
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+const INLINE_IMAGE_TYPES = new Set([
+    'image/png',
+    'image/svg+xml',
+    'image/jpeg',
+    'image/webp',
+]);
 /** Code media types and the file extension they are stored under. */
 const CODE_CONTENT_TYPES = {
     'text/x-python': 'py',
@@ -88006,6 +88016,141 @@ function presignedExpiry(error) {
     });
 }
 //# sourceMappingURL=client.js.map
+;// CONCATENATED MODULE: ../api-client/dist/github-event.js
+/**
+ * The snapshot's commit, branch, PR and run link for a GitHub Actions run, from the event
+ * payload and the runner's environment. One implementation for the CLI and the action, so a
+ * snapshot records the same source whichever of them published it.
+ *
+ * The commit is the code the plot was made from: on pull_request-like events and
+ * workflow_run it is the PR or run head (GITHUB_SHA there is a merge commit or the base
+ * branch); on merge_group the queue's head commit, recorded on the base branch with the
+ * queued PR, since the gh-readonly-queue/* branch is deleted once the queue moves on.
+ */
+/** A trimmed non-empty string, or undefined (runners export empty variables; payloads vary). */
+function github_event_text(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const v = value.trim();
+    return v ? v : undefined;
+}
+/** A positive safe integer from a number or a digit string, else undefined. */
+function positive(value) {
+    const s = typeof value === 'number' ? String(value) : github_event_text(value);
+    if (!s || !/^\d+$/.test(s))
+        return undefined;
+    const n = Number(s);
+    return n > 0 && Number.isSafeInteger(n) ? n : undefined;
+}
+/** A hex commit id, lower-cased; the all-zero id of a deleted ref is no commit. */
+function commit(value) {
+    const v = github_event_text(value);
+    return v && /^[0-9a-fA-F]{7,64}$/.test(v) && !/^0+$/.test(v) ? v.toLowerCase() : undefined;
+}
+/** `refs/heads/feature/x` -> `feature/x`; tags and other refs are not branches. */
+function branchOf(ref) {
+    const r = github_event_text(ref);
+    if (!r)
+        return undefined;
+    if (r.startsWith('refs/heads/'))
+        return github_event_text(r.slice('refs/heads/'.length));
+    return r.startsWith('refs/') ? undefined : r;
+}
+/** An http(s) URL, or undefined, so a malformed GITHUB_SERVER_URL never fails the publish. */
+function github_event_httpUrl(value) {
+    if (!value)
+        return undefined;
+    try {
+        const u = new URL(value);
+        return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** The value at a path of plain objects, or undefined. */
+function at(root, ...path) {
+    let v = root;
+    for (const key of path) {
+        if (!v || typeof v !== 'object')
+            return undefined;
+        v = v[key];
+    }
+    return v;
+}
+/** The fields the payload of this event carries; the caller falls back to the environment. */
+function fromPayload(event, p, env) {
+    switch (event) {
+        case 'pull_request':
+        case 'pull_request_target':
+        case 'pull_request_review':
+        case 'pull_request_review_comment':
+            return {
+                commit_sha: commit(at(p, 'pull_request', 'head', 'sha')),
+                branch: github_event_text(at(p, 'pull_request', 'head', 'ref')),
+                pr_number: positive(at(p, 'pull_request', 'number') ?? at(p, 'number')),
+            };
+        case 'workflow_run': {
+            const headSha = github_event_text(at(p, 'workflow_run', 'head_sha'));
+            const prs = at(p, 'workflow_run', 'pull_requests');
+            const list = Array.isArray(prs) ? prs : [];
+            const match = list.find((pr) => at(pr, 'head', 'sha') === headSha) ?? list[0];
+            return {
+                commit_sha: commit(headSha),
+                branch: github_event_text(at(p, 'workflow_run', 'head_branch')),
+                // GitHub lists only same-repository PRs here; for a fork PR the workflow passes the
+                // number it saved in an artifact.
+                pr_number: positive(at(match, 'number')) ?? positive(env.SNAPSHOTPLOT_PR_NUMBER),
+                source_run_url: github_event_text(at(p, 'workflow_run', 'html_url')),
+            };
+        }
+        case 'merge_group': {
+            // head_ref is gh-readonly-queue/<base>/pr-<n>-<sha>, a temporary branch.
+            const headRef = github_event_text(at(p, 'merge_group', 'head_ref')) ?? '';
+            return {
+                commit_sha: commit(at(p, 'merge_group', 'head_sha')),
+                branch: branchOf(at(p, 'merge_group', 'base_ref')),
+                pr_number: positive(/\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1]),
+            };
+        }
+        case 'push':
+            return { commit_sha: commit(at(p, 'after')), branch: branchOf(at(p, 'ref')) };
+        case 'workflow_dispatch':
+            return { branch: branchOf(at(p, 'ref')) };
+        default:
+            return {};
+    }
+}
+/**
+ * Commit, branch, PR and run fields of a GitHub Actions run: the payload's values for the
+ * event first, then GITHUB_SHA / GITHUB_HEAD_REF / GITHUB_REF. Undefined fields are left out.
+ */
+function githubEventFields(eventName, payload, env) {
+    const event = github_event_text(eventName) ?? github_event_text(env.GITHUB_EVENT_NAME);
+    const src = fromPayload(event, payload, env);
+    const branch = src.branch ??
+        github_event_text(env.GITHUB_HEAD_REF) ??
+        (env.GITHUB_REF_TYPE === 'tag' ? undefined : branchOf(env.GITHUB_REF));
+    const runId = github_event_text(env.GITHUB_RUN_ID);
+    const attempt = positive(env.GITHUB_RUN_ATTEMPT);
+    const server = (github_event_text(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = github_event_text(env.GITHUB_REPOSITORY);
+    const runUrl = repository && runId && /^\d+$/.test(runId)
+        ? `${server}/${repository}/actions/runs/${runId}${attempt && attempt > 1 ? `/attempts/${attempt}` : ''}`
+        : undefined;
+    const fields = {
+        event,
+        commit_sha: src.commit_sha ?? commit(env.GITHUB_SHA),
+        branch,
+        pr_number: src.pr_number,
+        run_id: runId,
+        run_attempt: attempt,
+        job_url: github_event_httpUrl(runUrl),
+        source_run_url: src.source_run_url,
+    };
+    return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+//# sourceMappingURL=github-event.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/publish-flow.js
 /**
  * The publish flow: check files -> publish (idempotent) -> PUT each artifact concurrently,
@@ -88088,14 +88233,20 @@ async function publishSnapshot(client, o) {
 
 
 
+
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/context.ts
+/**
+ * Maps the workflow context (@actions/github's `context`) to the snapshot's git and CI fields.
+ *
+ * The commit is always the code the plot was made from: the PR head on pull_request and
+ * pull_request_target (GITHUB_SHA there is a merge commit or the base branch), the triggering
+ * run's head on workflow_run (the fork-safe path: the PR workflow uploads its plots as an
+ * artifact and a trusted workflow_run workflow publishes them). The per-event rules live in
+ * @snapshotplot/api-client's githubEventFields, shared with the CLI.
+ */
+
 const str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
-const posInt = (v) => typeof v === 'number' && Number.isInteger(v) && v > 0 ? v : undefined;
-/** `refs/heads/main` -> `main`; tags and other refs are not branches. */
-function branchFromRef(ref) {
-    return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
-}
 /** owner/name of the context; undefined when the runner gave neither GITHUB_REPOSITORY nor a payload repository. */
 function repoOf(ctx) {
     try {
@@ -88106,52 +88257,6 @@ function repoOf(ctx) {
         return undefined;
     }
 }
-/** Commit, branch and PR per event; anything the payload lacks falls back to GITHUB_SHA/GITHUB_REF. */
-function eventFields(ctx, env) {
-    const p = ctx.payload ?? {};
-    switch (ctx.eventName) {
-        case 'pull_request':
-        case 'pull_request_target':
-        case 'pull_request_review':
-        case 'pull_request_review_comment': {
-            const pr = p.pull_request ?? {};
-            return {
-                sha: str(pr.head?.sha),
-                branch: str(pr.head?.ref),
-                pr: posInt(pr.number ?? p.number),
-            };
-        }
-        case 'workflow_run': {
-            const wr = p.workflow_run ?? {};
-            const sha = str(wr.head_sha);
-            // GitHub lists only PRs from the same repository here; fork PRs come through
-            // SNAPSHOTPLOT_PR_NUMBER (read from the artifact the PR workflow uploaded).
-            const prs = Array.isArray(wr.pull_requests)
-                ? wr.pull_requests
-                : [];
-            const match = prs.find((pr) => pr?.head?.sha === sha) ?? prs[0];
-            return {
-                sha,
-                branch: str(wr.head_branch),
-                pr: posInt(match?.number) ?? prNumberFromEnv(env),
-                sourceRunUrl: str(wr.html_url),
-            };
-        }
-        case 'merge_group': {
-            const mg = p.merge_group ?? {};
-            return { sha: str(mg.head_sha), branch: branchFromRef(str(mg.head_ref)) };
-        }
-        case 'workflow_dispatch':
-            return { branch: branchFromRef(str(p.ref)) };
-        case 'push':
-            return {
-                sha: str(p.after) && !/^0+$/.test(p.after) ? p.after : undefined,
-                branch: branchFromRef(str(p.ref)),
-            };
-        default:
-            return {};
-    }
-}
 function isForkPullRequest(ctx) {
     if (ctx.eventName !== 'pull_request')
         return false;
@@ -88160,46 +88265,48 @@ function isForkPullRequest(ctx) {
     const base = str(pr?.base?.repo?.full_name);
     return !!head && !!base && head !== base;
 }
-/** A PR number given by the workflow (positive integer), e.g. for fork PRs on workflow_run. */
-function prNumberFromEnv(env) {
-    const raw = (env.SNAPSHOTPLOT_PR_NUMBER ?? '').trim();
-    return /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : undefined;
-}
 /** The snapshot's repo, commit, branch, PR and CI fields plus links for the summary. */
 function mapContext(ctx, env = {}) {
     const repo = repoOf(ctx);
-    const ev = eventFields(ctx, env);
-    const sha = ev.sha ?? str(ctx.sha);
-    const branch = ev.branch ?? branchFromRef(str(ctx.ref));
+    // @actions/github's context is read from these variables; handing them back keeps tests
+    // (and callers with a synthetic context) on the context's values.
+    const ev = githubEventFields(ctx.eventName, ctx.payload ?? {}, {
+        ...env,
+        GITHUB_SHA: str(ctx.sha),
+        GITHUB_REF: str(ctx.ref),
+        GITHUB_SERVER_URL: str(ctx.serverUrl),
+        GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : undefined,
+        GITHUB_RUN_ID: ctx.runId ? String(ctx.runId) : undefined,
+        GITHUB_RUN_ATTEMPT: ctx.runAttempt ? String(ctx.runAttempt) : undefined,
+    });
     const serverUrl = (str(ctx.serverUrl) ?? 'https://github.com').replace(/\/+$/, '');
     const repoUrl = repo ? `${serverUrl}/${repo.owner}/${repo.repo}` : undefined;
-    const runId = posInt(ctx.runId);
-    const runUrl = repoUrl && runId ? `${repoUrl}/actions/runs/${runId}` : undefined;
     const ci = { provider: 'github-actions' };
-    if (runId)
-        ci.run_id = String(runId);
-    if (posInt(ctx.runAttempt))
-        ci.run_attempt = ctx.runAttempt;
-    if (runUrl)
-        ci.job_url = runUrl;
+    if (ev.run_id)
+        ci.run_id = ev.run_id;
+    if (ev.run_attempt)
+        ci.run_attempt = ev.run_attempt;
+    if (ev.job_url)
+        ci.job_url = ev.job_url;
     if (str(ctx.workflow))
         ci.workflow = ctx.workflow.slice(0, 200);
-    if (str(ctx.eventName))
-        ci.event = ctx.eventName.slice(0, 100);
+    if (ev.event)
+        ci.event = ev.event.slice(0, 100);
+    const sha = ev.commit_sha;
     return {
         git: {
             repo_owner: repo?.owner,
             repo_name: repo?.repo,
             commit_sha: sha,
-            branch,
-            pr_number: ev.pr,
+            branch: ev.branch,
+            pr_number: ev.pr_number,
             ci,
         },
         links: {
-            runUrl,
+            runUrl: ev.job_url,
             commitUrl: repoUrl && sha ? `${repoUrl}/commit/${sha}` : undefined,
-            prUrl: repoUrl && ev.pr ? `${repoUrl}/pull/${ev.pr}` : undefined,
-            sourceRunUrl: ev.sourceRunUrl,
+            prUrl: repoUrl && ev.pr_number ? `${repoUrl}/pull/${ev.pr_number}` : undefined,
+            sourceRunUrl: ev.source_run_url,
         },
         actor: str(ctx.actor),
         job: str(ctx.job),
@@ -88400,7 +88507,11 @@ async function buildPlan(inputs, ctx, workspace) {
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
-const IMAGE_TYPES = new Set(['image/png', 'image/svg+xml', 'image/jpeg', 'image/webp']);
+/**
+ * The job summary (GITHUB_STEP_SUMMARY) as one HTML fragment, built as a pure function so it
+ * can be tested by reading the string; run() hands it to core.summary.
+ */
+
 /** HTML-escapes text and attribute values. */
 function summary_esc(value) {
     return value
@@ -88430,8 +88541,8 @@ function isBrowserLoadable(url) {
 }
 /** The plot as an inline image when it is an image the browser can load, else undefined. */
 function inlinePlot(s, width) {
-    const type = s.files.plot?.content_type.split(';')[0]?.trim().toLowerCase();
-    if (!type || !IMAGE_TYPES.has(type) || !isBrowserLoadable(s.plot_url))
+    const type = s.files.plot ? baseContentType(s.files.plot.content_type) : undefined;
+    if (!type || !INLINE_IMAGE_TYPES.has(type) || !isBrowserLoadable(s.plot_url))
         return undefined;
     return `<img src="${summary_esc(s.plot_url)}" alt="${summary_esc(s.title)}" width="${width}">`;
 }

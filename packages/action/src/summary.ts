@@ -2,7 +2,7 @@
  * The job summary (GITHUB_STEP_SUMMARY) as one HTML fragment, built as a pure function so it
  * can be tested by reading the string; run() hands it to core.summary.
  */
-import type { Snapshot } from '@snapshotplot/api-client';
+import { baseContentType, INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client';
 import type { MappedContext } from './context.js';
 
 export interface PublishedSnapshot {
@@ -20,8 +20,6 @@ export interface FailedSnapshot {
   title: string;
   message: string;
 }
-
-const IMAGE_TYPES = new Set(['image/png', 'image/svg+xml', 'image/jpeg', 'image/webp']);
 
 /** HTML-escapes text and attribute values. */
 export function esc(value: string): string {
@@ -55,8 +53,8 @@ export function isBrowserLoadable(url: string | null | undefined): url is string
 
 /** The plot as an inline image when it is an image the browser can load, else undefined. */
 function inlinePlot(s: Snapshot, width: number): string | undefined {
-  const type = s.files.plot?.content_type.split(';')[0]?.trim().toLowerCase();
-  if (!type || !IMAGE_TYPES.has(type) || !isBrowserLoadable(s.plot_url)) return undefined;
+  const type = s.files.plot ? baseContentType(s.files.plot.content_type) : undefined;
+  if (!type || !INLINE_IMAGE_TYPES.has(type) || !isBrowserLoadable(s.plot_url)) return undefined;
   return `<img src="${esc(s.plot_url)}" alt="${esc(s.title)}" width="${width}">`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { branchFromRef, mapContext } from '../src/context.js';
+import { mapContext } from '../src/context.js';
 import { contextFor, examplePayload } from './helpers.js';
 
 describe('mapContext with real webhook payloads', () => {
@@ -68,11 +68,13 @@ describe('mapContext with real webhook payloads', () => {
     expect(mapContext(ctx, { SNAPSHOTPLOT_PR_NUMBER: '0' }).git.pr_number).toBeUndefined();
   });
 
-  it('merge_group: the queue head sha and its branch', () => {
+  it('merge_group: the queue head sha on the base branch, with the queued PR', () => {
     const payload = examplePayload('merge_group');
-    const m = mapContext(contextFor('merge_group', payload));
+    const m = mapContext(contextFor('merge_group', payload, { ref: payload.merge_group.head_ref }));
     expect(m.git.commit_sha).toBe(payload.merge_group.head_sha);
-    expect(m.git.branch).toBe(payload.merge_group.head_ref.replace('refs/heads/', ''));
+    // head_ref is the temporary gh-readonly-queue/main/pr-104-<sha> branch.
+    expect(m.git.branch).toBe('main');
+    expect(m.git.pr_number).toBe(104);
   });
 
   it('workflow_dispatch: GITHUB_SHA and the dispatched branch', () => {
@@ -112,7 +114,8 @@ describe('mapContext with real webhook payloads', () => {
       run_attempt: 2,
       workflow: 'Plots',
       event: 'push',
-      job_url: 'https://ghe.example.com/Codertocat/Hello-World/actions/runs/9001',
+      // A re-run (attempt 2) links to its own attempt.
+      job_url: 'https://ghe.example.com/Codertocat/Hello-World/actions/runs/9001/attempts/2',
     });
     expect(m.job).toBe('publish');
   });
@@ -129,11 +132,5 @@ describe('mapContext with real webhook payloads', () => {
     const m = mapContext(ctx);
     expect(m.git.repo_owner).toBeUndefined();
     expect(m.links.runUrl).toBeUndefined();
-  });
-
-  it('branchFromRef keeps only branches', () => {
-    expect(branchFromRef('refs/heads/feat/x')).toBe('feat/x');
-    expect(branchFromRef('refs/tags/v1')).toBeUndefined();
-    expect(branchFromRef('refs/pull/2/merge')).toBeUndefined();
   });
 });

@@ -50,7 +50,8 @@ describe('dist/index.js per event', () => {
         run_attempt: 3,
         workflow: 'Plots',
         event: 'pull_request',
-        job_url: 'https://github.com/Codertocat/Hello-World/actions/runs/123456789',
+        // Attempt 3 is a re-run: its own attempt page.
+        job_url: 'https://github.com/Codertocat/Hello-World/actions/runs/123456789/attempts/3',
       },
     });
     expect(s.files.plot?.content_type).toBe('image/png');
@@ -120,8 +121,9 @@ describe('dist/index.js per event', () => {
       () => examplePayload('merge_group'),
       (p) => ({
         commit_sha: p.merge_group.head_sha,
-        branch: p.merge_group.head_ref.slice('refs/heads/'.length),
-        pr_number: null,
+        // The base branch and the queued PR, not the temporary gh-readonly-queue/main/pr-104-<sha>.
+        branch: 'main',
+        pr_number: 104,
       }),
     ],
     [

@@ -17,6 +17,17 @@ export const PLOT_CONTENT_TYPES: Readonly<Record<string, string>> = {
   'application/vnd.vegalite.v5+json': 'vl.json',
 };
 
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+export const INLINE_IMAGE_TYPES: ReadonlySet<string> = new Set([
+  'image/png',
+  'image/svg+xml',
+  'image/jpeg',
+  'image/webp',
+]);
+
 /** Code media types and the file extension they are stored under. */
 export const CODE_CONTENT_TYPES: Readonly<Record<string, string>> = {
   'text/x-python': 'py',

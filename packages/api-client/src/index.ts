@@ -10,6 +10,7 @@ export {
   type NetworkErrorCode,
 } from './errors.js';
 export { DEFAULT_MAX_FILE_BYTES, formatBytes, type InspectedFile, inspectFile } from './files.js';
+export { type GithubEnv, type GithubEventFields, githubEventFields } from './github-event.js';
 export { idempotencyKeyFor, type PublishMetadata } from './idempotency.js';
 export * from './publish-flow.js';
 export { parseRetryAfter } from './retry-after.js';

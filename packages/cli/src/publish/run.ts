@@ -4,7 +4,8 @@
  */
 
 import { basename } from 'node:path';
-import { createClient, publishSnapshot } from '@snapshotplot/api-client';
+import { publishSnapshot } from '@snapshotplot/api-client';
+import { clientFor } from '../client-for.js';
 import { type ConfigFlags, required, resolveConfig } from '../config.js';
 import { BatchError, type ErrorContext } from '../errors.js';
 import { gitRunner } from '../git.js';
@@ -68,12 +69,7 @@ export async function runPublish(
   }
 
   const apiUrl = required(config, 'apiUrl');
-  const client = createClient({
-    baseUrl: apiUrl,
-    token: required(config, 'token'),
-    ...(config.retries !== undefined ? { retries: config.retries } : {}),
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
+  const client = clientFor(config, io);
   const reporter = createReporter(io, isInteractive(io));
   const first = prepared[0]!;
   reporter.info(

@@ -1,5 +1,6 @@
 /** The API client for the read commands, configured from flags and environment. */
-import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
+import type { SnapshotplotClient } from '@snapshotplot/api-client';
+import { clientFor } from '../client-for.js';
 import { type Config, type ConfigFlags, required, resolveConfig } from '../config.js';
 import type { ErrorContext } from '../errors.js';
 import type { CliIo } from '../io.js';
@@ -14,11 +15,5 @@ export function readClient(
   ctx.project = config.project;
   ctx.apiUrl = config.apiUrl;
   const apiUrl = required(config, 'apiUrl');
-  const client = createClient({
-    baseUrl: apiUrl,
-    token: required(config, 'token'),
-    ...(config.retries !== undefined ? { retries: config.retries } : {}),
-    ...(io.fetch ? { fetch: io.fetch } : {}),
-  });
-  return { client, config, apiUrl };
+  return { client: clientFor(config, io), config, apiUrl };
 }
