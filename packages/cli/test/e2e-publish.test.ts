@@ -59,7 +59,10 @@ describe('snapshotplot publish (built bin, real server)', () => {
       uploaded: true,
       snapshot_id: expect.stringMatching(/^snap_/),
     });
-    expect(out.url).toBe(`${e.server.url}/api/snapshots/${out.snapshot_id}`);
+    // The snapshot's gallery page (web_url), which the server gives for every snapshot.
+    expect(out.url).toMatch(
+      new RegExp(`^${e.server.url}/projects/[A-Za-z0-9_-]+/snapshots/${out.snapshot_id}$`),
+    );
     expect(out.plot_url).toMatch(/^http/);
     expect(out.code_url).toMatch(/^http/);
 
@@ -155,7 +158,7 @@ describe('snapshotplot publish (built bin, real server)', () => {
     );
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      new RegExp(`^✓ Published "Flags": ${e.server.url}/api/snapshots/snap_\\S+\\n$`),
+      new RegExp(`^✓ Published "Flags": ${e.server.url}/projects/\\S+/snapshots/snap_\\S+\\n$`),
     );
     const list = await e.api<ListSnapshotsResponse>(
       `/api/projects/${e.project}/snapshots?collection=e2e-flags`,
