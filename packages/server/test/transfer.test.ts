@@ -5,11 +5,12 @@
  * under `pnpm test:s3`, else the new data dir's disk. The target is served by the built bin (run `pnpm build` first).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TABLES } from '../src/data/store-transfer.js';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
 import { publishReady } from './events-helpers.js';
 import { PNG, publish, sha256, startHarness } from './helpers.js';
@@ -140,5 +141,39 @@ describe('snapshotplot-server export / import', () => {
     // Imported events 1 and 2 resume from the log; the new one is 3.
     expect(text).toMatch(/^id: ?2$/m);
     expect(text).toMatch(/^id: ?3$/m);
+  });
+
+  it('refuses an export whose storage key leaves files/, before importing anything', async () => {
+    const exportDir = await tempDir('sp-crafted-');
+    await mkdir(join(exportDir, 'tables'));
+    await mkdir(join(exportDir, 'files', 'plots', 'p', 's'), { recursive: true });
+    await writeFile(join(exportDir, 'files', 'plots', 'p', 's', 'plot.png'), PNG);
+    await writeFile(join(exportDir, 'secret'), PNG);
+    const artifact = (storage_key: string) => ({
+      storage_key,
+      sha256: sha256(PNG),
+      size: PNG.length,
+    });
+    // A well-formed artifact first: checking keys one by one while copying would store it.
+    const rows: Partial<Record<string, unknown[]>> = {
+      projects: [{ id: 'proj_x', name: 'x', created_at: new Date().toISOString() }],
+      artifacts: [artifact('plots/p/s/plot.png'), artifact('../secret')],
+    };
+    const tables = Object.fromEntries(TABLES.map((t) => [t, rows[t]?.length ?? 0]));
+    for (const t of TABLES) {
+      const lines = (rows[t] ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
+      await writeFile(join(exportDir, 'tables', `${t}.jsonl`), lines);
+    }
+    const manifest = { format: 'snapshotplot-export', version: 1, tables, artifacts: 2, bytes: 0 };
+    await writeFile(join(exportDir, 'manifest.json'), JSON.stringify(manifest));
+
+    const targetDir = await tempDir('sp-crafted-target-');
+    const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain('invalid storage key "../secret"');
+    const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
+    expect(files.filter((f) => String(f).endsWith('.png'))).toEqual([]);
+    const projects = await cli(['project', 'list', '--json', '--data-dir', targetDir]);
+    expect(JSON.parse(projects.stdout)).toEqual([]);
   });
 });

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from '../errors.js';
-import type { Storage } from '../storage/storage.js';
+import { isStorageKey, type Storage } from '../storage/storage.js';
 import type { Store } from './store.js';
 import { type Row, TABLES, type TableName } from './store-transfer.js';
 
@@ -143,6 +143,15 @@ export async function importFrom(
       );
     }
     rows.set(table, r);
+  }
+  // Keys come from the export file: check them all before reading any, so a crafted key
+  // (`../…`) can neither read outside the export nor leave a partial import behind.
+  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
+    if (!isStorageKey(a.storage_key)) {
+      throw new CliError(
+        `${dir}/tables/artifacts.jsonl has an invalid storage key ${JSON.stringify(a.storage_key)} (expected e.g. plots/<project>/<snapshot>/plot.png): the export is damaged or was edited; nothing was imported, export again.`,
+      );
+    }
   }
   let bytes = 0;
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {

@@ -8,9 +8,7 @@ import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StorageChecksumError, StorageLimitError } from '../errors.js';
-import type { PutOptions, PutResult, Storage } from './storage.js';
-
-const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*(\.[A-Za-z0-9]+)*$/;
+import { isStorageKey, type PutOptions, type PutResult, type Storage } from './storage.js';
 
 export class LocalDiskStorage implements Storage {
   private readonly tmpDir: string;
@@ -31,7 +29,7 @@ export class LocalDiskStorage implements Storage {
   /** The absolute path of a key; refuses anything that could leave the root. */
   private path(key: string): string {
     const full = resolve(this.root, key);
-    if (!KEY.test(key) || key.includes('..') || !full.startsWith(this.root + sep)) {
+    if (!isStorageKey(key) || !full.startsWith(this.root + sep)) {
       throw new Error(`refusing storage key outside the data dir: ${JSON.stringify(key)}`);
     }
     return full;

@@ -22,9 +22,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { StorageChecksumError, StorageLimitError } from '../errors.js';
 import { isNotFound, type S3Location, S3StorageError } from './s3-client.js';
-import type { PutOptions, PutResult, Storage } from './storage.js';
+import { isStorageKey, type PutOptions, type PutResult, type Storage } from './storage.js';
 
-const KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*(\.[A-Za-z0-9]+)*$/;
 /** Temp objects older than this are leftovers of a crash (uploads are cut after 15 min). */
 const STALE_TMP_MS = 24 * 3600_000;
 
@@ -44,7 +43,7 @@ export class S3Storage implements Storage {
 
   /** The full object key of a storage key; refuses keys that could escape the prefix. */
   objectKey(key: string): string {
-    if (!KEY.test(key) || key.includes('..')) {
+    if (!isStorageKey(key)) {
       throw new Error(`refusing storage key outside the prefix: ${JSON.stringify(key)}`);
     }
     return this.prefixed(key);

@@ -31,6 +31,14 @@ export interface Storage {
   check(): Promise<void>;
 }
 
+/** Storage keys: `/`-separated segments of [A-Za-z0-9_-] and dot extensions, so never `..` or absolute. */
+const STORAGE_KEY = /^[A-Za-z0-9_-]+(\/[A-Za-z0-9_-]+)*(\.[A-Za-z0-9]+)*$/;
+
+/** Whether `key` has the shape of a storage key (no path can leave the storage root). */
+export function isStorageKey(key: unknown): key is string {
+  return typeof key === 'string' && STORAGE_KEY.test(key) && !key.includes('..');
+}
+
 /** The storage key of an artifact: `plots/{project}/{snapshot}/plot.{ext}` or `code/…/code.{ext}`. */
 export function artifactKey(
   kind: 'plot' | 'code',
