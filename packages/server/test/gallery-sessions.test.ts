@@ -180,7 +180,10 @@ describe('gallery sessions', () => {
     expect(html).toContain('&lt;script&gt;window.owned=1&lt;/script&gt; &amp; &quot;quotes&quot;');
     const snap = await (await h.api('GET', `/api/snapshots/${id}`)).json();
     expect(snap.web_url).toBe(`${h.url}/projects/proj_test/snapshots/${id}`);
-    expect((await get(new URL(snap.web_url).pathname, cookie)).status).toBe(200);
+    const page = await get(new URL(snap.web_url).pathname, cookie);
+    expect(page.status).toBe(200);
+    // Sizes read as the CLI prints them (formatBytes from the api-client).
+    expect(await page.text()).toMatch(/Download plot <small>\d+ bytes<\/small>/);
   });
 });
 

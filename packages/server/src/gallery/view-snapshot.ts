@@ -1,6 +1,6 @@
 /** The snapshot page: the plot large, its code beside it, metadata, links, and its history. */
 import type { Snapshot } from '@snapshotplot/api-client';
-import { CODE_CONTENT_TYPES, PLOT_CONTENT_TYPES } from '@snapshotplot/api-client';
+import { CODE_CONTENT_TYPES, formatBytes, PLOT_CONTENT_TYPES } from '@snapshotplot/api-client';
 import { forgeLinks } from './forge.js';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
 import { plotThumb, shortSha } from './view-grid.js';
@@ -12,14 +12,12 @@ const fileName = (s: Snapshot, kind: 'plot' | 'code') => {
   return `${stem}.${ext}`;
 };
 
-const kib = (n: number) => (n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`);
-
 /** Download buttons for the stored artifacts. */
 function downloads(s: Snapshot): SafeHtml {
   const button = (kind: 'plot' | 'code', url: string | null) => {
     const f = s.files[kind];
     if (!f || !url) return '';
-    return html`<a class="button" href="${safeUrl(url)}" download="${fileName(s, kind)}">Download ${kind} <small>${kib(f.size)}</small></a>`;
+    return html`<a class="button" href="${safeUrl(url)}" download="${fileName(s, kind)}">Download ${kind} <small>${formatBytes(f.size)}</small></a>`;
   };
   return html`<div class="downloads">${button('plot', s.plot_url)}${button('code', s.code_url)}</div>`;
 }
