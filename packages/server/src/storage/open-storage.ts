@@ -92,7 +92,8 @@ export async function openStorage(
     );
   }
   // We pin the SDK; its notice about future releases needing Node 22 is not for operators.
-  settings.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Credentials and endpoint go to the client config (createS3Client), but this switch has no
+  // config option: @aws-sdk/core reads it only from process.env, hence the one global write.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const storage = new S3Storage(
     createS3Client(settings.s3, settings.env),
