@@ -6,9 +6,8 @@
 import { join } from 'node:path';
 import { CliError } from '../errors.js';
 import { LocalDiskStorage } from './local-disk.js';
-import { createS3Client, parseS3Url, type S3Settings } from './s3-client.js';
-import { PresignedUploads } from './s3-presigned.js';
-import { S3Storage } from './s3-storage.js';
+import type { S3Settings } from './s3-client.js';
+import type { PresignedUploads } from './s3-presigned.js';
 import type { Storage } from './storage.js';
 
 /** CopyObject, used to promote a verified upload, copies at most 5 GiB in one request. */
@@ -95,6 +94,13 @@ export async function openStorage(
   // Credentials and endpoint go to the client config (createS3Client), but this switch has no
   // config option: @aws-sdk/core reads it only from process.env, hence the one global write.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // Loaded only for S3: the AWS SDK is ~30 MiB of RSS that a local-disk server does not need
+  // (its idle RSS was 115 MiB, the upload benchmark's target is < 150: bench/README.md).
+  const [{ createS3Client, parseS3Url }, { PresignedUploads }, { S3Storage }] = await Promise.all([
+    import('./s3-client.js'),
+    import('./s3-presigned.js'),
+    import('./s3-storage.js'),
+  ]);
   const storage = new S3Storage(
     createS3Client(settings.s3, settings.env),
     parseS3Url(settings.url),
