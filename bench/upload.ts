@@ -10,7 +10,16 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Project, startBaseline, startProject } from './lib/processes.js';
-import { type BenchResult, MiB, median, peakRssMiB, round, timed } from './lib/stats.js';
+import {
+  type BenchResult,
+  MiB,
+  median,
+  peakRssMiB,
+  resetPeakRss,
+  round,
+  rssMiB,
+  timed,
+} from './lib/stats.js';
 
 /** Writes `bytes` of incompressible data (a repeated random 1 MiB block). */
 async function makeFile(path: string, bytes: number): Promise<void> {
@@ -67,6 +76,9 @@ export async function benchUpload(o: { quick: boolean }): Promise<BenchResult> {
       const bytes = mib * MiB;
       await makeFile(file, bytes);
       const n = mib >= 1024 ? Math.min(runs, 3) : runs;
+      // The peak is measured per size: reset VmHWM to the idle RSS before this size's runs.
+      const idle = await rssMiB(project.server.pid);
+      const reset = await resetPeakRss(project.server.pid);
       const projectMs: number[] = [];
       const baselineMs: number[] = [];
       for (let i = 0; i < n; i++) {
@@ -99,9 +111,12 @@ export async function benchUpload(o: { quick: boolean }): Promise<BenchResult> {
         ratio,
         project_runs_mib_per_s: projectMs.map(mibps),
         baseline_runs_mib_per_s: baselineMs.map(mibps),
+        server_idle_rss_mib: idle,
         server_peak_rss_mib: await peakRssMiB(project.server.pid),
+        peak_is_for_this_size: reset,
       };
     }
+    // The last size is the largest: its peak is the one the target is about.
     const peak = await peakRssMiB(project.server.pid);
     const baselinePeak = await peakRssMiB(baseline.pid);
     const ratio = Math.min(...ratios);

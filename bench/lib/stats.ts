@@ -44,6 +44,22 @@ export async function peakRssMiB(pid: number): Promise<number> {
   return round(kb / 1024, 1);
 }
 
+/** Current resident set size (VmRSS) of a live process, in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  const { readFile } = await import('node:fs/promises');
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return round(Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1]) / 1024, 1);
+}
+
+/** Resets VmHWM to the current RSS (Linux, `5 > clear_refs`); false where that is not allowed. */
+export async function resetPeakRss(pid: number): Promise<boolean> {
+  const { writeFile } = await import('node:fs/promises');
+  return writeFile(`/proc/${pid}/clear_refs`, '5').then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Wall time of an async function in milliseconds. */
 export async function timed(fn: () => Promise<unknown>): Promise<number> {
   const t = performance.now();
