@@ -44,9 +44,16 @@ if ! command -v radosgw >/dev/null || ! command -v ceph-osd >/dev/null; then
 fi
 
 # Leftovers of an earlier run that no longer answers.
+# Wait until they are gone: a daemon still shutting down holds the ports the new ones need.
 for pid in "$DIR"/*.pid; do
   [ -f "$pid" ] && kill "$(cat "$pid")" 2>/dev/null || true
 done
+pkill -f "$DIR/ceph.conf" 2>/dev/null || true
+for _ in $(seq 1 50); do
+  pgrep -f "$DIR/ceph.conf" >/dev/null || break
+  sleep 0.2
+done
+pkill -9 -f "$DIR/ceph.conf" 2>/dev/null || true
 rm -rf "$DIR"
 mkdir -p "$DIR"/{mon/a,osd/0,run,log}
 CONF="$DIR/ceph.conf"
@@ -72,7 +79,7 @@ mon allow pool delete = true
 mon warn on pool no redundancy = false
 mon max pg per osd = 1000
 osd objectstore = memstore
-memstore device bytes = 2147483648
+memstore device bytes = 6442450944
 run dir = ${DIR}/run
 admin socket = ${DIR}/run/\$name.asok
 log file = ${DIR}/log/\$name.log
