@@ -35,24 +35,26 @@ describe('inspectFile', () => {
     try {
       const cases = [
         [
-          inspectFile('plot', files.path('nope.png')),
+          () => inspectFile('plot', files.path('nope.png')),
           'file_not_found',
           /does not exist; check the path/,
         ],
-        [inspectFile('plot', files.path('dir.png')), 'file_unreadable', /not a regular file/],
+        [() => inspectFile('plot', files.path('dir.png')), 'file_unreadable', /not a regular file/],
         [
-          inspectFile('plot', files.path('fig.gif')),
+          () => inspectFile('plot', files.path('fig.gif')),
           'unsupported_file_type',
           /use one of: image\/png/,
         ],
         [
-          inspectFile('plot', files.path('fig.png'), { maxBytes: 1024 }),
+          () => inspectFile('plot', files.path('fig.png'), { maxBytes: 1024 }),
           'file_too_large',
           /2 KiB, over the 1 KiB limit/,
         ],
       ] as const;
-      for (const [promise, code, message] of cases) {
-        const error = await promise.catch((e: unknown) => e);
+      // Thunks, not promises: a promise created early and awaited later can reject first,
+      // which Node reports as an unhandled rejection.
+      for (const [inspect, code, message] of cases) {
+        const error = await inspect().catch((e: unknown) => e);
         expect(error).toBeInstanceOf(InputError);
         expect(error).toMatchObject({ code, message: expect.stringMatching(message) });
         expect((error as InputError).path).toBeDefined();
