@@ -4,14 +4,13 @@
  * whose storage fails with a real ENOSPC (from /dev/full) while "full".
  */
 import { execFile } from 'node:child_process';
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, open, rm, rmdir, statfs } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { promisify } from 'node:util';
 import { makeConfig, type Storage, startServer } from 'snapshotplot-server';
-import { runServerCli, startTestServer } from 'snapshotplot-server/testing';
+import { realEnospc, runServerCli, startTestServer } from 'snapshotplot-server/testing';
 
 const run = promisify(execFile);
 
@@ -27,19 +26,6 @@ export interface FullDisk {
   /** Free bytes of the data dir's file system (tmpfs), null for the wrapper. */
   freeBytes(): Promise<number | null>;
   close(): Promise<void>;
-}
-
-/** A genuine ENOSPC error from the kernel: writing to /dev/full always fails with it. */
-function realEnospc(): Error {
-  const fd = openSync('/dev/full', 'w');
-  try {
-    writeSync(fd, Buffer.from('x'));
-  } catch (error) {
-    return error as Error;
-  } finally {
-    closeSync(fd);
-  }
-  throw new Error('/dev/full accepted a write');
 }
 
 async function credentials(dataDir: string) {

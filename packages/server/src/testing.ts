@@ -4,6 +4,7 @@
  */
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -202,4 +203,17 @@ export async function startTestServer(
     stderr: () => errText,
   };
   return server;
+}
+
+/** A genuine ENOSPC from the kernel (writing to /dev/full always fails with it), for fault tests. */
+export function realEnospc(): Error {
+  const fd = openSync('/dev/full', 'w');
+  try {
+    writeSync(fd, Buffer.from('x'));
+  } catch (error) {
+    return error as Error;
+  } finally {
+    closeSync(fd);
+  }
+  throw new Error('/dev/full accepted a write');
 }

@@ -1,24 +1,11 @@
-import { closeSync, openSync, writeSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline, Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/storage/storage.js';
+import { realEnospc } from '../src/testing.js';
 import { errorOf, type Harness, PNG, publish, startHarness, upload } from './helpers.js';
 import { SUITE_ON_S3 } from './s3-env.js';
-
-/** A genuine ENOSPC from the kernel: writing to /dev/full always fails with it. */
-function realEnospc(): Error {
-  const fd = openSync('/dev/full', 'w');
-  try {
-    writeSync(fd, Buffer.from('x'));
-  } catch (error) {
-    return error as Error;
-  } finally {
-    closeSync(fd);
-  }
-  throw new Error('/dev/full accepted a write');
-}
 
 let fault: 'ENOSPC' | 'EIO' | null = null;
 let healthy = true;

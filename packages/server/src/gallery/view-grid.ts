@@ -1,5 +1,5 @@
 /** The project page: filters, the grid of snapshot cards, and the "Older" link. */
-import type { Snapshot } from '@snapshotplot/api-client';
+import { INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client';
 import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
 
 /** The grid's filters, named as in the list API so a gallery URL reads like an API query. */
@@ -12,7 +12,6 @@ export interface GridFilters {
   q?: string;
 }
 
-const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml']);
 const TILE_LABELS: Record<string, string> = {
   'application/pdf': 'PDF',
   'text/html': 'HTML',
@@ -23,7 +22,7 @@ const TILE_LABELS: Record<string, string> = {
 
 /** Whether a plot can be shown as an <img> (SVG included: an <img> never runs its script). */
 export const isImage = (s: Snapshot) =>
-  !!s.files.plot && IMAGE_TYPES.has(s.files.plot.content_type);
+  !!s.files.plot && INLINE_IMAGE_TYPES.has(s.files.plot.content_type);
 /** Raster plots, for which the compare page offers a difference overlay. */
 export const isRaster = (s: Snapshot) =>
   isImage(s) && s.files.plot?.content_type !== 'image/svg+xml';
