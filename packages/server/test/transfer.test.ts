@@ -5,7 +5,7 @@
  * under `pnpm test:s3`, else the new data dir's disk. The target is served by the built bin (run `pnpm build` first).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from 'snapshotplot-server/testing';
@@ -171,6 +171,71 @@ describe('snapshotplot-server export / import', () => {
     const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
     expect(imported.code).toBe(1);
     expect(imported.stderr).toContain('invalid storage key "../secret"');
+    const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
+    expect(files.filter((f) => String(f).endsWith('.png'))).toEqual([]);
+    const projects = await cli(['project', 'list', '--json', '--data-dir', targetDir]);
+    expect(JSON.parse(projects.stdout)).toEqual([]);
+  });
+
+  // An export folder is untrusted input: a symlink inside it would make import read (and store,
+  // hash-verified) a file from anywhere the importing user can read.
+  const symlinkCases: Array<[string, (exportDir: string, outside: string) => Promise<void>]> = [
+    [
+      'an artifact file that is a symlink to a file outside',
+      async (exportDir, outside) => {
+        await writeFile(join(outside, 'stolen.png'), PNG);
+        await mkdir(join(exportDir, 'files/plots/p/s2'));
+        await symlink(join(outside, 'stolen.png'), join(exportDir, 'files/plots/p/s2/plot.png'));
+      },
+    ],
+    [
+      'a directory symlink on the way to an artifact',
+      async (exportDir, outside) => {
+        await mkdir(join(outside, 's2'));
+        await writeFile(join(outside, 's2', 'plot.png'), PNG);
+        await symlink(join(outside, 's2'), join(exportDir, 'files/plots/p/s2'));
+      },
+    ],
+    [
+      'a table file whose realpath leaves the folder',
+      async (exportDir, outside) => {
+        await mkdir(join(exportDir, 'files/plots/p/s2'));
+        await writeFile(join(exportDir, 'files/plots/p/s2/plot.png'), PNG);
+        await writeFile(join(outside, 'tokens.jsonl'), '');
+        await rm(join(exportDir, 'tables', 'tokens.jsonl'));
+        await symlink(join(outside, 'tokens.jsonl'), join(exportDir, 'tables', 'tokens.jsonl'));
+      },
+    ],
+  ];
+  it.each(symlinkCases)('refuses %s, before importing anything', async (_name, plant) => {
+    const exportDir = await tempDir('sp-symlink-');
+    const outside = await tempDir('sp-symlink-outside-');
+    await mkdir(join(exportDir, 'tables'));
+    await mkdir(join(exportDir, 'files', 'plots', 'p', 's1'), { recursive: true });
+    await writeFile(join(exportDir, 'files', 'plots', 'p', 's1', 'plot.png'), PNG);
+    const artifact = (storage_key: string) => ({
+      storage_key,
+      sha256: sha256(PNG),
+      size: PNG.length,
+    });
+    const rows: Partial<Record<string, unknown[]>> = {
+      projects: [{ id: 'proj_x', name: 'x', created_at: new Date().toISOString() }],
+      artifacts: [artifact('plots/p/s1/plot.png'), artifact('plots/p/s2/plot.png')],
+    };
+    const tables = Object.fromEntries(TABLES.map((t) => [t, rows[t]?.length ?? 0]));
+    for (const t of TABLES) {
+      const lines = (rows[t] ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
+      await writeFile(join(exportDir, 'tables', `${t}.jsonl`), lines);
+    }
+    const manifest = { format: 'snapshotplot-export', version: 1, tables, artifacts: 2, bytes: 0 };
+    await writeFile(join(exportDir, 'manifest.json'), JSON.stringify(manifest));
+    await plant(exportDir, outside);
+
+    const targetDir = await tempDir('sp-symlink-target-');
+    const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/is a symbolic link: .*nothing was imported/);
+    expect(imported.stderr.split('\n')).toHaveLength(1);
     const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
     expect(files.filter((f) => String(f).endsWith('.png'))).toEqual([]);
     const projects = await cli(['project', 'list', '--json', '--data-dir', targetDir]);

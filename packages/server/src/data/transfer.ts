@@ -13,6 +13,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { CliError } from '../errors.js';
 import { isStorageKey, type Storage } from '../storage/storage.js';
+import { checkExportFolder, insideExport } from './export-folder.js';
 import type { Store } from './store.js';
 import { type Row, TABLES, type TableName } from './store-transfer.js';
 
@@ -97,11 +98,13 @@ export async function exportTo(
   return summary;
 }
 
-async function readManifest(dir: string): Promise<Manifest> {
+async function readManifest(root: string, dir: string): Promise<Manifest> {
   let manifest: Manifest;
   try {
-    manifest = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')) as Manifest;
-  } catch {
+    const file = await insideExport(root, dir, 'manifest.json');
+    manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
+  } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(
       `${dir} has no readable manifest.json: give the directory written by \`snapshotplot-server export --to DIR\`.`,
     );
@@ -112,8 +115,11 @@ async function readManifest(dir: string): Promise<Manifest> {
   return manifest;
 }
 
-async function readRows(dir: string, table: TableName): Promise<Row[]> {
-  const text = await readFile(join(dir, 'tables', `${table}.jsonl`), 'utf8');
+async function readRows(root: string, dir: string, table: TableName): Promise<Row[]> {
+  const text = await readFile(
+    await insideExport(root, dir, join('tables', `${table}.jsonl`)),
+    'utf8',
+  );
   return text
     .split('\n')
     .filter((line) => line !== '')
@@ -126,7 +132,9 @@ export async function importFrom(
   storage: Storage,
   dir: string,
 ): Promise<TransferSummary> {
-  const manifest = await readManifest(dir);
+  // Before anything is read or written: no links or special files anywhere in the folder.
+  const root = await checkExportFolder(dir);
+  const manifest = await readManifest(root, dir);
   for (const table of ['projects', 'tokens', 'snapshots'] as const) {
     if ((await store.countRows(table)) > 0) {
       throw new CliError(
@@ -136,7 +144,7 @@ export async function importFrom(
   }
   const rows = new Map<TableName, Row[]>();
   for (const table of TABLES) {
-    const r = await readRows(dir, table);
+    const r = await readRows(root, dir, table);
     if (r.length !== manifest.tables[table]) {
       throw new CliError(
         `${dir}/tables/${table}.jsonl has ${r.length} rows, the manifest says ${manifest.tables[table]}: the export is incomplete; export again.`,
@@ -146,21 +154,22 @@ export async function importFrom(
   }
   // Keys come from the export file: check them all before reading any, so a crafted key
   // (`../…`) can neither read outside the export nor leave a partial import behind.
+  const sources = new Map<string, string>();
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
     if (!isStorageKey(a.storage_key)) {
       throw new CliError(
         `${dir}/tables/artifacts.jsonl has an invalid storage key ${JSON.stringify(a.storage_key)} (expected e.g. plots/<project>/<snapshot>/plot.png): the export is damaged or was edited; nothing was imported, export again.`,
       );
     }
+    sources.set(a.storage_key, await insideExport(root, dir, join('files', a.storage_key)));
   }
   let bytes = 0;
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
     // put() verifies the hash and keeps nothing on a mismatch.
-    const stored = await storage.put(
-      a.storage_key,
-      createReadStream(join(dir, 'files', a.storage_key)),
-      { maxBytes: a.size, expectedSha256: a.sha256 },
-    );
+    const stored = await storage.put(a.storage_key, createReadStream(sources.get(a.storage_key)!), {
+      maxBytes: a.size,
+      expectedSha256: a.sha256,
+    });
     bytes += stored.size;
   }
   await store.transaction(async (tx) => {
