@@ -125,6 +125,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     void store
       .pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString())
       .catch(() => {});
+    void store.optimizePlanner().catch(() => {}); // statistics follow the tables' growth
   }, 3600_000);
   sweeper.unref();
 

@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
+import { naturalKeyIndex } from './migration-natural-key.js';
 import { rowLevelSecurity } from './migration-rls.js';
 
 const initial = (dialect: Dialect): Migration => ({
@@ -147,6 +148,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_events_webhooks': eventsAndWebhooks(dialect),
     '0003_row_level_security': rowLevelSecurity(dialect),
+    '0005_natural_key_index': naturalKeyIndex(),
   };
 }
 

@@ -27,6 +27,9 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   for (let attempt = 1; ; attempt++) {
     try {
       await migrateToLatest(db as unknown as Kysely<unknown>);
+      // Planner statistics for tables that lack or outgrew them (SQLite's advice for a
+      // connection at open: 0x10000 = every table, not only those this connection queried).
+      sqlite.pragma('optimize=0x10002');
       return db;
     } catch (error) {
       if (attempt >= 5) {

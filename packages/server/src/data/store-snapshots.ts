@@ -25,13 +25,32 @@ export interface SnapshotFilters {
   collection_id?: string | null;
 }
 
+const snapshotsWithCollection = (db: Executor) =>
+  db
+    .selectFrom('snapshots as s')
+    .leftJoin('collections as c', 'c.id', 's.collection_id')
+    .selectAll('s')
+    .select('c.name as collection');
+
+/** The newest snapshot with a natural key (exported so a test can EXPLAIN the real query). */
+export function naturalKeyQuery(
+  db: Executor,
+  projectId: string,
+  commitSha: string,
+  title: string,
+  collectionId: string | null,
+) {
+  return snapshotsWithCollection(db)
+    .where('s.project_id', '=', projectId)
+    .where('s.commit_sha', '=', commitSha)
+    .where('s.title', '=', title)
+    .where('s.collection_id', collectionId === null ? 'is' : '=', collectionId)
+    .orderBy('s.id', 'desc')
+    .limit(1);
+}
+
 export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
-  const base = () =>
-    db
-      .selectFrom('snapshots as s')
-      .leftJoin('collections as c', 'c.id', 's.collection_id')
-      .selectAll('s')
-      .select('c.name as collection');
+  const base = () => snapshotsWithCollection(db);
 
   async function withFiles(rows: Array<SnapshotsTable & { collection: string | null }>) {
     if (rows.length === 0) return [];
@@ -74,15 +93,21 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
           db,
         );
       }
-      const row = await base()
-        .where('s.project_id', '=', projectId)
-        .where('s.commit_sha', '=', commitSha)
-        .where('s.title', '=', title)
-        .where('s.collection_id', collectionId === null ? 'is' : '=', collectionId)
-        .orderBy('s.id', 'desc')
-        .limit(1)
-        .executeTakeFirst();
+      const row = await naturalKeyQuery(
+        db,
+        projectId,
+        commitSha,
+        title,
+        collectionId,
+      ).executeTakeFirst();
       return row ? (await withFiles([row]))[0] : undefined;
+    },
+    /**
+     * Refreshes planner statistics (the hourly sweep): SQLite's `PRAGMA optimize` re-analyses
+     * tables that grew. PostgreSQL's autovacuum already runs ANALYZE as tables change.
+     */
+    async optimizePlanner(): Promise<void> {
+      if (dialect === 'sqlite') await sql`pragma optimize`.execute(db);
     },
     async findCollection(projectId: string, name: string) {
       return db
