@@ -11,6 +11,8 @@ import {
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const UNAVAILABLE = new Set([
   'EIO',
+  // An S3 call that got no answer within --s3-timeout-ms (storage/s3-client.ts).
+  'ETIMEDOUT',
   'EROFS',
   'EMFILE',
   'ENFILE',
@@ -53,6 +55,13 @@ export function toHttpError(err: unknown): HttpError {
       'The request body is not valid JSON: check the syntax.',
     );
   }
+  if (e?.type === 'request.size.invalid') {
+    return new HttpError(
+      400,
+      'validation_failed',
+      'The request body is shorter or longer than its Content-Length: send the whole body with a matching Content-Length.',
+    );
+  }
   if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
     return new HttpError(
       415,
@@ -90,9 +99,22 @@ export const errorBody = (code: ErrorCode, message: string, details?: unknown) =
   error: { code, message, ...(details === undefined ? {} : { details }) },
 });
 
+/** A body read that failed because the client disconnected (body-parser, busboy, storage). */
+function clientWentAway(err: unknown, req: { complete: boolean; destroyed: boolean }): boolean {
+  const e = err as { code?: string; type?: string };
+  if (err instanceof ClientAbortedError || e?.code === 'ECONNRESET') return true;
+  if (e?.type === 'request.aborted') return true;
+  // The body never completed and the socket is gone: what failed next (a stream closing
+  // early, the JSON parser finding no body) is the client's doing, unless it is a fault of ours.
+  if (req.complete || !req.destroyed) return false;
+  if (e?.type === 'stream.not.readable' || e?.code === 'ERR_STREAM_PREMATURE_CLOSE') return true;
+  return toHttpError(err).status < 500;
+}
+
 export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
-  if (err instanceof ClientAbortedError || (err as { code?: string })?.code === 'ECONNRESET') {
-    req.log?.info({ err: { message: (err as Error).message } }, 'client aborted the request');
+  if (clientWentAway(err, req)) {
+    // Not a fault of ours: one info line, no stack, and nobody left to answer.
+    req.log?.info({ reason: (err as Error)?.message }, 'client aborted the request');
     if (!res.headersSent) res.destroy();
     return;
   }

@@ -119,7 +119,12 @@ export function artifactRoutes(ctx: AppContext, router: Router): void {
       res.end();
       return;
     }
-    object.stream.on('error', (err) => res.destroy(err));
+    // The storage failed mid-response (disk error, S3 reset or idle timeout): the status is
+    // gone already, so log it and cut this response only; never an unheard 'error'.
+    object.stream.on('error', (err) => {
+      req.log?.warn({ reason: err.message }, 'artifact read failed mid-response');
+      res.destroy();
+    });
     // A client that goes away must not leave the source open (an S3 socket, a file handle).
     res.once('close', () => object.stream.destroy());
     object.stream.pipe(res);
