@@ -76,7 +76,8 @@ describe('publish -> upload -> finalize -> read', () => {
     expect(Buffer.from(await plot.arrayBuffer()).equals(PNG)).toBe(true);
     const code = await fetch(snap.code_url!);
     expect(await code.text()).toBe(PY.toString());
-    expect(code.headers.get('content-type')).toBe('text/x-python');
+    // Served as text/plain whatever was stored (artifact-headers.test.ts); metadata keeps the type.
+    expect(code.headers.get('content-type')).toBe('text/plain; charset=utf-8');
 
     expect(await h.files()).toEqual([
       `code/${h.projectId}/${snap.id}/code.py`,

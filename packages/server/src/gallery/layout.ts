@@ -27,19 +27,33 @@ export function galleryCsp(publicUrl: string): string {
   ].join('; ');
 }
 
+/** The headers every gallery HTML response carries, whole page or fragment. */
+export function setGalleryHeaders(res: Response, publicUrl: string): void {
+  res.set({
+    'Content-Security-Policy': galleryCsp(publicUrl),
+    'X-Content-Type-Options': 'nosniff',
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'same-origin',
+    'Cache-Control': 'no-store',
+  });
+}
+
+/**
+ * Sends an HTML fragment (a live card) with the page headers: fetched by the gallery's
+ * script, but a browser can also be sent to its URL directly.
+ */
+export function sendFragment(res: Response, fragment: SafeHtml, publicUrl: string): void {
+  setGalleryHeaders(res, publicUrl);
+  res.type('html').send(fragment.value);
+}
+
 /** Sends a full page with the gallery's headers. */
 export function sendPage(
   res: Response,
   o: { status?: number; title: string; body: SafeHtml; nav?: SafeHtml; publicUrl: string },
 ): void {
   res.status(o.status ?? 200);
-  res.set({
-    'Content-Security-Policy': galleryCsp(o.publicUrl),
-    'X-Content-Type-Options': 'nosniff',
-    'X-Frame-Options': 'DENY',
-    'Referrer-Policy': 'same-origin',
-    'Cache-Control': 'no-store',
-  });
+  setGalleryHeaders(res, o.publicUrl);
   res.type('html').send(
     html`<!doctype html>
 <html lang="en">

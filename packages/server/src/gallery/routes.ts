@@ -6,7 +6,7 @@ import type { AppContext } from '../http/context.js';
 import { toSnapshot } from '../http/snapshot-view.js';
 import { codePanel } from './code-view.js';
 import { html } from './html.js';
-import { sendPage } from './layout.js';
+import { sendFragment, sendPage } from './layout.js';
 import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
@@ -82,7 +82,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
       const { filters } = parseFilters(req.query);
       res.set('Cache-Control', 'no-store');
       if (!matches(snap, filters)) return void res.status(204).end();
-      res.type('html').send(card(projectId, snap, ctx.now(), true).value);
+      sendFragment(res, card(projectId, snap, ctx.now(), true), ctx.publicUrl());
     }),
   );
 

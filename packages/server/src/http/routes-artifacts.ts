@@ -1,7 +1,8 @@
 /**
  * GET /api/snapshots/{id}/{plot|code}: artifact delivery, by bearer token or by the signed
- * query (`expires`, `sig`) of plot_url / code_url. Served so that a plot can never run script
- * on this origin: stored type, nosniff, CSP sandbox, HTML as an attachment.
+ * query (`expires`, `sig`) of plot_url / code_url. Served so that uploaded bytes can never run
+ * script on this origin: plots with their stored type, code as text/plain, nosniff, CSP
+ * sandbox, CORP same-origin, HTML as an attachment.
  */
 import type { Request, Router } from 'express';
 import { canRead } from '../auth/principal.js';
@@ -78,8 +79,14 @@ export function artifactRoutes(ctx: AppContext, router: Router): void {
     if (!file || snap.status !== 'ready')
       throw notFound(`Snapshot ${id} has no ${kind} to download (yet).`);
     const etag = `"${file.sha256}"`;
-    // setHeader, not res.set: express would append a charset to text/* types.
-    res.setHeader('Content-Type', file.content_type);
+    // setHeader, not res.set: express would append a charset to text/* types. Code goes out
+    // as text/plain whatever was stored (the API's metadata keeps that): with nosniff a
+    // browser then refuses it as a <script>, which `text/javascript` from this origin would
+    // pass under the gallery's script-src 'self'.
+    res.setHeader(
+      'Content-Type',
+      kind === 'code' ? 'text/plain; charset=utf-8' : file.content_type,
+    );
     res.set({
       ETag: etag,
       'Accept-Ranges': 'bytes',
@@ -88,7 +95,9 @@ export function artifactRoutes(ctx: AppContext, router: Router): void {
       'Content-Security-Policy':
         "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
       'Cache-Control': principal ? 'private, max-age=300' : 'public, max-age=3600, immutable',
-      'Cross-Origin-Resource-Policy': 'cross-origin',
+      // Only this origin may embed the bytes (the gallery); other sites cannot hotlink or
+      // probe them with no-cors requests. Server-side fetches (CI summaries) are unaffected.
+      'Cross-Origin-Resource-Policy': 'same-origin',
     });
     if (file.content_type === 'text/html') {
       res.set('Content-Disposition', `attachment; filename="${kind}-${id}.html"`);
