@@ -70,5 +70,6 @@ export function checkDelivery(
   const expected = Buffer.from(signDelivery(secret, o.snapshotId, o.kind, expires));
   const given = Buffer.from(o.sig);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-  return expires < o.nowSeconds ? 'expired' : 'ok';
+  // Valid strictly before `expires`: a URL never lives longer than the TTL it was signed for.
+  return expires <= o.nowSeconds ? 'expired' : 'ok';
 }

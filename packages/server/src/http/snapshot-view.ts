@@ -10,13 +10,16 @@ const KINDS: ArtifactKind[] = ['plot', 'code'];
 export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/${id}/${kind}`;
 
 /**
- * A signed delivery URL. The expiry is rounded up to a whole TTL window so the same URL is
- * handed out for a while (cacheable, stable in job summaries) and stays valid >= one TTL.
+ * A signed delivery URL: a bearer capability, valid for anyone holding it until `expires`.
+ * The expiry is rounded DOWN to a step (an hour at most, a tenth of the TTL for short TTLs),
+ * so the same URL is handed out for that step (cacheable, stable in job summaries) and still
+ * never outlives now + TTL. (Rounding up to whole TTL windows gave up to two TTLs.)
  */
 export function deliveryUrl(ctx: AppContext, id: string, kind: ArtifactKind): string {
   const ttl = ctx.config.deliveryUrlTtl;
   const nowS = Math.floor(ctx.now().getTime() / 1000);
-  const expires = (Math.floor(nowS / ttl) + 2) * ttl;
+  const step = Math.max(1, Math.min(3600, Math.floor(ttl / 10)));
+  const expires = Math.floor((nowS + ttl) / step) * step;
   const sig = signDelivery(ctx.secret, id, kind, expires);
   return `${ctx.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
 }
