@@ -8,6 +8,13 @@ import { CliError } from './errors.js';
 
 const int = (min: number) => z.coerce.number().int().min(min);
 
+/** Seconds, given as a number or a duration like 90m, 24h, 7d (the unit letters of parseDuration). */
+const seconds = (min: number) =>
+  z
+    .union([z.number(), z.string().regex(/^\d+\s*[smhdw]?$/, 'use seconds or a duration like 24h')])
+    .transform((v) => (typeof v === 'number' ? v : parseDuration(v)))
+    .pipe(z.number().int().min(min));
+
 const ConfigSchema = z.object({
   host: z.string().min(1).default('127.0.0.1'),
   port: int(0).max(65535).default(8080),
@@ -22,10 +29,24 @@ const ConfigSchema = z.object({
   jwtSecret: z.string().min(1).optional(),
   jwksUrl: z.url().optional(),
   jwtAudience: z.string().min(1).optional(),
+  /** Required `iss` of user JWTs when set. */
+  jwtIssuer: z.string().min(1).optional(),
+  /** Longest accepted JWT lifetime, seconds: exp - (iat or now, whichever is earlier). */
+  jwtMaxLifetime: int(60).default(86400),
+  /** How often an open event stream re-checks its credential (also checked before each push). */
+  streamRecheckMs: int(100).default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   shutdownTimeoutMs: int(0).default(10_000),
   /** A whole upload body must arrive within this (slow-loris guard); 15 min ≥ 57 KiB/s at 50 MiB. */
   uploadTimeoutMs: int(1000).default(900_000),
+  /** Every other body (JSON, forms: 1 MiB at most) must arrive within this; 10 s ≥ 100 KiB/s. */
+  bodyTimeoutMs: int(100).default(10_000),
+  /** The request line and headers must arrive within this (Node's headersTimeout). */
+  headersTimeoutMs: int(100).default(10_000),
+  /** Open sockets at most (server.maxConnections); keep it below the descriptor limit. */
+  maxConnections: int(1).default(1024),
+  /** Requests in flight that carry no credential at most; over it 503 server_busy. */
+  maxUnauthenticated: int(1).default(64),
   rateLimitPerMinute: int(0).default(0),
   sseHeartbeatMs: int(100).default(15_000),
   allowPrivateWebhooks: z
@@ -33,6 +54,17 @@ const ConfigSchema = z.object({
     .transform((v) => v === true || v === '1' || v === 'true')
     .default(false),
   forgeUrl: z.url({ protocol: /^https?$/ }).default('https://github.com'),
+  /** Budget of one code highlight in the worker; over it the code is shown plain (cached). */
+  highlightTimeoutMs: int(1).default(250),
+  /** A snapshot still pending this long after publish is deleted with its files by the sweep. */
+  pendingTtl: seconds(60).default(24 * 3600),
+  /** How often the sweep (pending expiry, old keys, retention) runs while serving. */
+  sweepIntervalMs: int(100).default(3600_000),
+  /** Run the projects' retention policies in the sweep (`retention set`); off by default. */
+  retention: z
+    .union([z.boolean(), z.enum(['1', 'true', '0', 'false'])])
+    .transform((v) => v === true || v === '1' || v === 'true')
+    .default(false),
 });
 
 export type ServerConfig = z.output<typeof ConfigSchema>;
@@ -52,13 +84,24 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   jwtSecret: ['SNAPSHOTPLOT_JWT_SECRET'],
   jwksUrl: ['SNAPSHOTPLOT_JWKS_URL'],
   jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
+  jwtIssuer: ['SNAPSHOTPLOT_JWT_ISSUER'],
+  jwtMaxLifetime: ['SNAPSHOTPLOT_JWT_MAX_LIFETIME'],
+  streamRecheckMs: ['SNAPSHOTPLOT_STREAM_RECHECK_MS'],
   logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
   shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],
   uploadTimeoutMs: ['SNAPSHOTPLOT_UPLOAD_TIMEOUT_MS'],
+  bodyTimeoutMs: ['SNAPSHOTPLOT_BODY_TIMEOUT_MS'],
+  headersTimeoutMs: ['SNAPSHOTPLOT_HEADERS_TIMEOUT_MS'],
+  maxConnections: ['SNAPSHOTPLOT_MAX_CONNECTIONS'],
+  maxUnauthenticated: ['SNAPSHOTPLOT_MAX_UNAUTHENTICATED'],
   rateLimitPerMinute: ['SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE'],
   sseHeartbeatMs: ['SNAPSHOTPLOT_SSE_HEARTBEAT_MS'],
   allowPrivateWebhooks: ['SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS'],
   forgeUrl: ['SNAPSHOTPLOT_FORGE_URL'],
+  highlightTimeoutMs: ['SNAPSHOTPLOT_HIGHLIGHT_TIMEOUT_MS'],
+  pendingTtl: ['SNAPSHOTPLOT_PENDING_TTL'],
+  sweepIntervalMs: ['SNAPSHOTPLOT_SWEEP_INTERVAL_MS'],
+  retention: ['SNAPSHOTPLOT_RETENTION'],
 };
 
 /** Merges flags over the environment and validates; CliError (exit 2) names the bad setting. */

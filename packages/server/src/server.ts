@@ -3,7 +3,7 @@
  * listens, and on close stops accepting, lets in-flight requests finish (bounded) and closes
  * the database.
  */
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
@@ -11,9 +11,11 @@ import { createJwtVerifier } from './auth/jwt.js';
 import type { ServerConfig } from './config.js';
 import { openStore } from './data/open-store.js';
 import { createNotifier } from './events/notifier.js';
+import { createHighlighter } from './highlight/highlighter.js';
 import { createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { createRateLimiter } from './http/rate-limit.js';
+import { sweepSnapshots } from './retention/sweep.js';
 import { loadSecret } from './secret.js';
 import { openStorage, type StorageSettings } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
@@ -44,6 +46,33 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Logs dropped connections at most every 10 s (a flood would otherwise flood the log too). */
+function dropLogger(logger: Logger, max: number) {
+  let dropped = 0;
+  let last = 0;
+  return () => {
+    dropped++;
+    const t = Date.now();
+    if (t - last < 10_000) return;
+    logger.warn(
+      { dropped, max_connections: max },
+      'connection limit reached: new connections closed',
+    );
+    dropped = 0;
+    last = t;
+  };
+}
+
 /** Opens everything and listens on config.host:config.port (0 = any free port). */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
@@ -63,6 +92,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   await store.sweep(now().toISOString(), new Date(now().getTime() - 24 * 3600_000).toISOString());
   // The event log is for reconnecting streams, not an archive: keep a week.
   await store.pruneEvents(new Date(now().getTime() - EVENT_RETENTION_MS).toISOString());
+  // Expired pending snapshots (and, with --retention, the retention policies) before serving.
+  await sweepSnapshots({ store, storage: disk, presigned, now, logger }, config);
+  await store.pruneSessions(now().toISOString());
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
   let openapi: string | undefined;
   const ctx: AppContext = {
@@ -75,6 +107,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       secret: config.jwtSecret,
       jwksUrl: config.jwksUrl,
       audience: config.jwtAudience,
+      issuer: config.jwtIssuer,
+      maxLifetime: config.jwtMaxLifetime,
+      now,
     }),
     logger,
     now,
@@ -83,6 +118,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     rateLimiter:
       config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
     events: createNotifier(),
+    highlighter: createHighlighter({ timeoutMs: config.highlightTimeoutMs }),
     openapi: () => {
       openapi ??= JSON.stringify(
         createRequire(import.meta.url)('@snapshotplot/api-client/openapi.json'),
@@ -94,16 +130,23 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const stopListening = store.onEvent((projectId) => ctx.events.notify(projectId));
   const empty = (await store.listProjects()).length === 0;
   const app = createApp(ctx, VERSION);
-  const server: Server = await new Promise((resolve, reject) => {
-    const s = app.listen(config.port, config.host, (err?: Error) =>
-      err ? reject(err) : resolve(s),
-    );
-    s.once('error', reject);
-  });
-  // Uploads of large files on slow links: no whole-request deadline, but drop idle sockets.
-  server.requestTimeout = 0;
-  server.headersTimeout = 60_000;
-  server.keepAliveTimeout = 5_000;
+  const server = createServer(
+    {
+      // No whole-request deadline: every body has its own (http/body-deadline.ts), sized for
+      // what its route accepts; a 50 MiB upload on a slow link must not fit a JSON body's.
+      requestTimeout: 0,
+      // Covers a socket that sends nothing too; Node checks it every connectionsCheckingInterval.
+      headersTimeout: config.headersTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
+      keepAliveTimeout: 5_000,
+    },
+    app,
+  );
+  // Over the cap Node closes new sockets at once, so descriptors stay for the database,
+  // storage and temp files.
+  server.maxConnections = config.maxConnections;
+  server.on('drop', dropLogger(logger, config.maxConnections));
+  await listen(server, config.port, config.host);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const boundUrl = `http://${host}:${address.port}`;
@@ -117,22 +160,28 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     allowPrivate: config.allowPrivateWebhooks,
     ...o.webhooks,
   });
+  let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
+    if (sweeping) return; // the previous sweep is still running
     const t = now();
-    void store
-      .sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString())
-      .catch(() => {});
-    void store
-      .pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString())
-      .catch(() => {});
-    void store.optimizePlanner().catch(() => {}); // statistics follow the tables' growth
-  }, 3600_000);
+    sweeping = (async () => {
+      await store.sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString());
+      await store.pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString());
+      await store.pruneSessions(t.toISOString());
+      await sweepSnapshots(ctx, config);
+    })()
+      .catch((err) => logger.warn({ err }, 'the clean-up sweep failed; it runs again later'))
+      .finally(() => {
+        sweeping = undefined;
+      });
+  }, config.sweepIntervalMs);
   sweeper.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       clearInterval(sweeper);
+      await sweeping;
       stopListening();
       // Event streams never end by themselves: end them so the drain below is not held open.
       ctx.events.closeAll();
@@ -148,6 +197,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       clearInterval(reaper);
       server.closeAllConnections();
       await workerStopped;
+      await ctx.highlighter.close();
       await store.close();
     })();
     return closing;

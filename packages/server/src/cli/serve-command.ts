@@ -37,6 +37,18 @@ export function serveCommand(program: Command, io: CliIo): void {
     .option('--jwt-secret <secret>', 'HS256 secret for user JWTs (env SNAPSHOTPLOT_JWT_SECRET)')
     .option('--jwks-url <url>', 'JWKS URL for user JWTs (env SNAPSHOTPLOT_JWKS_URL)')
     .option(
+      '--jwt-issuer <iss>',
+      'required "iss" claim of user JWTs (env SNAPSHOTPLOT_JWT_ISSUER; default not checked)',
+    )
+    .option(
+      '--jwt-max-lifetime <seconds>',
+      'longest accepted user JWT lifetime, exp - iat (env SNAPSHOTPLOT_JWT_MAX_LIFETIME; default 86400)',
+    )
+    .option(
+      '--stream-recheck-ms <ms>',
+      'how often open event streams re-check their credential (env SNAPSHOTPLOT_STREAM_RECHECK_MS; default 30000)',
+    )
+    .option(
       '--rate-limit-per-minute <n>',
       'API requests a minute per credential, 0 = off (env SNAPSHOTPLOT_RATE_LIMIT_PER_MINUTE; default 0)',
     )
@@ -51,6 +63,42 @@ export function serveCommand(program: Command, io: CliIo): void {
     .option(
       '--allow-private-webhooks',
       'deliver webhooks to loopback and private addresses (env SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS)',
+    )
+    .option(
+      '--pending-ttl <duration>',
+      'delete snapshots still pending this long after publish, with their files (env SNAPSHOTPLOT_PENDING_TTL; default 24h)',
+    )
+    .option(
+      '--sweep-interval-ms <ms>',
+      'how often the clean-up sweep runs (env SNAPSHOTPLOT_SWEEP_INTERVAL_MS; default 3600000)',
+    )
+    .option(
+      '--retention',
+      'apply the retention policies (`retention set`) in every sweep (env SNAPSHOTPLOT_RETENTION; default off)',
+    )
+    .option(
+      '--highlight-timeout-ms <ms>',
+      'time budget to highlight one code file; over it the code is shown plain (env SNAPSHOTPLOT_HIGHLIGHT_TIMEOUT_MS; default 250)',
+    )
+    .option(
+      '--body-timeout-ms <ms>',
+      'a JSON or form body must arrive within it, else 408 (env SNAPSHOTPLOT_BODY_TIMEOUT_MS; default 10000)',
+    )
+    .option(
+      '--upload-timeout-ms <ms>',
+      'an upload body (PUT /upload, multipart publish) must arrive within it, else 408 (env SNAPSHOTPLOT_UPLOAD_TIMEOUT_MS; default 900000)',
+    )
+    .option(
+      '--headers-timeout-ms <ms>',
+      'request line and headers must arrive within it, else 408 (env SNAPSHOTPLOT_HEADERS_TIMEOUT_MS; default 10000)',
+    )
+    .option(
+      '--max-connections <n>',
+      'open connections at most; more are closed at once (env SNAPSHOTPLOT_MAX_CONNECTIONS; default 1024)',
+    )
+    .option(
+      '--max-unauthenticated <n>',
+      'requests without a credential in flight at most; more get 503 server_busy (env SNAPSHOTPLOT_MAX_UNAUTHENTICATED; default 64)',
     )
     .option('--log-level <level>', 'pino level (env SNAPSHOTPLOT_LOG_LEVEL; default info)')
     .option(
@@ -68,6 +116,10 @@ export function serveCommand(program: Command, io: CliIo): void {
     .option(
       '--s3-path-style',
       'path-style bucket URLs (env SNAPSHOTPLOT_S3_PATH_STYLE; default on with an endpoint)',
+    )
+    .option(
+      '--s3-timeout-ms <ms>',
+      'S3 request timeout: connect and idle time per request, total for calls without a streamed body (env SNAPSHOTPLOT_S3_TIMEOUT_MS; default 30000)',
     )
     .option(
       '--upload-mode <mode>',

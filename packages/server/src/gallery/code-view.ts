@@ -1,9 +1,13 @@
-/** Reads a snapshot's code artifact and highlights it server-side with highlight.js. */
+/**
+ * The snapshot page's code panel: the code artifact highlighted by highlight.js in a worker
+ * thread (src/highlight/), or shown plain and escaped when that runs over its time budget.
+ */
 import type { SnapshotRecord } from '../data/store-snapshots.js';
-import type { Storage } from '../storage/storage.js';
+import type { CodeRender } from '../highlight/highlighter.js';
+import type { AppContext } from '../http/context.js';
 import { html, raw, type SafeHtml } from './html.js';
 
-/** Larger code files are offered as a download only (highlighting is linear but not free). */
+/** Larger code files are offered as a download only (the page would be too heavy anyway). */
 export const MAX_HIGHLIGHT_BYTES = 256 * 1024;
 
 const LANGUAGES: Record<string, string> = {
@@ -18,49 +22,50 @@ const LANGUAGES: Record<string, string> = {
   'text/plain': 'plaintext',
 };
 
-type Hljs = typeof import('highlight.js')['default'];
-let hljs: Promise<Hljs> | undefined;
-// Loaded on first use: most requests (API, uploads) never need ~190 grammars in memory.
-const loadHljs = () => {
-  hljs ??= import('highlight.js').then((m) => m.default);
-  return hljs;
+/** Why the code is shown plain, as the reader sees it. */
+const PLAIN_NOTES: Record<Exclude<CodeRender['outcome'], 'highlighted'>, string> = {
+  too_slow: 'Shown without highlighting: it took too long to highlight.',
+  failed: 'Shown without highlighting: the highlighter failed on this file.',
+  busy: 'Shown without highlighting: the server is busy highlighting other files; reload in a moment to see it highlighted.',
 };
 
-/** The code cells of a notebook joined with `# %%` markers (what a reader wants to see). */
-export function notebookSource(text: string): string {
-  try {
-    const nb = JSON.parse(text) as { cells?: Array<{ cell_type?: string; source?: unknown }> };
-    const cells = (nb.cells ?? []).filter((c) => c.cell_type === 'code');
-    return cells
-      .map((c) => (Array.isArray(c.source) ? c.source.join('') : String(c.source ?? '')))
-      .map((src) => `# %%\n${src}`)
-      .join('\n\n');
-  } catch {
-    return text;
-  }
-}
-
-/** Highlighted markup for source text of a content type (highlight.js escapes its input). */
-export async function highlight(text: string, contentType: string): Promise<SafeHtml> {
-  const language = LANGUAGES[contentType] ?? 'plaintext';
-  const h = await loadHljs();
-  const out = h.highlight(text, { language, ignoreIllegals: true }).value;
-  return raw(out);
-}
+class MissingCode extends Error {}
 
 /** The code panel's body: highlighted source, or a note when there is none or it is too big. */
-export async function codePanel(storage: Storage, snap: SnapshotRecord): Promise<SafeHtml | null> {
+export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<SafeHtml | null> {
   const file = snap.files.find((f) => f.kind === 'code');
   if (!file) return null;
   if (file.size > MAX_HIGHLIGHT_BYTES) {
     return html`<p class="note">The code is ${Math.round(file.size / 1024)} KiB: too large to show here, download it instead.</p>`;
   }
-  const object = await storage.get(file.storage_key);
-  if (!object) return html`<p class="note">The code file is missing from storage.</p>`;
-  const chunks: Buffer[] = [];
-  for await (const chunk of object.stream) chunks.push(chunk as Buffer);
-  let text = Buffer.concat(chunks).toString('utf8');
-  if (file.content_type === 'application/x-ipynb+json') text = notebookSource(text);
   const lang = LANGUAGES[file.content_type] ?? 'plaintext';
-  return html`<pre class="code"><code class="hljs language-${lang}">${await highlight(text, file.content_type)}</code></pre>`;
+  // Read only on a cache miss; a missing object is not cached (it may be restored).
+  const r = await ctx.highlighter
+    .render({
+      sha256: file.sha256,
+      language: lang,
+      notebook: file.content_type === 'application/x-ipynb+json',
+      read: async () => {
+        const object = await ctx.storage.get(file.storage_key);
+        if (!object) throw new MissingCode();
+        const chunks: Buffer[] = [];
+        for await (const chunk of object.stream) chunks.push(chunk as Buffer);
+        return Buffer.concat(chunks).toString('utf8');
+      },
+    })
+    .catch((err: unknown) => {
+      if (err instanceof MissingCode) return null;
+      throw err;
+    });
+  if (!r) return html`<p class="note">The code file is missing from storage.</p>`;
+  if (r.outcome === 'highlighted') {
+    return html`<pre class="code"><code class="hljs language-${lang}">${raw(r.html)}</code></pre>`;
+  }
+  if (!r.cached && r.outcome !== 'busy') {
+    ctx.logger.warn(
+      { snapshot: snap.id, sha256: file.sha256, outcome: r.outcome },
+      'code shown without highlighting',
+    );
+  }
+  return html`<p class="note">${PLAIN_NOTES[r.outcome]}</p><pre class="code"><code class="hljs language-plaintext">${r.source}</code></pre>`;
 }

@@ -103,7 +103,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
         body: snapshotPage({
           projectId,
           snapshot: view(rec),
-          code: await codePanel(ctx.storage, rec),
+          code: await codePanel(ctx, rec),
           versions: versions.map(view),
           forgeUrl: ctx.config.forgeUrl,
           now: ctx.now(),
@@ -126,8 +126,8 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
           projectId,
           a: view(a),
           b: view(b),
-          codeA: await codePanel(ctx.storage, a),
-          codeB: await codePanel(ctx.storage, b),
+          codeA: await codePanel(ctx, a),
+          codeB: await codePanel(ctx, b),
           now: ctx.now(),
         }),
       });

@@ -4,6 +4,7 @@ import type { JwtVerifier } from '../auth/jwt.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { EventNotifier } from '../events/notifier.js';
+import type { Highlighter } from '../highlight/highlighter.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 import type { Storage } from '../storage/storage.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -28,4 +29,6 @@ export interface AppContext {
   openapi: () => string;
   /** S3 presigned upload URLs and their verification at finalize (--upload-mode presigned). */
   presigned?: PresignedUploads | null;
+  /** Code highlighting in worker threads with a time budget (closed with the server). */
+  highlighter: Highlighter;
 }

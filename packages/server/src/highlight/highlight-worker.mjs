@@ -1,0 +1,46 @@
+// The highlighting thread. Plain JavaScript on purpose: a worker thread is a bare Node module
+// graph (no vitest transform, no .ts loader on Node 20), so this one file runs unchanged from
+// src/ under the tests and from dist/ after `tsc` (allowJs copies it). It may be terminated
+// mid-task by the pool when it runs over its time budget, so it keeps no state worth saving.
+import { parentPort } from 'node:worker_threads';
+import hljs from 'highlight.js/lib/core';
+import bash from 'highlight.js/lib/languages/bash';
+import javascript from 'highlight.js/lib/languages/javascript';
+import julia from 'highlight.js/lib/languages/julia';
+import matlab from 'highlight.js/lib/languages/matlab';
+import plaintext from 'highlight.js/lib/languages/plaintext';
+import python from 'highlight.js/lib/languages/python';
+import r from 'highlight.js/lib/languages/r';
+import typescript from 'highlight.js/lib/languages/typescript';
+
+// Only the grammars the code view maps content types to: a smaller heap and a faster start.
+const GRAMMARS = { bash, javascript, julia, matlab, plaintext, python, r, typescript };
+for (const [name, grammar] of Object.entries(GRAMMARS)) hljs.registerLanguage(name, grammar);
+
+/** The code cells of a notebook joined with `# %%` markers (what a reader wants to see). */
+function notebookSource(text) {
+  try {
+    const nb = JSON.parse(text);
+    const cells = (Array.isArray(nb?.cells) ? nb.cells : []).filter((c) => c?.cell_type === 'code');
+    return cells
+      .map((c) => (Array.isArray(c.source) ? c.source.join('') : String(c.source ?? '')))
+      .map((src) => `# %%\n${src}`)
+      .join('\n\n');
+  } catch {
+    return text;
+  }
+}
+
+parentPort.on('message', (task) => {
+  try {
+    const source = task.notebook ? notebookSource(task.text) : task.text;
+    // Sent first, so a task stopped over budget still shows the notebook's cells, not its JSON.
+    if (task.notebook) parentPort.postMessage({ type: 'source', source });
+    const language = hljs.getLanguage(task.language) ? task.language : 'plaintext';
+    const html = hljs.highlight(source, { language, ignoreIllegals: true }).value;
+    parentPort.postMessage({ type: 'done', html });
+  } catch (err) {
+    parentPort.postMessage({ type: 'failed', message: String(err?.message ?? err) });
+  }
+});
+parentPort.postMessage({ type: 'ready' });
