@@ -40,11 +40,15 @@ export interface SseStream {
 export async function openEvents(
   h: Harness,
   projectId: string,
-  o: { token?: string; headers?: Record<string, string>; query?: string } = {},
+  /** `token: null` sends no Authorization header (a cookie in `headers` instead). */
+  o: { token?: string | null; headers?: Record<string, string>; query?: string } = {},
 ): Promise<SseStream> {
   const abort = new AbortController();
   const res = await fetch(`${h.url}/api/projects/${projectId}/events${o.query ?? ''}`, {
-    headers: { authorization: `Bearer ${o.token ?? h.token}`, ...o.headers },
+    headers: {
+      ...(o.token === null ? {} : { authorization: `Bearer ${o.token ?? h.token}` }),
+      ...o.headers,
+    },
     signal: abort.signal,
   });
   const waiters = new Set<() => void>();

@@ -120,6 +120,46 @@ describe('gallery sessions', () => {
     expect(out.headers.get('set-cookie')).toMatch(/snapshotplot_session=;.*Max-Age=0/);
   });
 
+  it('ends the session server-side on sign-out: a copied cookie replayed later is refused', async () => {
+    const cookie = cookieOf(await signIn(reader));
+    const copy = cookie; // what an attacker lifted from the browser before sign-out
+    const page = await (await get('/projects/proj_test', cookie)).text();
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page)![1]!;
+    const out = await fetch(`${h.url}/signout`, {
+      method: 'POST',
+      redirect: 'manual',
+      headers: { ...FORM, cookie },
+      body: form({ csrf }),
+    });
+    expect(out.status).toBe(303);
+    const replay = await get('/projects/proj_test', copy);
+    expect(replay.status).toBe(303);
+    expect(replay.headers.get('location')).toContain('/signin');
+    const api = await get('/api/projects/proj_test/snapshots', copy);
+    expect(api.status).toBe(401);
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('unauthorized');
+    // Other sessions of the same token are untouched, and the server still answers.
+    const other = cookieOf(await signIn(reader));
+    expect((await get('/projects/proj_test', other)).status).toBe(200);
+    expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('refuses a session cookie the server has no record of (signed before sessions were stored)', async () => {
+    const { signValue } = await import('../src/gallery/session.js');
+    const store = h.server.context.store;
+    const row = (await store.listTokens(h.projectId)).find((t) => reader.startsWith(t.prefix))!;
+    const e = Math.floor(Date.now() / 1000) + 3600;
+    const legacy = signValue(h.server.context.secret, 'session', {
+      k: 'token',
+      id: row.id,
+      e,
+      c: 'x',
+    });
+    const res = await get('/projects/proj_test', `snapshotplot_session=v1.${legacy}`);
+    expect(res.status).toBe(303);
+    expect(res.headers.get('location')).toContain('/signin');
+  });
+
   it('ends the session on the next request once the token is revoked', async () => {
     const token = await h.tokenFor(h.projectId, 'reader');
     const cookie = cookieOf(await signIn(token));
@@ -202,6 +242,43 @@ describe('gallery sessions behind https', () => {
       expect(res.headers.get('set-cookie')).toContain('Secure');
     } finally {
       await s.close();
+    }
+  });
+});
+
+describe('stored sessions', () => {
+  it('prunes expired session rows when the server starts', async () => {
+    const { mkdtemp, rm } = await import('node:fs/promises');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const dataDir = await mkdtemp(join(tmpdir(), 'sp-sessions-'));
+    let clock = Date.now();
+    const now = () => new Date(clock);
+    const first = await startHarness({ dataDir, now });
+    let sessionId: string;
+    try {
+      const token = await first.tokenFor(first.projectId, 'reader');
+      const res = await fetch(`${first.url}/signin`, {
+        method: 'POST',
+        redirect: 'manual',
+        headers: FORM,
+        body: form({ token }),
+      });
+      const payload = JSON.parse(
+        Buffer.from(cookieOf(res).split('.')[1]!, 'base64url').toString('utf8'),
+      ) as { s: string };
+      sessionId = payload.s;
+      expect(await first.server.context.store.getSession(sessionId)).toBeDefined();
+    } finally {
+      await first.server.close();
+    }
+    clock += 13 * 3600_000; // past the 12 h session lifetime
+    const second = await startHarness({ dataDir, now });
+    try {
+      expect(await second.server.context.store.getSession(sessionId)).toBeUndefined();
+    } finally {
+      await second.server.close();
+      await rm(dataDir, { recursive: true, force: true });
     }
   });
 });

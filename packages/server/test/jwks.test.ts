@@ -63,4 +63,32 @@ describe('user JWTs verified against a JWKS URL', () => {
     expect(forged.status).toBe(401);
     expect(forged.headers.get('www-authenticate')).toContain('invalid_token');
   });
+
+  it('refuses a JWKS-signed JWT without exp or living past the maximum: 401 invalid_token', async () => {
+    const path = `/api/projects/${h.projectId}/snapshots`;
+    const noExp = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setSubject('supabase-user')
+      .setAudience('authenticated')
+      .setIssuedAt()
+      .sign(privateKey);
+    const a = await h.api('GET', path, { token: noExp });
+    expect(a.status).toBe(401);
+    const body = (await a.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_token');
+    expect(body.error.message).toContain('"exp"');
+    const tooLong = await new SignJWT({})
+      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
+      .setSubject('supabase-user')
+      .setAudience('authenticated')
+      .setIssuedAt()
+      .setExpirationTime('30d')
+      .sign(privateKey);
+    const b = await h.api('GET', path, { token: tooLong });
+    expect(b.status).toBe(401);
+    expect(((await b.json()) as { error: { message: string } }).error.message).toContain(
+      '--jwt-max-lifetime',
+    );
+    expect((await h.api('GET', '/healthz', { token: null })).status).toBe(200);
+  });
 });

@@ -8,6 +8,7 @@ import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { rowLevelSecurity } from './migration-rls.js';
+import { sessionsTable } from './migration-sessions.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -148,6 +149,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_events_webhooks': eventsAndWebhooks(dialect),
     '0003_row_level_security': rowLevelSecurity(dialect),
+    '0004_sessions': sessionsTable(dialect),
     '0005_natural_key_index': naturalKeyIndex(),
   };
 }

@@ -9,6 +9,7 @@ import type { Dialect } from './dialect.js';
 import { createScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
 import { eventQueries } from './store-events.js';
+import { sessionQueries } from './store-sessions.js';
 import { snapshotQueries } from './store-snapshots.js';
 import { transferQueries } from './store-transfer.js';
 import type { Database, TokensTable } from './tables.js';
@@ -22,6 +23,7 @@ function bind(db: Executor, dialect: Dialect) {
     ...snapshotQueries(db, dialect),
     ...eventQueries(db, dialect),
     ...transferQueries(db, dialect),
+    ...sessionQueries(db),
   };
 }
 

@@ -71,6 +71,17 @@ export interface TokensTable {
   last_used_at: string | null;
 }
 
+/** A gallery session; the cookie names it by id (see gallery/session.ts). */
+export interface SessionsTable {
+  id: string;
+  kind: 'token' | 'user';
+  /** token id (`tok_…`) or user id (JWT sub) */
+  credential: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
+}
+
 export interface ProjectMembersTable {
   project_id: string;
   user_id: string;
@@ -161,6 +172,7 @@ export interface Database {
   webhooks: WebhooksTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  sessions: SessionsTable;
 }
 
 export type { Generated };

@@ -2,13 +2,16 @@
  * GET /api/projects/:id/events: Server-Sent Events from the persisted log. better-sse writes
  * the stream (headers, `id:`/`event:`/`data:` framing, sanitising, keep-alive comments); this
  * file decides what to send: the log after `Last-Event-ID`, then whatever the notifier
- * announces, re-read from the log so the order and ids are always the log's.
+ * announces, re-read from the log so the order and ids are always the log's. The credential
+ * is re-checked before each batch is sent and every --stream-recheck-ms: a stream whose token
+ * was revoked or expired, whose member was removed or whose session was signed out ends (with
+ * a comment saying why) instead of carrying on with signed artifact URLs.
  */
 import { Session } from 'better-sse';
 import type { Request, Router } from 'express';
-import { requireRole } from '../auth/principal.js';
+import { canRead, requireRole } from '../auth/principal.js';
 import { badRequest } from '../errors.js';
-import { principalOf } from '../http/auth-helpers.js';
+import { principalOf, recheckPrincipal } from '../http/auth-helpers.js';
 import type { AppContext } from '../http/context.js';
 import { parseId } from '../http/validate.js';
 
@@ -46,6 +49,27 @@ export function eventRoutes(ctx: AppContext, router: Router): void {
       headers: { 'X-Accel-Buffering': 'no' },
     });
 
+    let ended = false;
+    let recheck: NodeJS.Timeout | undefined;
+    /** Ends the stream; `why` goes out as a comment (EventSource ignores it, a person reading curl does not). */
+    const finish = (why?: string) => {
+      if (ended) return;
+      ended = true;
+      clearInterval(recheck);
+      if (why && !res.writableEnded) res.write(`: ${why}\n\n`);
+      res.end();
+    };
+    /** Whether the request's credential still reads this project; ends the stream when not. */
+    const stillAllowed = async (): Promise<boolean> => {
+      const p = await recheckPrincipal(ctx, req);
+      if (ended) return false;
+      if (p && canRead(p, projectId)) return true;
+      finish(
+        'credential no longer valid for this project (revoked, expired or signed out): authenticate again',
+      );
+      return false;
+    };
+
     let running = false;
     let again = false;
     const pump = async (): Promise<void> => {
@@ -57,20 +81,21 @@ export function eventRoutes(ctx: AppContext, router: Router): void {
       try {
         do {
           again = false;
+          if (!(await stillAllowed())) return;
           for (;;) {
             const rows = await ctx.store.eventsAfter(projectId, cursor, PAGE);
             for (const row of rows) {
-              if (!session.isConnected) return;
+              if (!session.isConnected || ended) return;
               session.push(row.payload, row.type, String(row.id));
               cursor = row.id;
             }
             if (rows.length < PAGE) break;
           }
-        } while (again && session.isConnected);
+        } while (again && session.isConnected && !ended);
       } catch (error) {
         // The client reconnects with its Last-Event-ID and resumes from the log.
         ctx.logger.warn({ err: error, project_id: projectId }, 'event stream read failed');
-        res.end();
+        finish();
       } finally {
         running = false;
       }
@@ -79,11 +104,13 @@ export function eventRoutes(ctx: AppContext, router: Router): void {
     let untrack = () => {};
     let unsubscribe = () => {};
     session.once('connected', () => {
-      untrack = ctx.events.track(() => res.end());
+      untrack = ctx.events.track(() => finish());
       unsubscribe = ctx.events.subscribe(projectId, () => void pump());
+      recheck = setInterval(() => void stillAllowed(), ctx.config.streamRecheckMs);
       void pump();
     });
     session.once('disconnected', () => {
+      clearInterval(recheck);
       unsubscribe();
       untrack();
     });

@@ -13,7 +13,7 @@ import {
   type SessionPayload,
   sessionCookie,
 } from './session.js';
-import { principalOfSession, verifyPasted } from './session-principal.js';
+import { credentialPrincipal, storeSession, verifyPasted } from './session-principal.js';
 
 /** Only same-site paths: an open redirect would let a link send a signed-in user anywhere. */
 export const safeNext = (next: unknown) =>
@@ -59,7 +59,9 @@ ${o.error ? html`<p class="error" role="alert">${o.error}</p>` : ''}
   });
 }
 
-function startSession(ctx: AppContext, req: Request, res: Response, s: SessionPayload) {
+/** Stores the session row, then sets its cookie. */
+async function startSession(ctx: AppContext, req: Request, res: Response, s: SessionPayload) {
+  await storeSession(ctx.store, s, ctx.now());
   const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
   res.append(
     'Set-Cookie',
@@ -97,7 +99,7 @@ export function sessionRoutes(ctx: AppContext, router: Router): void {
       return;
     }
     const nowSeconds = Math.floor(ctx.now().getTime() / 1000);
-    startSession(ctx, req, res, newSession(check.kind, check.id, nowSeconds, check.exp));
+    await startSession(ctx, req, res, newSession(check.kind, check.id, nowSeconds, check.exp));
     res.redirect(303, next);
   });
 
@@ -106,19 +108,21 @@ export function sessionRoutes(ctx: AppContext, router: Router): void {
     const session = r.ok
       ? newSession('token', r.tokenId, Math.floor(ctx.now().getTime() / 1000))
       : null;
-    const principal = session ? await principalOfSession(ctx.store, session, ctx.now()) : null;
+    const principal = session
+      ? await credentialPrincipal(ctx.store, session.k, session.id, ctx.now())
+      : null;
     if (!session || !principal) {
       const message = r.ok ? 'The token behind this link was revoked or has expired.' : r.message;
       signinPage(ctx, res, { status: 401, error: message });
       return;
     }
-    startSession(ctx, req, res, session);
+    await startSession(ctx, req, res, session);
     const [project] = [...principal.grants.keys()];
     res.set('Referrer-Policy', 'no-referrer');
     res.redirect(303, project ? `/projects/${project}` : '/');
   });
 
-  router.post('/signout', form, (req, res) => {
+  router.post('/signout', form, async (req, res) => {
     const session = readSession(ctx.secret, req, Math.floor(ctx.now().getTime() / 1000));
     if (session && (!sameOrigin(req, ctx.publicUrl()) || !csrfMatches(session, req.body?.csrf))) {
       sendPage(res, {
@@ -129,6 +133,8 @@ export function sessionRoutes(ctx: AppContext, router: Router): void {
       });
       return;
     }
+    // Server-side: a copy of the cookie (another tab, a stolen one) is refused from now on.
+    if (session) await ctx.store.revokeSession(session.s, ctx.now().toISOString());
     res.append('Set-Cookie', clearSessionCookie(isHttps(req, ctx.publicUrl())));
     res.redirect(303, '/signin');
   });

@@ -1,6 +1,7 @@
 /**
- * Turns a session cookie back into a principal, re-checking the credential it references on
- * every request (a revoked or expired token, or a removed member, loses access at once).
+ * Turns a session cookie back into a principal, re-checking on every request the stored
+ * session (signed out, expired) and the credential it references (a revoked or expired token,
+ * or a removed member, loses access at once).
  */
 import type { Request } from 'express';
 import type { Principal } from '../auth/principal.js';
@@ -22,17 +23,43 @@ async function tokenPrincipal(store: Store, id: string, now: Date): Promise<Prin
   };
 }
 
-/** The principal of a session payload (null when its credential no longer holds). */
+/** The principal a credential stands for now (null when it no longer holds). */
+export async function credentialPrincipal(
+  store: Store,
+  kind: SessionPayload['k'],
+  id: string,
+  now: Date,
+): Promise<Principal | null> {
+  if (kind === 'token') return tokenPrincipal(store, id, now);
+  const grants = new Map(
+    (await store.memberGrants(id)).map((g) => [g.project_id, g.role] as const),
+  );
+  return { kind: 'user', id, key: `user:${id}`, grants };
+}
+
+/** The principal of a session payload (null when the session or its credential no longer holds). */
 export async function principalOfSession(
   store: Store,
   s: SessionPayload,
   now: Date,
 ): Promise<Principal | null> {
-  if (s.k === 'token') return tokenPrincipal(store, s.id, now);
-  const grants = new Map(
-    (await store.memberGrants(s.id)).map((g) => [g.project_id, g.role] as const),
-  );
-  return { kind: 'user', id: s.id, key: `user:${s.id}`, grants };
+  const row = await store.getSession(s.s);
+  if (!row || row.revoked_at || Date.parse(row.expires_at) <= now.getTime()) return null;
+  // The row, not only the signature, decides what the session stands for.
+  if (row.kind !== s.k || row.credential !== s.id) return null;
+  return credentialPrincipal(store, s.k, s.id, now);
+}
+
+/** Stores a new session (before its cookie is sent: a cookie must always name a row). */
+export async function storeSession(store: Store, s: SessionPayload, now: Date): Promise<void> {
+  await store.insertSession({
+    id: s.s,
+    kind: s.k,
+    credential: s.id,
+    created_at: now.toISOString(),
+    expires_at: new Date(s.e * 1000).toISOString(),
+    revoked_at: null,
+  });
 }
 
 /** Session and principal of a gallery request, or null when not (or no longer) signed in. */
@@ -68,8 +95,8 @@ export async function verifyPasted(
   if (ctx.jwt && token.split('.').length === 3) {
     const r = await ctx.jwt.verify(token);
     if (!r.ok) return { ok: false, message: r.message };
-    const exp = readJwtExp(token);
-    return { ok: true, kind: 'user', id: r.sub, ...(exp ? { exp } : {}) };
+    // The session must not outlive the JWT.
+    return { ok: true, kind: 'user', id: r.sub, exp: r.exp };
   }
   return {
     ok: false,
@@ -77,14 +104,4 @@ export async function verifyPasted(
       ? 'Paste a service token (spt_…) or a JWT from your identity provider.'
       : 'Paste a service token: it starts with "spt_" (`snapshotplot-server token create --role reader`).',
   };
-}
-
-/** The `exp` claim of an already verified JWT (the session must not outlive it). */
-function readJwtExp(jwt: string): number | undefined {
-  try {
-    const claims = JSON.parse(Buffer.from(jwt.split('.')[1]!, 'base64url').toString('utf8'));
-    return typeof claims.exp === 'number' ? claims.exp : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -1,18 +1,22 @@
 /**
- * Gallery sessions: a signed cookie `v1.<payload>.<hmac>` whose payload names the credential
- * (a service token's id or a JWT user's sub), an expiry and a per-session CSRF token. The
- * token itself never reaches the browser; every request re-reads the token row, so revoking
- * it ends the session at once.
+ * Gallery sessions: a signed cookie `v1.<payload>.<hmac>` whose payload names a stored session
+ * row (`sessions`, see data/migration-sessions.ts), the credential it stands for (a service
+ * token's id or a JWT user's sub), an expiry and a per-session CSRF token. The token itself
+ * never reaches the browser; every request re-reads the session row and the token row, so
+ * signing out or revoking the token ends the session at once, even for a copied cookie.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { parse, serialize } from 'cookie';
 import type { Request } from 'express';
+import { randomBase62 } from '../ids.js';
 
 export const SESSION_COOKIE = 'snapshotplot_session';
 /** How long a session lasts after sign-in. */
 export const SESSION_TTL_SECONDS = 12 * 3600;
 
 export interface SessionPayload {
+  /** id of the stored session row (`ses_…`) */
+  s: string;
   /** what the session stands for */
   k: 'token' | 'user';
   /** token id (`tok_…`) or user id (JWT sub) */
@@ -54,7 +58,7 @@ export function newSession(
   maxExpiry?: number,
 ): SessionPayload {
   const e = Math.min(nowSeconds + SESSION_TTL_SECONDS, maxExpiry ?? Number.POSITIVE_INFINITY);
-  return { k: kind, id, e, c: randomBytes(18).toString('base64url') };
+  return { s: `ses_${randomBase62(32)}`, k: kind, id, e, c: randomBytes(18).toString('base64url') };
 }
 
 /** The valid, unexpired session of the request, or null. */
@@ -65,6 +69,8 @@ export function readSession(secret: Buffer, req: Request, nowSeconds: number) {
   if (!raw?.startsWith('v1.')) return null;
   const p = readSigned<SessionPayload>(secret, 'session', raw.slice(3));
   if (!p || (p.k !== 'token' && p.k !== 'user') || typeof p.id !== 'string') return null;
+  // A cookie without a session id predates stored sessions and cannot be signed out: refuse it.
+  if (typeof p.s !== 'string') return null;
   if (typeof p.e !== 'number' || p.e <= nowSeconds || typeof p.c !== 'string') return null;
   return p;
 }

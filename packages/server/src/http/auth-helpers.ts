@@ -28,3 +28,20 @@ export async function principalOf(
   ctx.rateLimiter?.take(p.key, ctx.now().getTime());
   return p;
 }
+
+/**
+ * The request's credential resolved again, now (for long-lived responses such as the event
+ * stream): the same header or cookie, the same checks, no caching, no rate limit. Null when
+ * it no longer holds (revoked, expired, signed out) or cannot be checked: fail closed, the
+ * client reconnects and authenticates afresh.
+ */
+export async function recheckPrincipal(ctx: AppContext, req: Request): Promise<Principal | null> {
+  try {
+    if (!req.headers.authorization && READS.has(req.method)) {
+      return (await sessionOf(ctx, req))?.principal ?? null;
+    }
+    return await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() });
+  } catch {
+    return null;
+  }
+}

@@ -51,6 +51,13 @@ export function resolveStorageSettings(
   if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
     throw new CliError(`Invalid --s3-endpoint "${endpoint}": use http(s)://HOST[:PORT].`, 2);
   }
+  const timeout = pick(flags.s3TimeoutMs, env.SNAPSHOTPLOT_S3_TIMEOUT_MS);
+  if (timeout !== undefined && !(/^\d+$/.test(timeout) && Number(timeout) >= 100)) {
+    throw new CliError(
+      `Invalid --s3-timeout-ms "${timeout}" (or SNAPSHOTPLOT_S3_TIMEOUT_MS): use a whole number of milliseconds, at least 100.`,
+      2,
+    );
+  }
   const pathStyle = pick(
     flags.s3PathStyle === true ? 'true' : flags.s3PathStyle,
     env.SNAPSHOTPLOT_S3_PATH_STYLE,
@@ -61,6 +68,7 @@ export function resolveStorageSettings(
       endpoint,
       region: pick(flags.s3Region, env.SNAPSHOTPLOT_S3_REGION),
       pathStyle: pathStyle === undefined ? undefined : pathStyle === 'true' || pathStyle === '1',
+      ...(timeout === undefined ? {} : { timeoutMs: Number(timeout) }),
     },
     uploadMode: mode,
     env,
@@ -104,6 +112,7 @@ export async function openStorage(
   const storage = new S3Storage(
     createS3Client(settings.s3, settings.env),
     parseS3Url(settings.url),
+    { timeoutMs: settings.s3.timeoutMs },
   );
   let swept: number;
   try {

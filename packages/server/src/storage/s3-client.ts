@@ -15,7 +15,12 @@ export interface S3Settings {
   endpoint?: string;
   region?: string;
   pathStyle?: boolean;
+  /** Per call (see createS3Client); default DEFAULT_S3_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
+
+/** How long one S3 call may go unanswered before it is given up (503 storage_unavailable). */
+export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
 /** Parses `s3://bucket/optional/prefix`; CliError (exit 2) names the expected shape. */
 export function parseS3Url(url: string): S3Location {
@@ -30,7 +35,13 @@ export function parseS3Url(url: string): S3Location {
   return { bucket: m[1]!, prefix };
 }
 
-/** The S3 client: explicit settings win over AWS_* variables; the SDK's chain does the rest. */
+/**
+ * The S3 client: explicit settings win over AWS_* variables; the SDK's chain does the rest.
+ * Every request gets `timeoutMs` to connect and then may be idle (no byte either way) at
+ * most that long: an idle, not a total, limit, so a large part that keeps moving is never cut,
+ * while a store that accepts and never answers is given up. S3Storage adds a total deadline
+ * to the calls that carry no streamed body.
+ */
 export function createS3Client(s: S3Settings, env: Record<string, string | undefined>): S3Client {
   const endpoint = s.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   const region = s.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
@@ -46,6 +57,10 @@ export function createS3Client(s: S3Settings, env: Record<string, string | undef
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 3,
+    requestHandler: {
+      connectionTimeout: s.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
+      socketTimeout: s.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
+    },
     // Without explicit keys the SDK's default chain applies (profiles, SSO, instance roles).
     ...(key && secret
       ? {
@@ -65,9 +80,16 @@ export function isNotFound(error: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
+/** The SDK's idle/connect timeout, or the deadline S3Storage put on a call. */
+function isTimeout(error: unknown): boolean {
+  const name = (error as { name?: string })?.name;
+  return name === 'TimeoutError' || name === 'AbortError';
+}
+
 /**
  * A failure of the object store, carrying the errno-style code the error middleware maps:
- * EDQUOT (quota) -> 507, anything else -> 503 storage_unavailable (with Retry-After).
+ * EDQUOT (quota) -> 507; ETIMEDOUT (no answer in time) and anything else (EIO) -> 503
+ * storage_unavailable (with Retry-After).
  */
 export class S3StorageError extends Error {
   readonly code: string;
@@ -77,6 +99,6 @@ export class S3StorageError extends Error {
     const detail = e?.message && e.message !== 'UnknownError' ? `: ${e.message}` : '';
     super(`S3 ${action} failed: ${e?.name ?? 'Error'}${detail}`, { cause });
     this.name = 'S3StorageError';
-    this.code = e?.name === 'QuotaExceeded' ? 'EDQUOT' : 'EIO';
+    this.code = e?.name === 'QuotaExceeded' ? 'EDQUOT' : isTimeout(cause) ? 'ETIMEDOUT' : 'EIO';
   }
 }

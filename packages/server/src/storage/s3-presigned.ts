@@ -102,13 +102,16 @@ export class PresignedUploads {
     }
     const target = artifactKey(kind, s.project_id, s.id, ext);
     try {
-      await this.storage.client.send(
-        new CopyObjectCommand({
-          Bucket: this.storage.location.bucket,
-          Key: this.storage.objectKey(target),
-          CopySource: `${this.storage.location.bucket}/${key}`,
-          CopySourceIfMatch: head.etag,
-        }),
+      await this.storage.withDeadline((abortSignal) =>
+        this.storage.client.send(
+          new CopyObjectCommand({
+            Bucket: this.storage.location.bucket,
+            Key: this.storage.objectKey(target),
+            CopySource: `${this.storage.location.bucket}/${key}`,
+            CopySourceIfMatch: head.etag,
+          }),
+          { abortSignal },
+        ),
       );
     } catch (error) {
       if (isNotFound(error)) return;
@@ -135,8 +138,12 @@ export class PresignedUploads {
   private async hash(key: string, etag: string | undefined, max: number): Promise<string | null> {
     let body: Readable;
     try {
-      const r = await this.storage.client.send(
-        new GetObjectCommand({ Bucket: this.storage.location.bucket, Key: key, IfMatch: etag }),
+      // Deadline until the headers; the body then has the client's idle timeout.
+      const r = await this.storage.withDeadline((abortSignal) =>
+        this.storage.client.send(
+          new GetObjectCommand({ Bucket: this.storage.location.bucket, Key: key, IfMatch: etag }),
+          { abortSignal },
+        ),
       );
       body = r.Body as Readable;
     } catch (error) {
@@ -147,14 +154,19 @@ export class PresignedUploads {
     }
     const hash = createHash('sha256');
     let size = 0;
-    for await (const chunk of body) {
-      size += (chunk as Buffer).length;
-      if (size > max) {
-        body.destroy();
-        await this.storage.deleteRaw(key);
-        throw new StorageLimitError(max);
+    try {
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > max) break;
+        hash.update(chunk as Buffer);
       }
-      hash.update(chunk as Buffer);
+    } catch (error) {
+      // The store's body broke off (reset, idle timeout): a storage fault, not a 500.
+      throw new S3StorageError('get', error);
+    }
+    if (size > max) {
+      await this.storage.deleteRaw(key);
+      throw new StorageLimitError(max);
     }
     return hash.digest('hex');
   }

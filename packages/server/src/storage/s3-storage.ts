@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { StorageChecksumError, StorageLimitError } from '../errors.js';
-import { isNotFound, type S3Location, S3StorageError } from './s3-client.js';
+import { DEFAULT_S3_TIMEOUT_MS, isNotFound, type S3Location, S3StorageError } from './s3-client.js';
 import { isStorageKey, type PutOptions, type PutResult, type Storage } from './storage.js';
 
 /** Temp objects older than this are leftovers of a crash (uploads are cut after 15 min). */
@@ -32,6 +32,8 @@ export interface S3StorageOptions {
   partSize?: number;
   /** Parts in flight per upload: memory per upload is about partSize × queueSize. */
   queueSize?: number;
+  /** Total deadline of a call without a streamed body, retries included (default 30 s). */
+  timeoutMs?: number;
 }
 
 export class S3Storage implements Storage {
@@ -58,13 +60,14 @@ export class S3Storage implements Storage {
     let removed = 0;
     let token: string | undefined;
     do {
-      const page = await this.send('list', () =>
+      const page = await this.send('list', (abortSignal) =>
         this.client.send(
           new ListObjectsV2Command({
             Bucket: this.location.bucket,
             Prefix: this.prefixed('.tmp/'),
             ContinuationToken: token,
           }),
+          { abortSignal },
         ),
       );
       for (const o of page.Contents ?? []) {
@@ -86,6 +89,10 @@ export class S3Storage implements Storage {
     let refused: Error | undefined;
     // On a failure, leave the body undestroyed: the caller may drain it and still answer.
     const source = body.iterator({ destroyOnReturn: false });
+    // An 'error' before the upload starts pulling (client gone, multipart cut) must not go
+    // unheard and kill the process; the iterator still reports it.
+    const ignore = () => {};
+    body.on('error', ignore);
     async function* counted() {
       for await (const chunk of source) {
         const buf = chunk as Buffer;
@@ -106,27 +113,35 @@ export class S3Storage implements Storage {
       // A failed multipart upload is aborted, so its parts never become an object.
       leavePartsOnError: false,
     });
+    // No total deadline here (a large body may take long); every request the upload makes
+    // has the client's idle timeout instead (createS3Client).
     try {
       await upload.done();
     } catch (error) {
-      // A single-part PutObject may have landed before a later failure: remove it too.
-      await this.deleteRaw(tmp).catch(() => {});
+      // A single-part PutObject may have landed before a later failure: remove it too. Not
+      // awaited when the store stopped answering: that delete would only wait out its deadline
+      // too (a leftover is swept at the next start after a day).
+      const removed = this.deleteRaw(tmp).catch(() => {});
+      if (!isTimeoutError(error)) await removed;
       if (refused) throw refused;
       if (isClientAbort(error)) throw error;
       throw new S3StorageError('upload', error);
+    } finally {
+      body.off('error', ignore);
     }
     try {
       const sha256 = hash.digest('hex');
       if (o.expectedSha256 && o.expectedSha256 !== sha256) {
         throw new StorageChecksumError(o.expectedSha256, sha256);
       }
-      await this.send('copy', () =>
+      await this.send('copy', (abortSignal) =>
         this.client.send(
           new CopyObjectCommand({
             Bucket: this.location.bucket,
             Key: target,
             CopySource: `${this.location.bucket}/${tmp}`,
           }),
+          { abortSignal },
         ),
       );
       return { size, sha256 };
@@ -138,12 +153,16 @@ export class S3Storage implements Storage {
   async get(key: string, range?: { start: number; end: number }) {
     const objectKey = this.objectKey(key);
     try {
-      const r = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.location.bucket,
-          Key: objectKey,
-          Range: range ? `bytes=${range.start}-${range.end}` : undefined,
-        }),
+      // The deadline runs until the headers arrive; the body then has the idle timeout.
+      const r = await this.withDeadline((abortSignal) =>
+        this.client.send(
+          new GetObjectCommand({
+            Bucket: this.location.bucket,
+            Key: objectKey,
+            Range: range ? `bytes=${range.start}-${range.end}` : undefined,
+          }),
+          { abortSignal },
+        ),
       );
       const total = /\/(\d+)$/.exec(r.ContentRange ?? '')?.[1];
       const size = range && total ? Number(total) : Number(r.ContentLength ?? 0);
@@ -162,8 +181,10 @@ export class S3Storage implements Storage {
   /** HeadObject of a full object key: size, ETag and Content-Type; null when absent. */
   async head(objectKey: string) {
     try {
-      const r = await this.client.send(
-        new HeadObjectCommand({ Bucket: this.location.bucket, Key: objectKey }),
+      const r = await this.withDeadline((abortSignal) =>
+        this.client.send(new HeadObjectCommand({ Bucket: this.location.bucket, Key: objectKey }), {
+          abortSignal,
+        }),
       );
       return { size: Number(r.ContentLength ?? 0), etag: r.ETag, contentType: r.ContentType };
     } catch (error) {
@@ -178,29 +199,51 @@ export class S3Storage implements Storage {
 
   /** DeleteObject of a full object key (absent is fine in S3). */
   async deleteRaw(objectKey: string): Promise<void> {
-    await this.send('delete', () =>
-      this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: objectKey })),
+    await this.send('delete', (abortSignal) =>
+      this.client.send(new DeleteObjectCommand({ Bucket: this.location.bucket, Key: objectKey }), {
+        abortSignal,
+      }),
     );
   }
 
   /** Writes and deletes a tiny probe: proves endpoint, credentials, bucket and write access. */
   async check(): Promise<void> {
     const probe = this.prefixed(`.tmp/health-${randomBytes(6).toString('hex')}`);
-    await this.send('health check', () =>
+    await this.send('health check', (abortSignal) =>
       this.client.send(
         new PutObjectCommand({ Bucket: this.location.bucket, Key: probe, Body: 'ok' }),
+        { abortSignal },
       ),
     );
     await this.deleteRaw(probe);
   }
 
-  private async send<T>(action: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs one SDK call under a total deadline (retries included): a store that accepts and
+   * never answers costs at most timeoutMs, then the call fails with an AbortError.
+   */
+  async withDeadline<T>(fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.o.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS);
     try {
-      return await fn();
+      return await fn(controller.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async send<T>(action: string, fn: (abortSignal: AbortSignal) => Promise<T>): Promise<T> {
+    try {
+      return await this.withDeadline(fn);
     } catch (error) {
       throw new S3StorageError(action, error);
     }
   }
+}
+
+/** The SDK gave up on an unanswered request (idle or connect timeout). */
+function isTimeoutError(error: unknown): boolean {
+  return (error as { name?: string })?.name === 'TimeoutError';
 }
 
 /** The request body failed (client went away): not a storage failure. */
