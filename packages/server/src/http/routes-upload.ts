@@ -16,7 +16,6 @@ import type { Request, Router } from 'express';
 import { readUploadToken } from '../auth/upload-tokens.js';
 import {
   badRequest,
-  ClientAbortedError,
   conflict,
   forbidden,
   HttpError,
@@ -25,6 +24,7 @@ import {
   unauthorized,
 } from '../errors.js';
 import { artifactKey } from '../storage/storage.js';
+import { extendBodyDeadline } from './body-deadline.js';
 import type { AppContext } from './context.js';
 import { parseId } from './validate.js';
 
@@ -150,12 +150,9 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
     }
     ctx.uploadsInProgress.add(lock);
     // A client trickling bytes (slow loris) would hold this socket, the lock and a temp file
-    // for ever: the whole body must arrive within uploadTimeoutMs, else the connection is cut
-    // (the temp file is removed and the URL stays usable, as for any interrupted upload).
-    const deadline = setTimeout(() => {
-      req.log?.warn({ timeout_ms: ctx.config.uploadTimeoutMs }, 'upload too slow: connection cut');
-      req.destroy(new ClientAbortedError());
-    }, ctx.config.uploadTimeoutMs);
+    // for ever: the whole body must arrive within uploadTimeoutMs, else 408 and the connection
+    // is cut (the temp file is removed and the URL stays usable, as for any interrupted upload).
+    extendBodyDeadline(req, res, ctx.config.uploadTimeoutMs);
     try {
       const key = artifactKey(kind, snapshot.project_id, snapshotId, ext);
       const stored = await ctx.storage.put(key, req, {
@@ -202,7 +199,6 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       if (!(error instanceof StorageLimitError)) await drain(req);
       throw error;
     } finally {
-      clearTimeout(deadline);
       ctx.uploadsInProgress.delete(lock);
       await unlock();
     }
