@@ -329,6 +329,8 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',
+  'request_timeout',
+  'server_busy',
   'insufficient_storage',
   'storage_unavailable',
   'internal_error',

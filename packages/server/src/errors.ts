@@ -70,6 +70,22 @@ export class ClientAbortedError extends Error {
   }
 }
 
+/** The request body did not arrive within its deadline (slow-loris guard); answered 408. */
+export class RequestTimeoutError extends Error {
+  constructor(readonly timeoutMs: number) {
+    super(`the request body did not arrive within ${timeoutMs} ms`);
+    this.name = 'RequestTimeoutError';
+  }
+}
+
+/** Too many requests without a credential are in flight; answered 503 at once. */
+export class ServerBusyError extends Error {
+  constructor(readonly limit: number) {
+    super(`more than ${limit} unauthenticated requests in flight`);
+    this.name = 'ServerBusyError';
+  }
+}
+
 /** A failure of an admin command, shown to the user as one line (no stack). */
 export class CliError extends Error {
   constructor(

@@ -6,6 +6,8 @@ import { pinoHttp } from 'pino-http';
 import type { Principal } from '../auth/principal.js';
 import { eventRoutes } from '../events/routes-events.js';
 import { galleryRoutes } from '../gallery/routes.js';
+import { admission } from './admission.js';
+import { bodyDeadline } from './body-deadline.js';
 import type { AppContext } from './context.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { artifactRoutes } from './routes-artifacts.js';
@@ -60,6 +62,9 @@ export function createApp(ctx: AppContext, version: string): express.Express {
       },
     }),
   );
+  // Every body gets a deadline (uploads extend theirs); anonymous requests are capped.
+  app.use(bodyDeadline(ctx.config.bodyTimeoutMs));
+  app.use(admission(ctx.config.maxUnauthenticated));
   const router = express.Router();
   metaRoutes(ctx, router, version);
   publishRoutes(ctx, router);

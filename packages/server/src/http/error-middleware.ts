@@ -4,6 +4,8 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   ClientAbortedError,
   HttpError,
+  RequestTimeoutError,
+  ServerBusyError,
   StorageChecksumError,
   StorageLimitError,
 } from '../errors.js';
@@ -38,6 +40,24 @@ export function toHttpError(err: unknown): HttpError {
       400,
       'checksum_mismatch',
       `The uploaded bytes have sha256 ${err.actual}, but ${err.expected} was expected: upload the same file that was hashed for publish.`,
+    );
+  }
+  if (err instanceof RequestTimeoutError) {
+    return new HttpError(
+      408,
+      'request_timeout',
+      `The request body did not arrive within ${err.timeoutMs / 1000} s: check the connection and retry, or have the server's --body-timeout-ms (uploads: --upload-timeout-ms) raised.`,
+      undefined,
+      { Connection: 'close' },
+    );
+  }
+  if (err instanceof ServerBusyError) {
+    return new HttpError(
+      503,
+      'server_busy',
+      `The server is answering ${err.limit} requests without credentials already: retry after Retry-After seconds, or send your token (authenticated requests are not limited this way).`,
+      undefined,
+      { 'Retry-After': '5', Connection: 'close' },
     );
   }
   const e = err as { type?: string; code?: string; status?: number };
@@ -119,7 +139,8 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   const h = toHttpError(err);
-  if (h.status >= 500) req.log?.error({ err }, 'request failed');
+  // server_busy is load shedding, not a fault: logging each one at error would flood the log.
+  if (h.status >= 500 && h.code !== 'server_busy') req.log?.error({ err }, 'request failed');
   else req.log?.debug({ code: h.code }, h.message);
   if (res.headersSent) {
     res.destroy();

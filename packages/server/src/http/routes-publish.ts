@@ -9,6 +9,7 @@ import express, { type Request, type Router } from 'express';
 import { requireRole } from '../auth/principal.js';
 import { badRequest, HttpError } from '../errors.js';
 import { principalOf } from './auth-helpers.js';
+import { extendBodyDeadline } from './body-deadline.js';
 import type { AppContext } from './context.js';
 import { directPublish } from './direct-publish.js';
 import { publish } from './publish-service.js';
@@ -47,6 +48,8 @@ export function publishRoutes(ctx: AppContext, router: Router): void {
     const principal = await principalOf(ctx, req, res);
     const key = idempotencyKeyOf(req);
     if (req.is('multipart/form-data')) {
+      // Files stream in this body: an upload's deadline, not a JSON body's.
+      extendBodyDeadline(req, res, ctx.config.uploadTimeoutMs);
       await directPublish(ctx, req, res, principal, key);
       return;
     }
