@@ -64,6 +64,10 @@ export function eventRoutes(ctx: AppContext, router: Router): void {
       const p = await recheckPrincipal(ctx, req);
       if (ended) return false;
       if (p && canRead(p, projectId)) return true;
+      ctx.logger.info(
+        { project_id: projectId, principal: principal.key },
+        'event stream ended: its credential no longer holds',
+      );
       finish(
         'credential no longer valid for this project (revoked, expired or signed out): authenticate again',
       );
