@@ -33,3 +33,10 @@ it('close() terminates the threads and answers pending tasks', async () => {
   expect(pool.stats().threads).toBe(0);
   expect(await pool.run(small)).toEqual({ status: 'closed' });
 });
+
+it('a thread that cannot start answers unavailable (not a verdict on the file)', async () => {
+  const workerUrl = new URL('./no-such-worker.mjs', import.meta.url);
+  pool = createHighlightPool({ threads: 1, maxQueue: 1, timeoutMs: 500, workerUrl });
+  expect(await pool.run(small)).toMatchObject({ status: 'unavailable' });
+  expect(await pool.run(small)).toMatchObject({ status: 'unavailable' });
+});

@@ -26,6 +26,8 @@ const LANGUAGES: Record<string, string> = {
 const PLAIN_NOTES: Record<Exclude<CodeRender['outcome'], 'highlighted'>, string> = {
   too_slow: 'Shown without highlighting: it took too long to highlight.',
   failed: 'Shown without highlighting: the highlighter failed on this file.',
+  unavailable:
+    'Shown without highlighting: the highlighter could not start; an admin finds why in the server log.',
   busy: 'Shown without highlighting: the server is busy highlighting other files; reload in a moment to see it highlighted.',
 };
 
@@ -61,7 +63,9 @@ export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<
   if (r.outcome === 'highlighted') {
     return html`<pre class="code"><code class="hljs language-${lang}">${raw(r.html)}</code></pre>`;
   }
-  if (!r.cached && r.outcome !== 'busy') {
+  if (r.outcome === 'unavailable') {
+    ctx.logger.error({ err: r.message }, 'the highlight worker could not start');
+  } else if (!r.cached && r.outcome !== 'busy') {
     ctx.logger.warn(
       { snapshot: snap.id, sha256: file.sha256, outcome: r.outcome },
       'code shown without highlighting',

@@ -29,11 +29,13 @@ export interface CodeRequest {
 /**
  * `highlighted`: `html` is highlight.js markup (it escapes its input). Otherwise `source` is
  * the plain text to escape and show, and the outcome says why: over budget, the highlighter
- * failed on it, or every thread was busy (not cached: it says nothing about the file).
+ * failed on it, or (not cached, as they say nothing about the file) every thread was busy
+ * or no thread could start.
  */
 export type CodeRender = { cached: boolean } & (
   | { outcome: 'highlighted'; html: string }
   | { outcome: 'too_slow' | 'failed' | 'busy'; source: string }
+  | { outcome: 'unavailable'; source: string; message: string }
 );
 
 type Cached =
@@ -64,6 +66,9 @@ export function createHighlighter(o: HighlighterOptions) {
       const outcome = r.status === 'timeout' ? 'too_slow' : 'failed';
       cache.set(key, { outcome, source: r.source }, stringBytes(r.source));
       return { cached: false, outcome, source: r.source };
+    }
+    if (r.status === 'unavailable') {
+      return { cached: false, outcome: 'unavailable', source: text, message: r.message };
     }
     return { cached: false, outcome: 'busy', source: text };
   }

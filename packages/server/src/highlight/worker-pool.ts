@@ -20,6 +20,8 @@ export type HighlightResult =
   | { status: 'ok'; html: string; source: string }
   | { status: 'timeout'; source: string }
   | { status: 'failed'; source: string; message: string }
+  /** No thread could start (a broken install): says nothing about the file. */
+  | { status: 'unavailable'; message: string }
   | { status: 'busy' | 'closed' };
 
 export interface PoolOptions {
@@ -100,7 +102,9 @@ export function createHighlightPool(o: PoolOptions) {
   };
 
   const spawn = (): Slot => {
-    const slot: Slot = { worker: new Worker(workerUrl), ready: false, job: null, retiring: false };
+    // A heap cap turns a runaway allocation into a failed task instead of a bloated process.
+    const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: 128 } });
+    const slot: Slot = { worker, ready: false, job: null, retiring: false };
     // A server with nothing to highlight must still be able to exit.
     slot.worker.unref();
     slot.worker.on('message', (m: WorkerMessage) => {
@@ -120,7 +124,8 @@ export function createHighlightPool(o: PoolOptions) {
     // A thread that crashed (out of memory on a huge input, a grammar that throws at load)
     // fails its task; the file is then shown plain rather than the page failing.
     slot.worker.on('error', (err) => {
-      if (slot.job)
+      if (slot.job && !slot.ready) finish(slot, { status: 'unavailable', message: err.message });
+      else if (slot.job)
         finish(slot, { status: 'failed', source: slot.job.source, message: err.message });
       retire(slot);
     });
