@@ -127,8 +127,8 @@ describe('code highlighting off the event loop', () => {
     const ts = await withCode('crafted ts', CRAFTED_TS, 'text/x-typescript');
     const sh = await withCode('crafted sh', CRAFTED_SH, 'application/x-sh');
     const py = await withCode('python beside', Buffer.from('import os\n'), 'text/x-python');
-    // Both threads are taken by crafted files: the Python view gets a thread only once one of
-    // them has been terminated and has really exited.
+    // Three renders on two threads: whichever waits gets a thread only once another is free,
+    // and a crafted one frees its thread only by being terminated and exiting.
     const [tsPage, shPage, pyPage] = await Promise.all([view(ts), view(sh), view(py)]);
     for (const page of [tsPage, shPage]) {
       expect(page.status).toBe(200);
