@@ -61,7 +61,7 @@ export const contract = {
     responses: {
       201: PublishResponseSchema,
       200: PublishResponseSchema,
-      ...errors(400, 401, 403, 409, 413, 422, 429),
+      ...errors(400, 401, 403, 409, 413, 422, 429, 507),
     },
   },
   publishDirect: {

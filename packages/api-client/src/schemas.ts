@@ -332,6 +332,7 @@ export const ERROR_CODES = [
   'request_timeout',
   'server_busy',
   'insufficient_storage',
+  'quota_exceeded',
   'storage_unavailable',
   'internal_error',
 ] as const;

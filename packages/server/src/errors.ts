@@ -43,6 +43,10 @@ export const notFound = (message: string) => new HttpError(404, 'not_found', mes
 export const conflict = (code: ErrorCode, message: string, details?: unknown) =>
   new HttpError(409, code, message, details);
 
+/** 507: a project quota (`project quota`) would be exceeded; nothing was stored. */
+export const quotaExceeded = (message: string, details?: unknown) =>
+  new HttpError(507, 'quota_exceeded', message, details);
+
 /** Errors raised by a Storage implementation that the HTTP layer maps to client errors. */
 export class StorageLimitError extends Error {
   constructor(readonly maxBytes: number) {

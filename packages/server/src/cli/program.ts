@@ -6,6 +6,7 @@ import type { CliIo } from './io.js';
 import { memberCommand } from './member-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { projectCommand } from './project-command.js';
+import { retentionCommand } from './retention-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 import { transferCommands } from './transfer-command.js';
@@ -24,6 +25,7 @@ export function buildProgram(io: CliIo): Command {
   tokenCommand(program, io);
   memberCommand(program, io);
   webhookCommand(program, io);
+  retentionCommand(program, io);
   loginLinkCommand(program, io);
   migrateCommand(program, io);
   transferCommands(program, io);

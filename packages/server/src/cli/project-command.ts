@@ -1,9 +1,35 @@
-/** `snapshotplot-server project create|list`. */
+/** `snapshotplot-server project create|list|quota|default-branch`. */
 import { IdSchema } from '@snapshotplot/api-client';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type CliIo, output, storeOf, withStore } from './io.js';
+
+const UNITS: Record<string, number> = {
+  '': 1,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A quota flag: a whole number (bytes may carry KiB, MiB, GiB or TiB), or `off` for null. */
+function parseLimit(flag: string, text: string | undefined, units: boolean) {
+  if (text === undefined) return undefined;
+  if (text.trim().toLowerCase() === 'off') return null;
+  const m = /^(\d+)\s*([a-z]*)$/i.exec(text.trim());
+  const unit = m && (units || m[2] === '') ? UNITS[m[2]!.toLowerCase()] : undefined;
+  if (!m || unit === undefined || !Number.isSafeInteger(Number(m[1]) * unit)) {
+    throw new CliError(
+      `${flag} "${text}" is not valid: give a whole number${units ? ' of bytes (or with KiB, MiB, GiB, TiB)' : ''}, or off.`,
+      2,
+    );
+  }
+  return Number(m[1]) * unit;
+}
+
+const noProject = (id: string) =>
+  new CliError(`Project ${id} does not exist: see \`snapshotplot-server project list\`.`);
 
 export function projectCommand(program: Command, io: CliIo): void {
   const project = program.command('project').description('manage projects');
@@ -36,6 +62,61 @@ export function projectCommand(program: Command, io: CliIo): void {
           throw new CliError(`A project with id ${id} already exists: choose another --id.`);
       });
       output(io, o.json, { id, name }, `Created project ${name} (${id}).`);
+    });
+  project
+    .command('quota')
+    .description('show or set the quotas of a project (both off by default)')
+    .requiredOption('--project <id>', 'project id')
+    .option('--max-bytes <n>', 'stored artifact bytes, e.g. 10GiB, or off')
+    .option('--max-snapshots <n>', 'snapshots, pending ones included, or off')
+    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
+    .option('--json', 'print {"project_id","max_bytes","max_snapshots","bytes","snapshots"}')
+    .action(
+      async (o: {
+        project: string;
+        maxBytes?: string;
+        maxSnapshots?: string;
+        dataDir?: string;
+        json?: boolean;
+      }) => {
+        const limits = {
+          max_bytes: parseLimit('--max-bytes', o.maxBytes, true),
+          max_snapshots: parseLimit('--max-snapshots', o.maxSnapshots, false),
+        };
+        const usage = await withStore(storeOf(o.dataDir, io.env), async (store) => {
+          if (!(await store.setQuota(o.project, limits))) throw noProject(o.project);
+          return (await store.projectUsage(o.project))!;
+        });
+        const { default_branch: _branch, ...shown } = usage;
+        const of = (max: number | null) => (max === null ? 'no limit' : `limit ${max}`);
+        output(
+          io,
+          o.json,
+          shown,
+          `${o.project}: ${usage.snapshots} snapshots (${of(usage.max_snapshots)}), ${usage.bytes} bytes (${of(usage.max_bytes)}).`,
+        );
+      },
+    );
+  project
+    .command('default-branch')
+    .description('set the branch retention never deletes from (default main)')
+    .requiredOption('--project <id>', 'project id')
+    .requiredOption('--branch <name>', 'branch name, e.g. main')
+    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
+    .option('--json', 'print {"project_id","default_branch"}')
+    .action(async (o: { project: string; branch: string; dataDir?: string; json?: boolean }) => {
+      const branch = o.branch.trim();
+      if (!branch || branch.length > 255)
+        throw new CliError('--branch must be 1-255 characters.', 2);
+      await withStore(storeOf(o.dataDir, io.env), async (store) => {
+        if (!(await store.setDefaultBranch(o.project, branch))) throw noProject(o.project);
+      });
+      output(
+        io,
+        o.json,
+        { project_id: o.project, default_branch: branch },
+        `The default branch of ${o.project} is now ${branch}.`,
+      );
     });
   project
     .command('list')

@@ -7,6 +7,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
+import { quotasAndRetention } from './migration-retention.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
 
@@ -149,6 +150,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_events_webhooks': eventsAndWebhooks(dialect),
     '0003_row_level_security': rowLevelSecurity(dialect),
+    '0006_quotas_retention': quotasAndRetention(dialect),
     '0004_sessions': sessionsTable(dialect),
     '0005_natural_key_index': naturalKeyIndex(),
   };

@@ -25,6 +25,7 @@ export const TABLES = [
   'webhooks',
   'webhook_deliveries',
   'webhook_attempts',
+  'retention_policies',
 ] as const satisfies ReadonlyArray<keyof Database>;
 export type TableName = (typeof TABLES)[number];
 

@@ -9,6 +9,7 @@ import type { Dialect } from './dialect.js';
 import { createScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
 import { eventQueries } from './store-events.js';
+import { retentionQueries } from './store-retention.js';
 import { sessionQueries } from './store-sessions.js';
 import { snapshotQueries } from './store-snapshots.js';
 import { transferQueries } from './store-transfer.js';
@@ -23,6 +24,7 @@ function bind(db: Executor, dialect: Dialect) {
     ...snapshotQueries(db, dialect),
     ...eventQueries(db, dialect),
     ...transferQueries(db, dialect),
+    ...retentionQueries(db, dialect),
     ...sessionQueries(db),
   };
 }

@@ -6,6 +6,11 @@ export interface ProjectsTable {
   owner_id: string | null;
   name: string;
   created_at: string;
+  /** Retention never deletes on this branch (0006; 'main' unless set). */
+  default_branch?: string;
+  /** Quota limits, null = off (0006). */
+  max_bytes?: number | null;
+  max_snapshots?: number | null;
 }
 
 export interface CollectionsTable {
@@ -158,6 +163,15 @@ export interface WebhookAttemptsTable {
   created_at: string;
 }
 
+/** One retention policy (0006); collection '' = the whole project. Null fields are off. */
+export interface RetentionPoliciesTable {
+  project_id: string;
+  collection: string;
+  keep_per_title: number | null;
+  pr_days: number | null;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   collections: CollectionsTable;
@@ -173,6 +187,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   sessions: SessionsTable;
+  retention_policies: RetentionPoliciesTable;
 }
 
 export type { Generated };

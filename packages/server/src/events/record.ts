@@ -27,7 +27,7 @@ export function readyEvent(ctx: AppContext, snap: SnapshotRecord): SnapshotReady
 
 /** `snapshot.deleted` for a snapshot that was just deleted. */
 export function deletedEvent(
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'now'>,
   snap: { id: string; project_id: string },
 ): SnapshotDeletedEvent {
   return SnapshotDeletedEventSchema.parse({
@@ -40,7 +40,7 @@ export function deletedEvent(
 /** Appends the event and queues its webhook deliveries; call inside the state change's transaction. */
 export async function recordEvent(
   tx: StoreQueries,
-  ctx: AppContext,
+  ctx: Pick<AppContext, 'now'>,
   event: SnapshotEvent,
 ): Promise<number> {
   const now = ctx.now();

@@ -17,6 +17,7 @@ import { type Principal, requireRole } from '../auth/principal.js';
 import type { StoreQueries } from '../data/store.js';
 import { badRequest, HttpError } from '../errors.js';
 import { newId } from '../ids.js';
+import { checkDirectPublishQuota } from '../retention/quota.js';
 import { artifactKey } from '../storage/storage.js';
 import type { AppContext } from './context.js';
 import { checkIdempotency, fingerprint } from './idempotency.js';
@@ -166,6 +167,11 @@ async function commit(ctx: AppContext, metadata: Metadata, files: Stored[], snap
       readyOnly: true,
     });
     if (reuse) return { status: 200, id: reuse.id, duplicate: true };
+    await checkDirectPublishQuota(
+      tx,
+      metadata.project_id,
+      files.reduce((n, f) => n + f.size, 0),
+    );
     const now = ctx.now().toISOString();
     await insertSnapshot(tx, ctx, rest as DirectPublishMetadata, {
       collectionId: colId,

@@ -140,7 +140,9 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   }
   const h = toHttpError(err);
   // server_busy is load shedding, not a fault: logging each one at error would flood the log.
-  if (h.status >= 500 && h.code !== 'server_busy') req.log?.error({ err }, 'request failed');
+  // A quota refusal is the client's limit, not a server fault: no error log with a stack.
+  if (h.status >= 500 && h.code !== 'server_busy' && h.code !== 'quota_exceeded')
+    req.log?.error({ err }, 'request failed');
   else req.log?.debug({ code: h.code }, h.message);
   if (res.headersSent) {
     res.destroy();

@@ -12,6 +12,7 @@ import type { StoreQueries } from '../data/store.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
+import { checkSnapshotQuota } from '../retention/quota.js';
 import type { AppContext } from './context.js';
 import { checkIdempotency, fingerprint } from './idempotency.js';
 import { deliveryPath } from './snapshot-view.js';
@@ -171,6 +172,7 @@ export async function publish(
       checksums,
       replace,
     });
+    if (!reuse) await checkSnapshotQuota(tx, body.project_id);
     const result = reuse
       ? { status: 200, snapshot: reuse }
       : {

@@ -10,7 +10,7 @@ import {
 import type { Router } from 'express';
 import { canRead, requireRole } from '../auth/principal.js';
 import { conflict, notFound } from '../errors.js';
-import { deletedEvent, recordEvent } from '../events/record.js';
+import { deleteSnapshot } from '../snapshots/delete-snapshot.js';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
 import { collectPresigned } from './presigned-finalize.js';
@@ -66,13 +66,7 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
     const snap = await ctx.store.getSnapshot(id);
     if (!snap || !canRead(principal, snap.project_id)) throw notFound(`Snapshot ${id} not found.`);
     requireRole(principal, snap.project_id, 'admin');
-    await ctx.store.transaction(async (tx) => {
-      await tx.deleteSnapshot(id);
-      await recordEvent(tx, ctx, deletedEvent(ctx, snap));
-    });
-    ctx.events.notify(snap.project_id);
-    // Rows first: a crash now leaves unreferenced files, never a row pointing at nothing.
-    for (const f of snap.files) await ctx.storage.delete(f.storage_key);
+    await deleteSnapshot(ctx, snap);
     res.json(DeleteSnapshotResponseSchema.parse({ status: 'ok', id }));
   });
 

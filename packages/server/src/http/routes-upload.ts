@@ -23,6 +23,7 @@ import {
   StorageLimitError,
   unauthorized,
 } from '../errors.js';
+import { checkBytesQuota } from '../retention/quota.js';
 import { artifactKey } from '../storage/storage.js';
 import { extendBodyDeadline } from './body-deadline.js';
 import type { AppContext } from './context.js';
@@ -125,6 +126,8 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         `The upload is ${length} bytes, over the server's limit of ${max}: make the file smaller or raise --max-upload-bytes.`,
       );
     }
+    // A declared size over the project's quota is refused before a byte is read.
+    if (length !== undefined) await checkBytesQuota(ctx.store, snapshot.project_id, Number(length));
     const header = req.get(HEADERS.contentSha256);
     if (header !== undefined && !Sha256Schema.safeParse(header).success) {
       throw badRequest(
@@ -178,6 +181,11 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
             `Snapshot ${snapshotId} became ready during the upload.`,
           );
         if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+        // Exact size known now (chunked bodies too); the object is ours alone: drop it if refused.
+        await checkBytesQuota(tx, snapshot.project_id, row.size).catch(async (error) => {
+          await ctx.storage.delete(key);
+          throw error;
+        });
         const expires = new Date(token.e * 1000).toISOString();
         if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
           throw conflict('upload_url_used', 'This upload URL was already used successfully.');

@@ -1,0 +1,180 @@
+/**
+ * `snapshotplot-server retention set|list|remove|run`: per project (and optionally per
+ * collection) policies, applied by `retention run` or by `serve --retention` in every sweep.
+ */
+import type { Command } from 'commander';
+import type { Store } from '../data/store.js';
+import type { RetentionPoliciesTable } from '../data/tables.js';
+import { CliError } from '../errors.js';
+import type { Storage } from '../storage/storage.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
+
+const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
+
+/** `--keep-per-title` / `--pr-days`: a whole number from 1, or off (null). */
+function parseCount(flag: string, text: string | undefined): number | null | undefined {
+  if (text === undefined) return undefined;
+  if (text.trim().toLowerCase() === 'off') return null;
+  const n = Number(text);
+  if (!/^\d+$/.test(text.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CliError(`${flag} "${text}" is not valid: give a whole number from 1, or off.`, 2);
+  }
+  return n;
+}
+
+/** The policy as commands print it: collection null for the whole project. */
+const shown = (p: RetentionPoliciesTable & { default_branch?: string }) => ({
+  project_id: p.project_id,
+  collection: p.collection === '' ? null : p.collection,
+  keep_per_title: p.keep_per_title,
+  pr_days: p.pr_days,
+  ...(p.default_branch === undefined ? {} : { default_branch: p.default_branch }),
+});
+
+const describe = (p: ReturnType<typeof shown>) =>
+  `${p.project_id}${p.collection === null ? '' : `/${p.collection}`}: ${[
+    p.keep_per_title === null ? null : `keep ${p.keep_per_title} per title off the default branch`,
+    p.pr_days === null ? null : `delete PR snapshots ${p.pr_days} days after the PR's last publish`,
+  ]
+    .filter(Boolean)
+    .join('; ')}`;
+
+/** The store and storage `serve` would use for the same flags and environment. */
+async function withInstall<T>(
+  io: CliIo,
+  o: { dataDir?: string; databaseUrl?: string; storage?: string },
+  fn: (store: Store, storage: Storage) => Promise<T>,
+): Promise<T> {
+  const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
+  const where = storeOf(o.dataDir, io.env);
+  if (o.databaseUrl) where.databaseUrl = o.databaseUrl;
+  const { storage } = await openStorage(resolveStorageSettings({ storage: o.storage }, io.env), {
+    dataDir: where.dataDir,
+    maxUploadBytes: 5 * 1024 ** 3,
+    now: io.now,
+  });
+  return withStore(where, (store) => fn(store, storage));
+}
+
+export function retentionCommand(program: Command, io: CliIo): void {
+  const retention = program
+    .command('retention')
+    .description('retention policies: what old snapshots to delete off the default branch');
+  retention
+    .command('set')
+    .description('add or change the policy of a project, or of one of its collections')
+    .requiredOption('--project <id>', 'project id')
+    .option('--collection <name>', "only this collection (replaces the project's policy there)")
+    .option('--keep-per-title <n>', 'keep the newest N per title on each other branch, or off')
+    .option('--pr-days <n>', "delete PR snapshots N days after the PR's last publish, or off")
+    .option('--data-dir <dir>', DATA_DIR)
+    .option('--json', 'print the policy')
+    .action(
+      async (o: {
+        project: string;
+        collection?: string;
+        keepPerTitle?: string;
+        prDays?: string;
+        dataDir?: string;
+        json?: boolean;
+      }) => {
+        const keep = parseCount('--keep-per-title', o.keepPerTitle);
+        const days = parseCount('--pr-days', o.prDays);
+        if (keep === undefined && days === undefined) {
+          throw new CliError('Give --keep-per-title and/or --pr-days (a number, or off).', 2);
+        }
+        const collection = o.collection?.trim() ?? '';
+        const policy = await withStore(storeOf(o.dataDir, io.env), async (store) => {
+          if (!(await store.getProject(o.project))) {
+            throw new CliError(
+              `Project ${o.project} does not exist: see \`snapshotplot-server project list\`.`,
+            );
+          }
+          const old = await store.getRetentionPolicy(o.project, collection);
+          const row: RetentionPoliciesTable = {
+            project_id: o.project,
+            collection,
+            keep_per_title: keep === undefined ? (old?.keep_per_title ?? null) : keep,
+            pr_days: days === undefined ? (old?.pr_days ?? null) : days,
+            created_at: old?.created_at ?? io.now().toISOString(),
+          };
+          await store.putRetentionPolicy(row);
+          return shown(row);
+        });
+        output(io, o.json, policy, `Retention for ${describe(policy)}.`);
+      },
+    );
+  retention
+    .command('list')
+    .description('list policies')
+    .option('--project <id>', 'only this project')
+    .option('--data-dir <dir>', DATA_DIR)
+    .option('--json', 'print a JSON array')
+    .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
+      const rows = await withStore(storeOf(o.dataDir, io.env), (s) =>
+        s.listRetentionPolicies(o.project),
+      );
+      const list = rows.map(shown);
+      output(io, o.json, list, list.map(describe).join('\n') || 'No retention policies.');
+    });
+  retention
+    .command('remove')
+    .description('remove the policy of a project, or of one of its collections')
+    .requiredOption('--project <id>', 'project id')
+    .option('--collection <name>', 'the collection policy to remove')
+    .option('--data-dir <dir>', DATA_DIR)
+    .option('--json', 'print {"project_id","collection","removed"}')
+    .action(
+      async (o: { project: string; collection?: string; dataDir?: string; json?: boolean }) => {
+        const collection = o.collection?.trim() ?? '';
+        const ok = await withStore(storeOf(o.dataDir, io.env), (s) =>
+          s.removeRetentionPolicy(o.project, collection),
+        );
+        const what = `${o.project}${collection ? `/${collection}` : ''}`;
+        if (!ok) {
+          throw new CliError(
+            `No retention policy for ${what}: see \`snapshotplot-server retention list\`.`,
+          );
+        }
+        output(
+          io,
+          o.json,
+          { project_id: o.project, collection: collection || null, removed: true },
+          `Removed the retention policy of ${what}.`,
+        );
+      },
+    );
+  retention
+    .command('run')
+    .description('apply the policies now: delete the snapshots they select, with their files')
+    .option('--project <id>', 'only this project')
+    .option('--dry-run', 'list what would be deleted, delete nothing')
+    .option('--data-dir <dir>', DATA_DIR)
+    .option(
+      '--database-url <url>',
+      'postgres://… (env DATABASE_URL); default SQLite in the data dir',
+    )
+    .option('--storage <url>', 'local or s3://BUCKET/PREFIX (env SNAPSHOTPLOT_STORAGE, AWS_*)')
+    .option('--json', 'print {"dry_run","deleted":[…],"files_removed"}')
+    .action(
+      async (o: {
+        project?: string;
+        dryRun?: boolean;
+        dataDir?: string;
+        databaseUrl?: string;
+        storage?: string;
+        json?: boolean;
+      }) => {
+        const { runRetention } = await import('../retention/run.js');
+        const r = await withInstall(io, o, (store, storage) =>
+          runRetention({ store, storage, now: io.now }, { projectId: o.project, dryRun: o.dryRun }),
+        );
+        const lines = r.deleted.map(
+          (d) => `${d.id}\t${d.reason}\t${d.branch ?? ''}\t${d.pr_number ?? ''}\t${d.title}`,
+        );
+        const verb = r.dry_run ? 'Would delete' : 'Deleted';
+        const summary = `${verb} ${r.deleted.length} snapshot(s)${r.dry_run ? '' : ` and ${r.files_removed} file(s)`}.`;
+        output(io, o.json, r, [...lines, summary].join('\n'));
+      },
+    );
+}
