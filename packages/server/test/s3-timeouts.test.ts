@@ -104,6 +104,19 @@ describe('a hung S3 store', () => {
     };
     expect(still).toMatchObject({ status: 'pending', files: { plot: null } });
 
+    // A multipart direct publish stores through the same upload: 503, and no snapshot.
+    const fd = new FormData();
+    fd.append('metadata', JSON.stringify({ project_id: projectId, title: 'direct, hung' }));
+    fd.append('plot', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'plot.png');
+    const direct = await fetch(`${server.url}/api/snapshots/publish`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: fd,
+    });
+    expect(await errorOf(direct)).toMatchObject({ status: 503, code: 'storage_unavailable' });
+    const listed = await server.context.store.listSnapshots(projectId, {}, 100);
+    expect(listed.page.map((r) => r.title)).not.toContain('direct, hung');
+
     const t = Date.now();
     const down = await fetch(snap.plot_url);
     const downloadMs = Date.now() - t;
