@@ -122,10 +122,6 @@ export function serveCommand(program: Command, io: CliIo): void {
       'S3 request timeout: connect and idle time per request, total for calls without a streamed body (env SNAPSHOTPLOT_S3_TIMEOUT_MS; default 30000)',
     )
     .option(
-      '--s3-timeout-ms <ms>',
-      'S3 request timeout: connect and idle time per request, total for calls without a streamed body (env SNAPSHOTPLOT_S3_TIMEOUT_MS; default 30000)',
-    )
-    .option(
       '--upload-mode <mode>',
       'proxy (uploads through the server) or presigned (S3 presigned PUT URLs) (env SNAPSHOTPLOT_UPLOAD_MODE; default proxy)',
     )
