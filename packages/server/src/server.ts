@@ -158,6 +158,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     notifier: ctx.events,
     userAgent: `snapshotplot-server/${VERSION}`,
     allowPrivate: config.allowPrivateWebhooks,
+    serverSecret: ctx.secret,
     ...o.webhooks,
   });
   let sweeping: Promise<void> | undefined;

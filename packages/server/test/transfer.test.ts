@@ -5,12 +5,15 @@
  * under `pnpm test:s3`, else the new data dir's disk. The target is served by the built bin (run `pnpm build` first).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openStore } from '../src/data/open-store.js';
 import { TABLES } from '../src/data/store-transfer.js';
+import { openWebhookSecret, webhookSecretKey } from '../src/data/webhook-secrets.js';
+import { loadSecret } from '../src/secret.js';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
 import { publishReady } from './events-helpers.js';
 import { PNG, publish, sha256, startHarness } from './helpers.js';
@@ -45,6 +48,25 @@ describe('snapshotplot-server export / import', () => {
       artifacts: { plot: true, code: false },
     });
     expect(tagged.status).toBe(201); // stays pending: pending rows travel too
+    const hook = JSON.parse(
+      (
+        await cli(
+          [
+            'webhook',
+            'add',
+            '--project',
+            h.projectId,
+            '--url',
+            'http://127.0.0.1:9/hook',
+            '--allow-private-webhooks',
+            '--data-dir',
+            sourceDir,
+            '--json',
+          ],
+          sqlite,
+        )
+      ).stdout,
+    ) as { id: string; secret: string };
     const before = await (await h.api('GET', `/api/snapshots/${ids[0]}`)).json();
     const token = h.token;
     await h.close();
@@ -59,9 +81,21 @@ describe('snapshotplot-server export / import', () => {
       tables: Record<string, number>;
       artifacts: number;
     };
-    expect(summary.tables).toMatchObject({ projects: 1, snapshots: 3, tokens: 1, events: 2 });
+    expect(summary.tables).toMatchObject({
+      projects: 1,
+      snapshots: 3,
+      tokens: 1,
+      events: 2,
+      webhooks: 1,
+    });
     expect(summary.artifacts).toBe(2);
     expect((await readdir(join(exportDir, 'tables'))).length).toBe(TABLES.length);
+    // The export holds what the data dir holds: owner-only, webhook secrets in clear (so a
+    // target under another server secret can seal them again).
+    expect((await stat(join(exportDir, 'tables'))).mode & 0o777).toBe(0o700);
+    expect((await stat(join(exportDir, 'manifest.json'))).mode & 0o777).toBe(0o600);
+    const exportedHooks = await readFile(join(exportDir, 'tables', 'webhooks.jsonl'), 'utf8');
+    expect(JSON.parse(exportedHooks).secret).toBe(hook.secret);
     // A second export into the same directory is refused rather than mixed.
     expect((await cli(['export', '--to', exportDir, '--data-dir', sourceDir], sqlite)).code).toBe(
       1,
@@ -93,6 +127,14 @@ describe('snapshotplot-server export / import', () => {
     });
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('empty database');
+
+    // Sealed again in the target, under the target's own server secret.
+    const targetStore = await openStore({ dataDir: targetDir, databaseUrl: env.DATABASE_URL });
+    const sealed = (await targetStore.getWebhook(hook.id))!.secret;
+    await targetStore.close();
+    expect(sealed).toMatch(/^enc:v1:/);
+    const targetKey = webhookSecretKey(loadSecret(targetDir));
+    expect(openWebhookSecret(targetKey, hook.id, sealed)).toBe(hook.secret);
 
     const target = await startTestServer({ dataDir: targetDir, env, args: storage });
     cleanup.push(() => target.stop());

@@ -1,6 +1,8 @@
 /** `snapshotplot-server export --to DIR` and `import --from DIR` (data/transfer.ts). */
 import type { Command } from 'commander';
 import type { TransferSummary } from '../data/transfer.js';
+import type { TransferKeys } from '../data/transfer-secrets.js';
+import { commandSecret } from '../secret.js';
 import type { Storage } from '../storage/storage.js';
 import { type CliIo, output, storeOf, withStore } from './io.js';
 
@@ -15,7 +17,11 @@ interface Flags {
 async function withInstall<T>(
   io: CliIo,
   o: Flags,
-  fn: (store: Parameters<Parameters<typeof withStore>[1]>[0], storage: Storage) => Promise<T>,
+  fn: (
+    store: Parameters<Parameters<typeof withStore>[1]>[0],
+    storage: Storage,
+    keys: TransferKeys,
+  ) => Promise<T>,
 ): Promise<T> {
   const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
   const where = storeOf(o.dataDir, io.env);
@@ -26,7 +32,9 @@ async function withInstall<T>(
     maxUploadBytes: 5 * 1024 ** 3,
     now: io.now,
   });
-  return withStore(where, (store) => fn(store, storage));
+  // The secret serve would use: webhook secrets are sealed under a key derived from it.
+  const keys = { serverSecret: commandSecret(where.dataDir, io.env) };
+  return withStore(where, (store) => fn(store, storage, keys));
 }
 
 const describe = (s: TransferSummary) =>
@@ -54,8 +62,8 @@ export function transferCommands(program: Command, io: CliIo): void {
       .requiredOption('--to <dir>', 'new or empty directory'),
   ).action(async (o: Flags & { to: string }) => {
     const { exportTo } = await import('../data/transfer.js');
-    const summary = await withInstall(io, o, (store, storage) =>
-      exportTo(store, storage, o.to, io.now()),
+    const summary = await withInstall(io, o, (store, storage, keys) =>
+      exportTo(store, storage, o.to, io.now(), keys),
     );
     output(io, o.json, summary, `Exported to ${o.to}: ${describe(summary)}.`);
   });
@@ -66,8 +74,8 @@ export function transferCommands(program: Command, io: CliIo): void {
       .requiredOption('--from <dir>', 'a directory written by export'),
   ).action(async (o: Flags & { from: string }) => {
     const { importFrom } = await import('../data/transfer.js');
-    const summary = await withInstall(io, o, (store, storage) =>
-      importFrom(store, storage, o.from),
+    const summary = await withInstall(io, o, (store, storage, keys) =>
+      importFrom(store, storage, o.from, keys),
     );
     output(io, o.json, summary, `Imported ${o.from}: ${describe(summary)}.`);
   });

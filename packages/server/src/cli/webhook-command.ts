@@ -2,6 +2,8 @@
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
+import { commandSecret } from '../secret.js';
+import { sealWebhookSecret, webhookSecretKey } from '../data/webhook-secrets.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import {
   ALLOW_FLAG,
@@ -9,7 +11,7 @@ import {
   PrivateTargetError,
   urlProblem,
 } from '../webhooks/url-policy.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
 
 export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
 const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
@@ -76,12 +78,16 @@ export function webhookCommand(program: Command, io: CliIo): void {
           ['1', 'true'].includes(io.env.SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS ?? '');
         await checkTarget(new URL(o.url), allow, io);
         const now = io.now();
+        const id = newId('wh', now.getTime());
+        const secret = newWebhookSecret();
+        // Stored sealed under the server secret: the database alone cannot forge deliveries.
+        const key = webhookSecretKey(commandSecret(dataDirOf(o.dataDir, io.env), io.env));
         const row = {
-          id: newId('wh', now.getTime()),
+          id,
           project_id: o.project,
           url: o.url,
           events: JSON.stringify(events),
-          secret: newWebhookSecret(),
+          secret: sealWebhookSecret(key, id, secret),
           created_at: now.toISOString(),
           disabled_at: null,
           disabled_reason: null,
@@ -94,7 +100,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
           }
           await store.insertWebhook(row);
         });
-        const { id, project_id, url, secret } = row;
+        const { project_id, url } = row;
         output(
           io,
           o.json,

@@ -1,8 +1,9 @@
 /** Opens the SQLite database of a data dir: WAL, busy timeout, foreign keys, migrations. */
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
+import { ensurePrivateDir, tighten } from '../data-dir.js';
 import { migrateToLatest } from './migrations.js';
 import type { Database } from './tables.js';
 
@@ -10,12 +11,16 @@ export const DATABASE_FILE = 'snapshotplot.db';
 
 /** A ready-to-use kysely instance over `<dataDir>/snapshotplot.db`, migrated to the latest schema. */
 export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
-  mkdirSync(dataDir, { recursive: true });
+  ensurePrivateDir(dataDir);
   const file = join(dataDir, DATABASE_FILE);
+  // SQLite creates the file with the process umask (often 0644) and gives -wal and -shm the
+  // database file's mode: create it 0600 first, and tighten files an earlier version left.
+  closeSync(openSync(file, 'a', 0o600));
   const sqlite = new BetterSqlite3(file);
   // WAL lets admin commands write while the server reads; busy_timeout makes a second
   // writer wait instead of failing with SQLITE_BUSY.
   sqlite.pragma('journal_mode = WAL');
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) tighten(f, 0o600);
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');

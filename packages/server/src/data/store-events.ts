@@ -79,6 +79,10 @@ export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
     async insertWebhook(row: WebhooksTable): Promise<void> {
       await db.insertInto('webhooks').values(row).execute();
     },
+    /** Replaces an endpoint's stored secret (sealing one an earlier version kept in clear). */
+    async setWebhookSecret(id: string, secret: string): Promise<void> {
+      await db.updateTable('webhooks').set({ secret }).where('id', '=', id).execute();
+    },
     async getWebhook(id: string) {
       return db.selectFrom('webhooks').selectAll().where('id', '=', id).executeTakeFirst();
     },

@@ -16,6 +16,7 @@ import { isStorageKey, type Storage } from '../storage/storage.js';
 import { checkExportFolder, insideExport } from './export-folder.js';
 import type { Store } from './store.js';
 import { type Row, TABLES, type TableName } from './store-transfer.js';
+import { openSecrets, sealSecrets, type TransferKeys } from './transfer-secrets.js';
 
 const FORMAT = 'snapshotplot-export';
 const VERSION = 1;
@@ -34,31 +35,34 @@ interface Manifest extends TransferSummary {
 }
 
 type ArtifactRow = { storage_key: string; sha256: string; size: number };
-
 /** Writes the whole install to `dir` (which must be empty or absent). */
 export async function exportTo(
   store: Store,
   storage: Storage,
   dir: string,
   now: Date,
+  keys: TransferKeys,
 ): Promise<TransferSummary> {
   const existing = await readdir(dir).catch(() => []);
   if (existing.length > 0) {
     throw new CliError(`Export directory ${dir} is not empty: give a new or empty directory.`, 1);
   }
-  await mkdir(join(dir, 'tables'), { recursive: true });
+  // The export holds what the data dir holds (webhook secrets in clear too): owner only.
+  await mkdir(join(dir, 'tables'), { recursive: true, mode: 0o700 });
   // One transaction: one consistent read on SQLite (stop writers on PostgreSQL, see README).
   const dumped = await store.transaction(async (tx) => {
     const out = new Map<TableName, Row[]>();
     for (const table of TABLES) out.set(table, await tx.dumpRows(table));
     return out;
   });
+  openSecrets(dumped.get('webhooks')!, keys.serverSecret);
   const tables = {} as Record<TableName, number>;
   for (const [table, rows] of dumped) {
     tables[table] = rows.length;
     await writeFile(
       join(dir, 'tables', `${table}.jsonl`),
       rows.map((r) => `${JSON.stringify(r)}\n`).join(''),
+      { mode: 0o600 },
     );
   }
   let bytes = 0;
@@ -70,7 +74,7 @@ export async function exportTo(
       );
     }
     const target = join(dir, 'files', a.storage_key);
-    await mkdir(dirname(target), { recursive: true });
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
     const hash = createHash('sha256');
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {
@@ -78,7 +82,7 @@ export async function exportTo(
         done(null, chunk);
       },
     });
-    await pipeline(object.stream, tap, createWriteStream(target));
+    await pipeline(object.stream, tap, createWriteStream(target, { mode: 0o600 }));
     if (hash.digest('hex') !== a.sha256) {
       throw new CliError(
         `Artifact ${a.storage_key} does not match its recorded sha256 (corrupt storage): nothing can vouch for it; restore it from a backup and export again.`,
@@ -94,7 +98,9 @@ export async function exportTo(
     backend: store.dialect,
     ...summary,
   };
-  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(join(dir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`, {
+    mode: 0o600,
+  });
   return summary;
 }
 
@@ -131,6 +137,7 @@ export async function importFrom(
   store: Store,
   storage: Storage,
   dir: string,
+  keys: TransferKeys,
 ): Promise<TransferSummary> {
   // Before anything is read or written: no links or special files anywhere in the folder.
   const root = await checkExportFolder(dir);
@@ -163,6 +170,7 @@ export async function importFrom(
     }
     sources.set(a.storage_key, await insideExport(root, dir, join('files', a.storage_key)));
   }
+  sealSecrets(rows.get('webhooks')!, dir, keys.serverSecret);
   let bytes = 0;
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
     // put() verifies the hash and keeps nothing on a mismatch.

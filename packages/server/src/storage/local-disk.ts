@@ -20,7 +20,7 @@ export class LocalDiskStorage implements Storage {
 
   /** Creates the folders and removes temp files a crash left behind. Call once at start-up. */
   async init(): Promise<number> {
-    await mkdir(this.tmpDir, { recursive: true });
+    await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
     const leftovers = await readdir(this.tmpDir);
     await Promise.all(leftovers.map((f) => rm(join(this.tmpDir, f), { force: true })));
     return leftovers.length;
@@ -46,7 +46,7 @@ export class LocalDiskStorage implements Storage {
     body.on('error', ignore);
     let file: Awaited<ReturnType<typeof open>>;
     try {
-      file = await open(tmp, 'wx', 0o644);
+      file = await open(tmp, 'wx', 0o600); // the server's user only (README: files at rest)
     } catch (error) {
       body.off('error', ignore);
       throw error;
@@ -90,7 +90,7 @@ export class LocalDiskStorage implements Storage {
       if (o.expectedSha256 && o.expectedSha256 !== sha256) {
         throw new StorageChecksumError(o.expectedSha256, sha256);
       }
-      await mkdir(dirname(target), { recursive: true });
+      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
       await rename(tmp, target);
       await this.syncDir(dirname(target));
       return { size, sha256 };
@@ -141,7 +141,7 @@ export class LocalDiskStorage implements Storage {
 
   async check(): Promise<void> {
     const probe = join(this.tmpDir, `health-${randomBytes(6).toString('hex')}`);
-    const handle = await open(probe, 'wx');
+    const handle = await open(probe, 'wx', 0o600);
     await handle.close();
     await rm(probe, { force: true });
   }

@@ -8,6 +8,12 @@
 import type { Logger } from 'pino';
 import { Agent, request } from 'undici';
 import type { Store } from '../data/store.js';
+import {
+  isSealed,
+  openWebhookSecret,
+  sealWebhookSecret,
+  webhookSecretKey,
+} from '../data/webhook-secrets.js';
 import type { EventNotifier } from '../events/notifier.js';
 import { DEFAULT_RETRY_DELAYS_MS, retryDelay } from './schedule.js';
 import { signatureHeaders } from './signing.js';
@@ -20,6 +26,8 @@ export interface WebhookWorkerOptions {
   notifier: EventNotifier;
   userAgent: string;
   allowPrivate: boolean;
+  /** The server secret: endpoint secrets are stored sealed under a key derived from it. */
+  serverSecret: Buffer;
   /** Delay before each attempt (the first is normally 0); its length is the attempt limit. */
   retryDelaysMs?: readonly number[];
   pollIntervalMs?: number;
@@ -53,6 +61,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
     connect: o.allowPrivate ? {} : ({ lookup: guardedLookup } as object),
   });
   const abort = new AbortController();
+  const key = webhookSecretKey(o.serverSecret);
   let stopped = false;
   let running: Promise<void> | undefined;
   let again = false;
@@ -78,7 +87,12 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
         headers: {
           'content-type': 'application/json',
           'user-agent': o.userAgent,
-          ...signatureHeaders(d.secret, d.id, startedAt, d.payload),
+          ...signatureHeaders(
+            openWebhookSecret(key, d.webhook_id, d.secret),
+            d.id,
+            startedAt,
+            d.payload,
+          ),
         },
         body: d.payload,
         signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
@@ -129,7 +143,20 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
     else logger.warn({ ...log, retry_in_ms: next }, 'webhook delivery failed');
   }
 
+  /** Seals secrets an earlier version stored in clear (once, before the first send). */
+  async function sealPlaintext(): Promise<void> {
+    for (const w of await store.listWebhooks()) {
+      if (isSealed(w.secret)) continue;
+      await store.setWebhookSecret(w.id, sealWebhookSecret(key, w.id, w.secret));
+      logger.info({ webhook: w.id }, 'webhook secret encrypted at rest');
+    }
+  }
+  const sealed = sealPlaintext().catch((error) =>
+    logger.error({ err: error }, 'could not encrypt stored webhook secrets'),
+  );
+
   async function drain(): Promise<void> {
+    await sealed;
     do {
       again = false;
       const now = o.now();
