@@ -43,8 +43,8 @@ const ConfigSchema = z.object({
   bodyTimeoutMs: int(100).default(10_000),
   /** The request line and headers must arrive within this (Node's headersTimeout). */
   headersTimeoutMs: int(100).default(10_000),
-  /** Open sockets at most (server.maxConnections); keep it below the descriptor limit. */
-  maxConnections: int(1).default(1024),
+  /** Open sockets at most (server.maxConnections); unset: see connection-limit.ts. */
+  maxConnections: int(1).optional(),
   /** Requests in flight that carry no credential at most; over it 503 server_busy. */
   maxUnauthenticated: int(1).default(64),
   rateLimitPerMinute: int(0).default(0),

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import type { ServerConfig } from './config.js';
+import { defaultMaxConnections } from './connection-limit.js';
 import { openStore } from './data/open-store.js';
 import { createNotifier } from './events/notifier.js';
 import { createHighlighter } from './highlight/highlighter.js';
@@ -144,8 +145,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   );
   // Over the cap Node closes new sockets at once, so descriptors stay for the database,
   // storage and temp files.
-  server.maxConnections = config.maxConnections;
-  server.on('drop', dropLogger(logger, config.maxConnections));
+  server.maxConnections = config.maxConnections ?? defaultMaxConnections();
+  server.on('drop', dropLogger(logger, server.maxConnections));
   await listen(server, config.port, config.host);
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;

@@ -1,5 +1,6 @@
 /** Slow bodies and connection exhaustion: body deadlines, headersTimeout, connection caps. */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { resolveConfig } from '../src/config.js';
 import { errorOf, type Harness, PNG, publish, sha256, startHarness, upload } from './helpers.js';
 import { exchange, open, parseResponse, type Trickled, trickle } from './slow-bodies-helpers.js';
 
@@ -207,5 +208,31 @@ describe('connection caps', () => {
     await normalPublish(hh, 'while busy');
     for (const s of sockets) s.destroy();
     await vi.waitFor(() => healthy(hh), { timeout: 3000 });
+  });
+});
+
+describe('settings', () => {
+  it('the limits come from flags over SNAPSHOTPLOT_* variables; a bad value names its flag', () => {
+    const env = {
+      SNAPSHOTPLOT_BODY_TIMEOUT_MS: '2500',
+      SNAPSHOTPLOT_HEADERS_TIMEOUT_MS: '4000',
+      SNAPSHOTPLOT_MAX_CONNECTIONS: '9',
+      SNAPSHOTPLOT_MAX_UNAUTHENTICATED: '3',
+    };
+    expect(resolveConfig({ maxConnections: '7' }, env)).toMatchObject({
+      bodyTimeoutMs: 2500,
+      headersTimeoutMs: 4000,
+      maxConnections: 7,
+      maxUnauthenticated: 3,
+    });
+    const defaults = resolveConfig({}, {});
+    expect(defaults).toMatchObject({
+      bodyTimeoutMs: 10_000,
+      headersTimeoutMs: 10_000,
+      maxUnauthenticated: 64,
+    });
+    // Unset: derived from the descriptor limit at start (slow-bodies-process.test.ts).
+    expect(defaults.maxConnections).toBeUndefined();
+    expect(() => resolveConfig({ maxUnauthenticated: '0' }, {})).toThrow(/--max-unauthenticated/);
   });
 });
