@@ -121,6 +121,21 @@ describe('project quotas', () => {
     expect((await upload(second.body.upload_urls.plot!, PNG)).status).toBe(200);
   });
 
+  it('holds under concurrent publishes: exactly the limit is admitted', async () => {
+    const start = await rows();
+    expect((await quota('--max-snapshots', String(start + 3), '--max-bytes', 'off')).code).toBe(0);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        publish(h, { title: `Race ${i}`, commit_sha: sha('e') }),
+      ),
+    );
+    const statuses = results.map((r) => r.status).sort();
+    expect(statuses).toEqual([201, 201, 201, 507, 507, 507, 507, 507, 507, 507]);
+    expect(await rows()).toBe(start + 3);
+    expect((await quota('--max-snapshots', 'off')).code).toBe(0);
+    await healthy();
+  });
+
   it('refuses bad limits with a usage error', async () => {
     const r = await quota('--max-bytes', 'lots');
     expect(r.code).toBe(2);

@@ -67,6 +67,15 @@ export function retentionQueries(db: Executor, dialect: Dialect) {
         bytes: num(bytes.n) ?? 0,
       };
     },
+    /** The quota limits alone (cheap: no counting), for the common case of none set. */
+    async projectLimits(projectId: string) {
+      const p = await db
+        .selectFrom('projects')
+        .select(['max_bytes', 'max_snapshots'])
+        .where('id', '=', projectId)
+        .executeTakeFirst();
+      return p && { max_bytes: num(p.max_bytes), max_snapshots: num(p.max_snapshots) };
+    },
     /** Sets the given limits (undefined = unchanged, null = off); false when no such project. */
     async setQuota(
       projectId: string,

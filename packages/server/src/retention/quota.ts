@@ -11,9 +11,16 @@ import { quotaExceeded } from '../errors.js';
 const fix = (projectId: string, flag: string) =>
   `delete snapshots or raise it with \`snapshotplot-server project quota --project ${projectId} ${flag} N\` (or ${flag} off)`;
 
+/** The project's use, or undefined when it has no limit: no counting on the common path. */
+async function usage(tx: StoreQueries, projectId: string) {
+  const limits = await tx.projectLimits(projectId);
+  if (!limits || (limits.max_bytes === null && limits.max_snapshots === null)) return undefined;
+  return tx.projectUsage(projectId, true);
+}
+
 /** Refuses a new snapshot over max_snapshots, or while the project is already at max_bytes. */
 export async function checkSnapshotQuota(tx: StoreQueries, projectId: string): Promise<void> {
-  const u = await tx.projectUsage(projectId, true);
+  const u = await usage(tx, projectId);
   if (!u) return;
   if (u.max_snapshots !== null && u.snapshots + 1 > u.max_snapshots) {
     throw quotaExceeded(
@@ -35,7 +42,7 @@ export async function checkBytesQuota(
   projectId: string,
   incoming: number,
 ): Promise<void> {
-  const u = await tx.projectUsage(projectId, true);
+  const u = await usage(tx, projectId);
   if (!u || u.max_bytes === null || u.bytes + incoming <= u.max_bytes) return;
   throw quotaExceeded(
     `Storing ${incoming} more bytes would take project ${projectId} to ${u.bytes + incoming} bytes, over its ${u.max_bytes} bytes (${u.bytes} stored now): ${fix(projectId, '--max-bytes')}.`,
