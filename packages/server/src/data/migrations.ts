@@ -150,9 +150,9 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0001_initial': initial(dialect),
     '0002_events_webhooks': eventsAndWebhooks(dialect),
     '0003_row_level_security': rowLevelSecurity(dialect),
-    '0006_quotas_retention': quotasAndRetention(dialect),
     '0004_sessions': sessionsTable(dialect),
     '0005_natural_key_index': naturalKeyIndex(),
+    '0006_quotas_retention': quotasAndRetention(dialect),
   };
 }
 
