@@ -1,9 +1,9 @@
 /** `snapshotplot-server webhook add|list|remove|deliveries`: signed event deliveries. */
 import type { Command } from 'commander';
+import { sealWebhookSecret, webhookSecretKey } from '../data/webhook-secrets.js';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
 import { commandSecret } from '../secret.js';
-import { sealWebhookSecret, webhookSecretKey } from '../data/webhook-secrets.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import {
   ALLOW_FLAG,
