@@ -86750,7 +86750,10 @@ const ERROR_CODES = (/* unused pure expression or super */ null && ([
     'payload_too_large',
     'unsupported_media_type',
     'rate_limited',
+    'request_timeout',
+    'server_busy',
     'insufficient_storage',
+    'quota_exceeded',
     'storage_unavailable',
     'internal_error',
 ]));
@@ -86800,7 +86803,7 @@ const contract = {
         responses: {
             201: PublishResponseSchema,
             200: PublishResponseSchema,
-            ...errors(400, 401, 403, 409, 413, 422, 429),
+            ...errors(400, 401, 403, 409, 413, 422, 429, 507),
         },
     },
     publishDirect: {
