@@ -96,6 +96,22 @@ describe('retries', () => {
     expect(posts).toBe(3);
   });
 
+  it('never retries a 507 quota_exceeded, but retries a 507 insufficient_storage', async () => {
+    const { client, delays } = setup();
+    const seen = getAnswers(
+      () => errorBody(507, 'insufficient_storage', 'Disk full.'),
+      () => errorBody(507, 'quota_exceeded', 'The project is over its quota.'),
+      () => HttpResponse.json(snapshot()),
+    );
+    await expect(client.getSnapshot('snap_1')).rejects.toMatchObject({
+      status: 507,
+      code: 'quota_exceeded',
+      message: 'The project is over its quota.',
+    });
+    expect(seen).toHaveLength(2);
+    expect(delays).toHaveLength(1);
+  });
+
   it('gives up after 5 attempts by default with the last ApiError', async () => {
     const { client, delays } = setup();
     const seen = getAnswers(() => errorBody(500, 'internal_error', 'Boom.'));
