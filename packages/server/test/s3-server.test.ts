@@ -13,7 +13,7 @@ import {
   publishSnapshot,
   type SnapshotplotClient,
 } from '@snapshotplot/api-client';
-import { startTestServer } from 'snapshotplot-server/testing';
+import { runServerCli, startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from './helpers.js';
 import { objectsUnder, requireS3WhenEnginesRequired, S3_URL, s3TestUrl } from './s3-env.js';
@@ -166,6 +166,43 @@ describe.skipIf(!S3_URL)('server on S3 storage', () => {
       expect((await put(pub.upload_urls.plot!, PNG)).status).toBe(200);
       expect((await finalize(s.client, s.project.id, id)).status).toBe(200);
       expect((await s.client.getSnapshot(id)).status).toBe('ready');
+    }, 60_000);
+
+    it('finalize refuses an upload over the project byte quota with 507, keeping nothing', async () => {
+      const pub = await s.client.publish({
+        project_id: s.project.id,
+        title: 'over quota',
+        checksums: { plot: sha256(PNG) },
+      });
+      const id = pub.snapshot_id;
+      const quota = (...a: string[]) =>
+        runServerCli([
+          'project',
+          'quota',
+          '--project',
+          s.project.id,
+          ...a,
+          '--data-dir',
+          s.server.dataDir,
+        ]);
+      // Whatever the earlier tests stored, one more PNG is over this limit.
+      const { bytes } = JSON.parse(await quota('--json'));
+      await quota('--max-bytes', String(bytes + PNG.length - 1));
+      try {
+        expect((await put(pub.upload_urls.plot!, PNG)).status).toBe(200);
+        const over = await finalize(s.client, s.project.id, id);
+        expect(over.status).toBe(507);
+        const body = await over.json();
+        expect(body.error.code).toBe('quota_exceeded');
+        expect(body.error.message).toMatch(/project quota/);
+        expect((await s.client.getSnapshot(id)).status).toBe('pending');
+        expect((await objectsUnder(s.url)).filter((k) => k.includes(id))).toEqual([]);
+        expect((await fetch(`${s.server.url}/healthz`)).status).toBe(200);
+      } finally {
+        await quota('--max-bytes', 'off');
+      }
+      expect((await put(pub.upload_urls.plot!, PNG)).status).toBe(200);
+      expect((await finalize(s.client, s.project.id, id)).status).toBe(200);
     }, 60_000);
   });
 });

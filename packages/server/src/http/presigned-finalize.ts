@@ -5,6 +5,7 @@
  */
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { notFound } from '../errors.js';
+import { checkBytesQuota } from '../retention/quota.js';
 import type { AppContext } from './context.js';
 
 /** Verifies and records the presigned uploads of a pending snapshot; returns it re-read. */
@@ -15,12 +16,14 @@ export async function collectPresigned(
   await ctx.presigned!.collect(snap, {
     maxUploadBytes: ctx.config.maxUploadBytes,
     now: ctx.now,
+    admit: (size) => checkBytesQuota(ctx.store, snap.project_id, size),
     record: (row) =>
       ctx.store.transaction(async (tx) => {
         const current = await tx.getSnapshot(row.snapshot_id);
         // A concurrent finalize (another replica) recorded it first: same verified bytes.
         if (current?.status !== 'pending') return;
         if (current.files.some((f) => f.kind === row.kind)) return;
+        await checkBytesQuota(tx, snap.project_id, row.size);
         await tx.putArtifact(row);
       }),
   });

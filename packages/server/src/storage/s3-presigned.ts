@@ -28,6 +28,8 @@ import { artifactKey } from './storage.js';
 export interface FinalizeDeps {
   maxUploadBytes: number;
   now: () => Date;
+  /** Throws when the project cannot take `size` more bytes (its quota), before any copy. */
+  admit(size: number): Promise<void>;
   /** Records a verified artifact row unless the snapshot changed meanwhile. */
   record(row: {
     snapshot_id: string;
@@ -93,6 +95,11 @@ export class PresignedUploads {
       await this.storage.deleteRaw(key);
       throw new StorageLimitError(deps.maxUploadBytes);
     }
+    // Over the project's quota: refused like an oversized body, and the upload is not kept.
+    await deps.admit(head.size).catch(async (error: unknown) => {
+      await this.storage.deleteRaw(key);
+      throw error;
+    });
     const sha256 = await this.hash(key, head.etag, deps.maxUploadBytes);
     if (!sha256) return; // replaced or removed meanwhile: seen as missing, finalize again
     const expected = kind === 'plot' ? s.checksum_plot : s.checksum_code;
@@ -122,15 +129,22 @@ export class PresignedUploads {
         );
       throw new S3StorageError('copy', error);
     }
-    await deps.record({
-      snapshot_id: s.id,
-      kind,
-      storage_key: target,
-      content_type: baseContentType(contentType),
-      size: head.size,
-      sha256,
-      created_at: deps.now().toISOString(),
-    });
+    await deps
+      .record({
+        snapshot_id: s.id,
+        kind,
+        storage_key: target,
+        content_type: baseContentType(contentType),
+        size: head.size,
+        sha256,
+        created_at: deps.now().toISOString(),
+      })
+      .catch(async (error: unknown) => {
+        // Refused while recording (a concurrent upload took the quota): keep nothing.
+        await this.storage.delete(target).catch(() => {});
+        await this.storage.deleteRaw(key).catch(() => {});
+        throw error;
+      });
     await this.storage.deleteRaw(key).catch(() => {});
   }
 
