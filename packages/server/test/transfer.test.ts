@@ -249,7 +249,8 @@ describe('snapshotplot-server export / import', () => {
       },
     ],
   ];
-  it.each(symlinkCases)('refuses %s, before importing anything', async (_name, plant) => {
+  /** An export of one project and two artifacts (s1 present, s2 left to `plant`), imported. */
+  async function importCrafted(plant: (exportDir: string, outside: string) => Promise<void>) {
     const exportDir = await tempDir('sp-symlink-');
     const outside = await tempDir('sp-symlink-outside-');
     await mkdir(join(exportDir, 'tables'));
@@ -275,12 +276,33 @@ describe('snapshotplot-server export / import', () => {
 
     const targetDir = await tempDir('sp-symlink-target-');
     const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
-    expect(imported.code).toBe(1);
-    expect(imported.stderr).toMatch(/is a symbolic link: .*nothing was imported/);
-    expect(imported.stderr.split('\n')).toHaveLength(1);
+    return { imported, targetDir };
+  }
+
+  /** Nothing of the export reached the target. */
+  async function expectNothingImported(targetDir: string) {
     const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
     expect(files.filter((f) => String(f).endsWith('.png'))).toEqual([]);
     const projects = await cli(['project', 'list', '--json', '--data-dir', targetDir]);
     expect(JSON.parse(projects.stdout)).toEqual([]);
+  }
+
+  it.each(symlinkCases)('refuses %s, before importing anything', async (_name, plant) => {
+    const { imported, targetDir } = await importCrafted(plant);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(/is a symbolic link: .*nothing was imported/);
+    expect(imported.stderr.split('\n')).toHaveLength(1);
+    await expectNothingImported(targetDir);
+  });
+
+  it('refuses an export with a missing artifact file, naming it, before importing anything', async () => {
+    const { imported, targetDir } = await importCrafted(async () => {});
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toMatch(
+      /files\/plots\/p\/s2\/plot\.png is missing: the export is incomplete; nothing was imported, export again/,
+    );
+    expect(imported.stderr).not.toMatch(/ENOENT/);
+    expect(imported.stderr.split('\n')).toHaveLength(1);
+    await expectNothingImported(targetDir);
   });
 });

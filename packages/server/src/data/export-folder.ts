@@ -38,10 +38,18 @@ export async function checkExportFolder(dir: string): Promise<string> {
 
 /**
  * The path of `entry` under `root` after resolving every link; refused when it leaves the
- * folder (a link planted after checkExportFolder ran).
+ * folder (a link planted after checkExportFolder ran) or is not there.
  */
 export async function insideExport(root: string, dir: string, entry: string): Promise<string> {
-  const real = await realpath(join(root, entry)).catch(() => join(root, entry));
+  const real = await realpath(join(root, entry)).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') {
+      throw new CliError(
+        `${join(dir, entry)} is missing: the export is incomplete; nothing was imported, export again.`,
+        1,
+      );
+    }
+    throw error;
+  });
   const rel = relative(root, real);
   if (rel === '' || rel.startsWith(`..${sep}`) || rel === '..' || rel.startsWith(sep)) {
     throw refuse(dir, entry, 'is a symbolic link or resolves outside the export folder');
