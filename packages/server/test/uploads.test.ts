@@ -265,6 +265,41 @@ describe('upload body checks', () => {
     expect(await h.server.context.store.isNonceConsumed(nonce)).toBe(false);
   });
 
+  it('404 and no orphan file when the snapshot is deleted while its upload streams', async () => {
+    const p = await publish(h, { title: 'deleted mid-upload' });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => {
+      release = r;
+    });
+    let step = 0;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(c) {
+        step++;
+        if (step === 1) c.enqueue(new Uint8Array(PNG));
+        else if (step === 2) {
+          await gate;
+          c.enqueue(new Uint8Array(PNG));
+        } else c.close();
+      },
+    });
+    const put = fetch(p.body.upload_urls.plot!, {
+      method: 'PUT',
+      headers: { 'content-type': 'image/png' },
+      body,
+      duplex: 'half',
+    } as RequestInit);
+    for (let i = 0; i < 1000 && h.server.context.uploadsInProgress.size === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    const admin = await h.tokenFor(h.projectId, 'admin');
+    const del = await h.api('DELETE', `/api/snapshots/${p.body.snapshot_id}`, { token: admin });
+    expect(del.status).toBe(200);
+    release();
+    expect(await errorOf(await put)).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await h.files()).filter((f) => f.includes(p.body.snapshot_id))).toEqual([]);
+    expect(await tmpFiles()).toEqual([]);
+    expect((await h.api('GET', '/healthz', { token: null })).status).toBe(200);
+  });
+
   it('409 conflict when the artifact is already stored (a second URL cannot overwrite it)', async () => {
     const body = {
       title: 'two urls',

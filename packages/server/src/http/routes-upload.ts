@@ -174,7 +174,11 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
       };
       await ctx.store.transaction(async (tx) => {
         const current = await tx.getSnapshot(snapshotId);
-        if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+        if (!current) {
+          // The deletion removed the files it knew of; this one arrived after: ours to drop.
+          await ctx.storage.delete(key);
+          throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+        }
         if (current.status === 'ready')
           throw conflict(
             'snapshot_ready',
