@@ -35,7 +35,8 @@ export function head(
   return Buffer.from(`${lines.join('\r\n')}\r\n\r\n`);
 }
 
-function open(url: string): Promise<Socket> {
+/** Opens a socket to the server at `url` (resolves once connected). */
+export function open(url: string): Promise<Socket> {
   const u = new URL(url);
   return new Promise((resolve, reject) => {
     const s = connect(Number(u.port), u.hostname, () => resolve(s));
@@ -43,16 +44,17 @@ function open(url: string): Promise<Socket> {
   });
 }
 
-function parse(raw: Buffer): RawResponse {
-  const text = raw.toString('latin1');
-  const end = text.indexOf('\r\n\r\n');
-  const [statusLine, ...lines] = text.slice(0, end).split('\r\n');
+/** Status code, headers (lower-cased names) and body of a raw response; null when none came. */
+export function parseResponse(raw: string): RawResponse | null {
+  const end = raw.indexOf('\r\n\r\n');
+  if (!raw.startsWith('HTTP/1.1 ') || end < 0) return null;
+  const [statusLine, ...lines] = raw.slice(0, end).split('\r\n');
   const headers: Record<string, string> = {};
   for (const l of lines) {
     const i = l.indexOf(':');
     headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
   }
-  return { status: Number(statusLine!.split(' ')[1]), headers, body: text.slice(end + 4) };
+  return { status: Number(statusLine!.split(' ')[1]), headers, body: raw.slice(end + 4) };
 }
 
 /** Sends head + body whole and reads the response until the server closes the socket. */
@@ -63,8 +65,9 @@ export async function rawRequest(url: string, request: Buffer): Promise<RawRespo
     s.on('data', (c: Buffer) => chunks.push(c));
     s.once('error', reject);
     s.once('close', () => {
-      if (chunks.length === 0) reject(new Error('the server closed the socket without answering'));
-      else resolve(parse(Buffer.concat(chunks)));
+      const res = parseResponse(Buffer.concat(chunks).toString('latin1'));
+      if (res) resolve(res);
+      else reject(new Error('the server closed the socket without answering'));
     });
     // write, not end: a half-closed socket makes Node drop the request as aborted.
     s.write(request);

@@ -2,7 +2,9 @@
  * Raw-socket HTTP clients for the slow-body tests: fetch cannot send a body one byte at a time
  * with a declared Content-Length, nor show what the server did with the socket.
  */
-import { connect, type Socket } from 'node:net';
+import { open } from './raw-http.js';
+
+export { open, parseResponse } from './raw-http.js';
 
 export interface Trickled {
   /** Everything the server sent before the socket closed. */
@@ -11,15 +13,6 @@ export interface Trickled {
   closed: boolean;
   /** Body bytes written before the close; the declared length is never reached. */
   sent: number;
-}
-
-/** Open a socket to the server at `url` (resolves once connected). */
-export function open(url: string): Promise<Socket> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const s = connect(Number(port), hostname, () => resolve(s));
-    s.once('error', reject);
-  });
 }
 
 /**
@@ -78,17 +71,4 @@ export async function exchange(url: string, text: string, guardMs = 5000): Promi
   });
   socket.destroy();
   return { response, closed, sent: text.length };
-}
-
-/** Status code, headers (lower-cased names) and body of a raw response; null when none came. */
-export function parseResponse(raw: string) {
-  const end = raw.indexOf('\r\n\r\n');
-  if (!raw.startsWith('HTTP/1.1 ') || end < 0) return null;
-  const [line, ...fields] = raw.slice(0, end).split('\r\n');
-  const headers: Record<string, string> = {};
-  for (const f of fields) {
-    const i = f.indexOf(':');
-    headers[f.slice(0, i).trim().toLowerCase()] = f.slice(i + 1).trim();
-  }
-  return { status: Number(line!.split(' ')[1]), headers, body: raw.slice(end + 4) };
 }

@@ -32,6 +32,26 @@ const tmpFiles = async () =>
 const leftovers = async (id: string) =>
   (await h.files()).filter((f) => f.includes(id) || f.startsWith('.tmp'));
 
+/** A body of two PNGs whose second half waits for `release()`: an upload held mid-stream. */
+function gatedBody() {
+  let release!: () => void;
+  const gate = new Promise<void>((r) => {
+    release = r;
+  });
+  let step = 0;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(c) {
+      step++;
+      if (step === 1) c.enqueue(new Uint8Array(PNG));
+      else if (step === 2) {
+        await gate;
+        c.enqueue(new Uint8Array(PNG));
+      } else c.close();
+    },
+  });
+  return { body, release };
+}
+
 describe('upload tokens', () => {
   it('401 invalid_upload_token without a token or with a tampered one; nothing stored', async () => {
     const p = await fresh();
@@ -227,21 +247,7 @@ describe('upload body checks', () => {
       artifacts: { plot: true, code: true },
     });
     expect(renewed.body.snapshot_id).toBe(p.snapshot_id);
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let step = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(c) {
-        step++;
-        if (step === 1) c.enqueue(new Uint8Array(PNG));
-        else if (step === 2) {
-          await gate;
-          c.enqueue(new Uint8Array(PNG));
-        } else c.close();
-      },
-    });
+    const { body, release } = gatedBody();
     const first = fetch(p.upload_urls.plot!, {
       method: 'PUT',
       headers: { 'content-type': 'image/png' },
@@ -267,21 +273,7 @@ describe('upload body checks', () => {
 
   it('404 and no orphan file when the snapshot is deleted while its upload streams', async () => {
     const p = await publish(h, { title: 'deleted mid-upload' });
-    let release!: () => void;
-    const gate = new Promise<void>((r) => {
-      release = r;
-    });
-    let step = 0;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(c) {
-        step++;
-        if (step === 1) c.enqueue(new Uint8Array(PNG));
-        else if (step === 2) {
-          await gate;
-          c.enqueue(new Uint8Array(PNG));
-        } else c.close();
-      },
-    });
+    const { body, release } = gatedBody();
     const put = fetch(p.body.upload_urls.plot!, {
       method: 'PUT',
       headers: { 'content-type': 'image/png' },
