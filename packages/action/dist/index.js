@@ -87576,7 +87576,9 @@ const BACKOFF_FACTOR = 3;
 /**
  * Network errors, timeouts, 408, 425, 429 and 5xx; never any other 4xx nor a bad 2xx body.
  * One 409 is transient by definition: `idempotency_key_in_use` means our own earlier attempt
- * (say, one that timed out here) is still running on the server.
+ * (say, one that timed out here) is still running on the server. One 507 is not: a project
+ * over its quota stays over it until someone deletes snapshots or raises the limit, so
+ * `quota_exceeded` fails at once (a full disk, `insufficient_storage`, may clear and is retried).
  */
 function isRetryable(error) {
     if (error instanceof NetworkError)
@@ -87585,6 +87587,8 @@ function isRetryable(error) {
         const s = error.status;
         if (s === 409)
             return error.code === 'idempotency_key_in_use';
+        if (s === 507)
+            return error.code !== 'quota_exceeded';
         return s === 408 || s === 425 || s === 429 || s >= 500;
     }
     return false;
