@@ -204,6 +204,23 @@ describe('connection caps', () => {
     expect(busy!.headers.get('retry-after')).toMatch(/^\d+$/);
     expect(busy!.headers.get('connection')).toBe('close');
     expect(await errorOf(busy!)).toMatchObject({ status: 503, code: 'server_busy' });
+    // Credential-looking material that no route checks does not buy admission ...
+    const sigOnHealth = await fetch(`${hh.url}/healthz?sig=x&expires=1`);
+    expect(await errorOf(sigOnHealth)).toMatchObject({ status: 503, code: 'server_busy' });
+    const cookieOnHealth = await fetch(`${hh.url}/healthz`, {
+      headers: { cookie: 'snapshotplot_session=v1.x.y' },
+    });
+    expect(await errorOf(cookieOnHealth)).toMatchObject({ status: 503, code: 'server_busy' });
+    // ... a forged bearer header gets past admission only to a 401, never a storage check ...
+    const forgedHealth = await fetch(`${hh.url}/healthz`, {
+      headers: { authorization: 'Bearer spt_forged' },
+    });
+    expect(await errorOf(forgedHealth)).toMatchObject({ status: 401, code: 'invalid_token' });
+    // ... while a real token's probe is answered.
+    const probe = await fetch(`${hh.url}/healthz`, {
+      headers: { authorization: `Bearer ${await hh.tokenFor(hh.projectId, 'reader')}` },
+    });
+    expect(probe.status).toBe(200);
     // A request with a credential is not counted against the unauthenticated cap.
     await normalPublish(hh, 'while busy');
     for (const s of sockets) s.destroy();

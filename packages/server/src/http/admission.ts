@@ -13,6 +13,8 @@ import { ServerBusyError } from '../errors.js';
 import { SESSION_COOKIE } from '../gallery/session.js';
 
 const SESSION = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=`);
+/** The only routes a delivery URL's `sig`+`expires` authenticate. */
+const ARTIFACT = /^\/api\/snapshots\/[^/]+\/(plot|code)$/;
 
 /**
  * Whether the request carries something its route authenticates it by before reading a body:
@@ -25,9 +27,11 @@ export function carriesCredential(req: Request): boolean {
   const q = req.query as Record<string, unknown>;
   if (req.method === 'PUT' && req.path.startsWith('/upload/')) return typeof q.token === 'string';
   if (!reads) return false;
+  // /healthz checks a bearer header when there is one (routes-meta.ts), nothing else.
+  if (req.path === '/healthz') return false;
   const cookie = req.headers.cookie;
   if (cookie && SESSION.test(cookie)) return true;
-  return typeof q.sig === 'string' && typeof q.expires === 'string';
+  return ARTIFACT.test(req.path) && typeof q.sig === 'string' && typeof q.expires === 'string';
 }
 
 /** Middleware counting unauthenticated requests until their response is done. */

@@ -1,10 +1,14 @@
 /** GET /healthz and GET /openapi.json. */
 import { HealthResponseSchema } from '@snapshotplot/api-client';
 import type { Router } from 'express';
+import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
 
 export function metaRoutes(ctx: AppContext, router: Router, version: string): void {
-  router.get('/healthz', async (_req, res) => {
+  router.get('/healthz', async (req, res) => {
+    // A bearer header let this probe past the unauthenticated cap (admission.ts): it must be
+    // a real credential (any role, any project), so a forged one cannot buy storage checks.
+    if (req.headers.authorization) await principalOf(ctx, req, res);
     const database = await ctx.store.ping().then(
       () => 'ok' as const,
       () => 'error' as const,
