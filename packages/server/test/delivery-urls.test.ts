@@ -50,4 +50,17 @@ describe('signed delivery URLs', () => {
     const b = await plotUrl(id);
     expect(b.href).toBe(a.href);
   });
+
+  it('are never cached past their expiry', async () => {
+    const id = await publishReady(h, 'cache');
+    const url = await plotUrl(id);
+    const expires = Number(url.searchParams.get('expires'));
+    // Ten minutes before it expires, a cache may keep the bytes for ten minutes at most.
+    clock = (expires - 600) * 1000;
+    const res = await fetch(url);
+    expect(res.status).toBe(200);
+    const cc = res.headers.get('cache-control')!;
+    expect(cc).not.toMatch(/immutable/);
+    expect(Number(/max-age=(\d+)/.exec(cc)![1])).toBeLessThanOrEqual(600);
+  });
 });

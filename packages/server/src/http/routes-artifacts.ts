@@ -65,6 +65,15 @@ async function authorise(
   return principalOf(ctx, req, res);
 }
 
+/**
+ * A signed URL's bytes never change, but the URL must stop working at `expires`: no cache may
+ * keep serving them past it (at most an hour, never `immutable`).
+ */
+function signedCacheControl(ctx: AppContext, req: Request): string {
+  const left = Number(req.query.expires) - Math.floor(ctx.now().getTime() / 1000);
+  return `public, max-age=${Math.max(0, Math.min(3600, left))}`;
+}
+
 export function artifactRoutes(ctx: AppContext, router: Router): void {
   router.get('/api/snapshots/:id/:kind', async (req, res) => {
     const id = parseId(req.params.id);
@@ -94,7 +103,7 @@ export function artifactRoutes(ctx: AppContext, router: Router): void {
       // sandbox: no script, no same-origin access, whatever the type claims to be.
       'Content-Security-Policy':
         "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'",
-      'Cache-Control': principal ? 'private, max-age=300' : 'public, max-age=3600, immutable',
+      'Cache-Control': principal ? 'private, max-age=300' : signedCacheControl(ctx, req),
       // Only this origin may embed the bytes (the gallery); other sites cannot hotlink or
       // probe them with no-cors requests. Server-side fetches (CI summaries) are unaffected.
       'Cross-Origin-Resource-Policy': 'same-origin',
