@@ -74,6 +74,25 @@ function dropLogger(logger: Logger, max: number) {
   };
 }
 
+/**
+ * One clean-up pass: expired idempotency keys and nonces, the event log beyond a week (it is
+ * for reconnecting streams, not an archive), ended sessions, expired pending snapshots (and,
+ * with --retention, the retention policies), then fresh planner statistics. Never rejects.
+ */
+async function sweepOnce(ctx: AppContext, config: ServerConfig): Promise<void> {
+  const { store, logger } = ctx;
+  const t = ctx.now();
+  try {
+    await store.sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString());
+    await store.pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString());
+    await store.pruneSessions(t.toISOString());
+    await sweepSnapshots(ctx, config);
+    await store.optimizePlanner();
+  } catch (err) {
+    logger.warn({ err }, 'the clean-up sweep failed; it runs again later');
+  }
+}
+
 /** Opens everything and listens on config.host:config.port (0 = any free port). */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
   const { config } = o;
@@ -90,12 +109,6 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   });
   if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
   const now = o.now ?? (() => new Date());
-  await store.sweep(now().toISOString(), new Date(now().getTime() - 24 * 3600_000).toISOString());
-  // The event log is for reconnecting streams, not an archive: keep a week.
-  await store.pruneEvents(new Date(now().getTime() - EVENT_RETENTION_MS).toISOString());
-  // Expired pending snapshots (and, with --retention, the retention policies) before serving.
-  await sweepSnapshots({ store, storage: disk, presigned, now, logger }, config);
-  await store.pruneSessions(now().toISOString());
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
   let openapi: string | undefined;
   const ctx: AppContext = {
@@ -127,6 +140,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       return openapi;
     },
   };
+  // Before serving, then every --sweep-interval-ms: a failed sweep (a store that is down)
+  // is logged and retried next time, never a reason not to start.
+  await sweepOnce(ctx, config);
   // Other replicas' events (PostgreSQL LISTEN/NOTIFY) wake this process's streams and worker.
   const stopListening = store.onEvent((projectId) => ctx.events.notify(projectId));
   const empty = (await store.listProjects()).length === 0;
@@ -165,17 +181,9 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
     if (sweeping) return; // the previous sweep is still running
-    const t = now();
-    sweeping = (async () => {
-      await store.sweep(t.toISOString(), new Date(t.getTime() - 24 * 3600_000).toISOString());
-      await store.pruneEvents(new Date(t.getTime() - EVENT_RETENTION_MS).toISOString());
-      await store.pruneSessions(t.toISOString());
-      await sweepSnapshots(ctx, config);
-    })()
-      .catch((err) => logger.warn({ err }, 'the clean-up sweep failed; it runs again later'))
-      .finally(() => {
-        sweeping = undefined;
-      });
+    sweeping = sweepOnce(ctx, config).finally(() => {
+      sweeping = undefined;
+    });
   }, config.sweepIntervalMs);
   sweeper.unref();
 

@@ -115,4 +115,38 @@ describe('pending snapshot expiry', () => {
     expect(resolveConfig({}, {}).pendingTtl).toBe(86400);
     expect(() => resolveConfig({ pendingTtl: 'soon' }, {})).toThrow(/--pending-ttl/);
   });
+
+  it('a start-up sweep that fails (storage down) is logged and the server starts anyway', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sp-pending-fail-'));
+    dirs.push(dataDir);
+    let h = await start(dataDir);
+    const stale = await publish(h, { title: 'Stale', commit_sha: sha('d') });
+    expect((await upload(stale.body.upload_urls.plot!, PNG)).status).toBe(200);
+    await h.close();
+    open.length = 0;
+    clock += 2 * HOUR;
+    const log = capture();
+    const eio = () => Object.assign(new Error('EIO: i/o error'), { code: 'EIO' });
+    h = await startHarness({
+      dataDir,
+      now,
+      logger: log.logger,
+      config: { pendingTtl: 3600 },
+      wrapStorage: (inner) => ({
+        ...inner,
+        put: inner.put.bind(inner),
+        get: inner.get.bind(inner),
+        stat: inner.stat.bind(inner),
+        check: inner.check.bind(inner),
+        delete: async () => {
+          throw eio();
+        },
+      }),
+    });
+    open.push(h);
+    expect((await h.api('GET', '/healthz', { token: null })).status).toBe(200);
+    expect(log.lines.some((l) => l.msg === 'the clean-up sweep failed; it runs again later')).toBe(
+      true,
+    );
+  });
 });
