@@ -172,30 +172,37 @@ export function uploadRoutes(ctx: AppContext, router: Router): void {
         sha256: stored.sha256,
         created_at: now,
       };
-      await ctx.store.transaction(async (tx) => {
-        const current = await tx.getSnapshot(snapshotId);
-        if (!current) {
-          // The deletion removed the files it knew of; this one arrived after: ours to drop.
-          await ctx.storage.delete(key);
-          throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-        }
-        if (current.status === 'ready')
-          throw conflict(
-            'snapshot_ready',
-            `Snapshot ${snapshotId} became ready during the upload.`,
-          );
-        if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
-        // Exact size known now (chunked bodies too); the object is ours alone: drop it if refused.
-        await checkBytesQuota(tx, snapshot.project_id, row.size).catch(async (error) => {
-          await ctx.storage.delete(key);
+      // Set when the stored object is ours alone and refused: removed after the transaction
+      // (storage I/O must not hold the database's write lock).
+      let drop = false;
+      await ctx.store
+        .transaction(async (tx) => {
+          const current = await tx.getSnapshot(snapshotId);
+          if (!current) {
+            // The deletion removed the files it knew of; this one arrived after: ours to drop.
+            drop = true;
+            throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+          }
+          if (current.status === 'ready')
+            throw conflict(
+              'snapshot_ready',
+              `Snapshot ${snapshotId} became ready during the upload.`,
+            );
+          if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+          // Exact size known now (chunked bodies too); the object is ours alone: drop it if refused.
+          drop = true;
+          await checkBytesQuota(tx, snapshot.project_id, row.size);
+          drop = false;
+          const expires = new Date(token.e * 1000).toISOString();
+          if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+            throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+          }
+          await tx.putArtifact(row);
+        })
+        .catch(async (error: unknown) => {
+          if (drop) await ctx.storage.delete(key).catch(() => {}); // a leftover is only bytes
           throw error;
         });
-        const expires = new Date(token.e * 1000).toISOString();
-        if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
-          throw conflict('upload_url_used', 'This upload URL was already used successfully.');
-        }
-        await tx.putArtifact(row);
-      });
       res.status(200).json(
         UploadResponseSchema.parse({
           snapshot_id: snapshotId,
