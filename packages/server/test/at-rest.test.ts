@@ -177,3 +177,41 @@ describe('webhook signing secrets at rest', () => {
     expect(got.headers['webhook-signature']).toBe(expectedSignature(secret, got));
   });
 });
+
+describe('admin commands on a shared database', () => {
+  it('refuse to make up a server secret: webhook add and login-link exit 2 and write nothing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'sp-no-secret-'));
+    try {
+      // Never reached: the secret is resolved before the database is opened.
+      const env = { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' };
+      const add = await cli(
+        [
+          'webhook',
+          'add',
+          '--project',
+          'proj_x',
+          '--url',
+          'http://127.0.0.1:9/p',
+          '--allow-private-webhooks',
+          '--data-dir',
+          dataDir,
+        ],
+        env,
+      );
+      const link = await cli(['login-link', '--project', 'proj_x', '--data-dir', dataDir], env);
+      for (const r of [add, link]) {
+        expect(r.code).toBe(2);
+        expect(r.stderr).toMatch(/set SNAPSHOTPLOT_SECRET to the value `serve` uses/);
+      }
+      expect(await readdir(dataDir)).toEqual([]);
+      const short = await cli(['login-link', '--project', 'proj_x', '--data-dir', dataDir], {
+        ...env,
+        SNAPSHOTPLOT_SECRET: 'too-short',
+      });
+      expect(short).toMatchObject({ code: 2 });
+      expect(short.stderr).toMatch(/at least 32 characters/);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -33,7 +33,7 @@ async function withInstall<T>(
     now: io.now,
   });
   // The secret serve would use: webhook secrets are sealed under a key derived from it.
-  const keys = { serverSecret: commandSecret(where.dataDir, io.env) };
+  const keys = { serverSecret: commandSecret(where, io.env) };
   return withStore(where, (store) => fn(store, storage, keys));
 }
 

@@ -11,7 +11,7 @@ import {
   PrivateTargetError,
   urlProblem,
 } from '../webhooks/url-policy.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withStore } from './io.js';
 
 export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
 const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
@@ -81,7 +81,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
         const id = newId('wh', now.getTime());
         const secret = newWebhookSecret();
         // Stored sealed under the server secret: the database alone cannot forge deliveries.
-        const key = webhookSecretKey(commandSecret(dataDirOf(o.dataDir, io.env), io.env));
+        const key = webhookSecretKey(commandSecret(storeOf(o.dataDir, io.env), io.env));
         const row = {
           id,
           project_id: o.project,

@@ -1,10 +1,10 @@
 /** `snapshotplot-server login-link`: a one-click, 10-minute, single-use gallery sign-in link. */
 import type { Command } from 'commander';
 import { createServiceToken } from '../auth/service-tokens.js';
-import { type CliIo, dataDirOf, output, storeOf, withStore } from '../cli/io.js';
+import { type CliIo, output, storeOf, withStore } from '../cli/io.js';
 import { parseDuration } from '../config.js';
 import { CliError } from '../errors.js';
-import { loadSecret } from '../secret.js';
+import { commandSecret } from '../secret.js';
 import { LOGIN_LINK_TTL_SECONDS, mintLoginLink } from './login-link.js';
 
 /** Registers the command on the program. */
@@ -31,11 +31,12 @@ export function loginLinkCommand(program: Command, io: CliIo): void {
         json?: boolean;
       }) => {
         const now = io.now();
-        const dataDir = dataDirOf(o.dataDir, io.env);
         const baseUrl = o.url ?? io.env.SNAPSHOTPLOT_PUBLIC_URL ?? 'http://127.0.0.1:8080';
         if (!/^https?:\/\/[^/]/.test(baseUrl)) {
           throw new CliError(`Invalid --url "${baseUrl}": give the server's http(s) URL.`, 2);
         }
+        // Before any token is made: without the server's secret the link could not work.
+        const secret = commandSecret(storeOf(o.dataDir, io.env), io.env);
         const tokenId = await withStore(storeOf(o.dataDir, io.env), async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
@@ -61,7 +62,6 @@ export function loginLinkCommand(program: Command, io: CliIo): void {
           });
           return row.id;
         });
-        const secret = loadSecret(dataDir, io.env.SNAPSHOTPLOT_SECRET);
         const link = mintLoginLink(secret, {
           baseUrl,
           tokenId,
