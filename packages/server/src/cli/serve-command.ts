@@ -94,7 +94,7 @@ export function serveCommand(program: Command, io: CliIo): void {
     )
     .option(
       '--max-connections <n>',
-      'open connections at most; more are closed at once (env SNAPSHOTPLOT_MAX_CONNECTIONS; default 1024)',
+      'open connections at most; more are closed at once (env SNAPSHOTPLOT_MAX_CONNECTIONS; default 1024, or half of ulimit -n when lower)',
     )
     .option(
       '--max-unauthenticated <n>',
