@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { TransferSummary } from '../data/transfer.js';
 import type { TransferKeys } from '../data/transfer-secrets.js';
-import { commandSecret } from '../secret.js';
+import { loadSecret } from '../secret.js';
 import type { Storage } from '../storage/storage.js';
 import { type CliIo, output, storeOf, withStore } from './io.js';
 
@@ -32,8 +32,9 @@ async function withInstall<T>(
     maxUploadBytes: 5 * 1024 ** 3,
     now: io.now,
   });
-  // The secret serve would use: webhook secrets are sealed under a key derived from it.
-  const keys = { serverSecret: commandSecret(where, io.env) };
+  // The secret serve would use: webhook secrets are sealed under a key derived from it. An
+  // import into a new install may make it (serve on that data dir then uses the same one).
+  const keys = { serverSecret: loadSecret(where.dataDir, io.env.SNAPSHOTPLOT_SECRET || undefined) };
   return withStore(where, (store) => fn(store, storage, keys));
 }
 
