@@ -3,7 +3,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, publishSnapshot, type Snapshot } from '@snapshotplot/api-client';
+import { createClient, type Snapshot } from '@snapshotplot/api-client';
+import { publishSnapshot } from '@snapshotplot/core';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -76762,171 +76762,6 @@ function getOctokit(token, options, ...additionalPlugins) {
     return new GitHubWithPlugins(getOctokitOptions(token, options));
 }
 //# sourceMappingURL=github.js.map
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ../api-client/dist/errors.js
-/**
- * The client's three error classes. Callers branch on the class and on `code`; `message` is a
- * sentence for people that names the problem and what to do about it.
- */
-/** HTTP error answered by the server (after retries for retryable ones). */
-class ApiError extends Error {
-    name = 'ApiError';
-    status;
-    code;
-    requestId;
-    /** Server-supplied `error.details`, when any. */
-    details;
-    /** Delay asked for by a `Retry-After` header, in milliseconds (used by the retry policy). */
-    retryAfterMs;
-    constructor(o) {
-        super(o.message);
-        this.status = o.status;
-        this.code = o.code;
-        if (o.requestId !== undefined)
-            this.requestId = o.requestId;
-        if (o.details !== undefined)
-            this.details = o.details;
-        if (o.retryAfterMs !== undefined)
-            this.retryAfterMs = o.retryAfterMs;
-    }
-}
-/** Could not reach the server / timed out, after retries. code = 'network_error' | 'timeout'. */
-class NetworkError extends Error {
-    name = 'NetworkError';
-    code;
-    requestId;
-    constructor(code, message, o = {}) {
-        super(message, o.cause === undefined ? undefined : { cause: o.cause });
-        this.code = code;
-        if (o.requestId !== undefined)
-            this.requestId = o.requestId;
-    }
-}
-/**
- * Bad local input found before any request. code: 'file_not_found' | 'file_unreadable' |
- * 'file_too_large' | 'unsupported_file_type' | 'invalid_metadata'; `path` names the file.
- */
-class InputError extends Error {
-    name = 'InputError';
-    code;
-    path;
-    constructor(code, message, o = {}) {
-        super(message, o.cause === undefined ? undefined : { cause: o.cause });
-        this.code = code;
-        if (o.path !== undefined)
-            this.path = o.path;
-    }
-}
-/** The first few zod issues as `field message; field message` for error messages. */
-function describeIssues(issues, root = '(body)') {
-    return issues
-        .slice(0, 3)
-        .map((i) => `${i.path.length ? i.path.map(String).join('.') : root}: ${i.message}`)
-        .join('; ');
-}
-/** The InputError for metadata that fails the contract, naming the fields. */
-function invalidMetadata(issues) {
-    return new InputError('invalid_metadata', `Invalid snapshot metadata: ${describeIssues(issues, '(metadata)')}. Fix these fields.`);
-}
-//# sourceMappingURL=errors.js.map
-;// CONCATENATED MODULE: ../api-client/dist/batch.js
-/**
- * Batch publishing: turn one folder of figures into a list of snapshots to publish, each plot
- * paired with the code file that made it.
- */
-
-
-
-/** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
-const PLOT_EXTENSIONS = [
-    'vega.json',
-    'vl.json',
-    'jpeg',
-    'html',
-    'json',
-    'webp',
-    'png',
-    'svg',
-    'jpg',
-    'pdf',
-];
-/** Code file extensions looked for beside a plot, in order of preference. */
-const CODE_EXTENSIONS = ['py', 'ipynb', 'R', 'jl', 'm', 'js', 'ts'];
-function splitPlotName(name) {
-    const lower = name.toLowerCase();
-    const ext = PLOT_EXTENSIONS.find((e) => lower.endsWith(`.${e}`));
-    if (!ext)
-        return undefined;
-    const stem = name.slice(0, -(ext.length + 1));
-    return stem ? { stem, ext } : undefined;
-}
-async function listFiles(dir) {
-    let entries;
-    try {
-        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
-    }
-    catch (err) {
-        const code = err.code;
-        if (code === 'ENOENT') {
-            throw new InputError('file_not_found', `Folder not found: ${dir}. Check the path.`, {
-                path: dir,
-            });
-        }
-        const why = code === 'ENOTDIR' ? 'it is not a folder' : `(${code ?? String(err)})`;
-        throw new InputError('file_unreadable', `Cannot read folder ${dir}: ${why}.`, { path: dir });
-    }
-    const names = [];
-    for (const e of entries) {
-        if (e.name.startsWith('.'))
-            continue;
-        if (e.isFile())
-            names.push(e.name);
-        else if (e.isSymbolicLink()) {
-            // A link to a file counts as the file; a dangling link or a link to a folder does not.
-            const target = await (0,promises_.stat)((0,external_node_path_.join)(dir, e.name)).catch(() => undefined);
-            if (target?.isFile())
-                names.push(e.name);
-        }
-    }
-    return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-}
-/**
- * Every plot file in `dir` (not recursive) -> `{ title, plot, code? }`, sorted by file name.
- * `code` is the same-stem file with a code extension, or `o.code` for every plot when given.
- */
-async function collectBatch(dir, o = {}) {
-    const names = await listFiles(dir);
-    const byLowerName = new Map(names.map((n) => [n.toLowerCase(), n]));
-    const plots = names
-        .map((name) => ({ name, parts: splitPlotName(name) }))
-        .filter((p) => !!p.parts);
-    // Two plots with one stem (fig.png, fig.svg) would get one title and so one natural key
-    // on the server, the second superseding the first: title those by their full file name.
-    const stemCount = new Map();
-    for (const p of plots)
-        stemCount.set(p.parts.stem, (stemCount.get(p.parts.stem) ?? 0) + 1);
-    return plots.map(({ name, parts }) => {
-        const title = (stemCount.get(parts.stem) ?? 0) > 1 ? name : parts.stem;
-        const item = { title, plot: (0,external_node_path_.join)(dir, name) };
-        const code = o.code ?? findCode(parts.stem, byLowerName, dir);
-        if (code)
-            item.code = code;
-        return item;
-    });
-}
-function findCode(stem, byLowerName, dir) {
-    for (const ext of CODE_EXTENSIONS) {
-        // Extensions match case-insensitively (`fig.r` and `fig.R` are both R scripts).
-        const name = byLowerName.get(`${stem}.${ext}`.toLowerCase());
-        if (name)
-            return (0,external_node_path_.join)(dir, name);
-    }
-    return undefined;
-}
-//# sourceMappingURL=batch.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/core/util.js
 
 // functions
@@ -86931,192 +86766,81 @@ function proxyOptions(env) {
     };
 }
 //# sourceMappingURL=default-fetch.js.map
+;// CONCATENATED MODULE: ../api-client/dist/errors.js
+/**
+ * The client's three error classes. Callers branch on the class and on `code`; `message` is a
+ * sentence for people that names the problem and what to do about it.
+ */
+/**
+ * HTTP error answered by the server (after retries for retryable ones). `code` is one of the
+ * contract's ERROR_CODES, or another string from a proxy or a newer server.
+ */
+class ApiError extends Error {
+    name = 'ApiError';
+    status;
+    code;
+    requestId;
+    /** Server-supplied `error.details`, when any. */
+    details;
+    /** Delay asked for by a `Retry-After` header, in milliseconds (used by the retry policy). */
+    retryAfterMs;
+    constructor(o) {
+        super(o.message);
+        this.status = o.status;
+        this.code = o.code;
+        if (o.requestId !== undefined)
+            this.requestId = o.requestId;
+        if (o.details !== undefined)
+            this.details = o.details;
+        if (o.retryAfterMs !== undefined)
+            this.retryAfterMs = o.retryAfterMs;
+    }
+}
+/** Could not reach the server / timed out, after retries. code = 'network_error' | 'timeout'. */
+class NetworkError extends Error {
+    name = 'NetworkError';
+    code;
+    requestId;
+    constructor(code, message, o = {}) {
+        super(message, o.cause === undefined ? undefined : { cause: o.cause });
+        this.code = code;
+        if (o.requestId !== undefined)
+            this.requestId = o.requestId;
+    }
+}
+/**
+ * Bad local input found before any request. code: 'file_not_found' | 'file_unreadable' |
+ * 'file_too_large' | 'unsupported_file_type' | 'invalid_metadata'; `path` names the file.
+ */
+class InputError extends Error {
+    name = 'InputError';
+    code;
+    path;
+    constructor(code, message, o = {}) {
+        super(message, o.cause === undefined ? undefined : { cause: o.cause });
+        this.code = code;
+        if (o.path !== undefined)
+            this.path = o.path;
+    }
+}
+/** The first few zod issues as `field message; field message` for error messages. */
+function describeIssues(issues, root = '(body)') {
+    return issues
+        .slice(0, 3)
+        .map((i) => `${i.path.length ? i.path.map(String).join('.') : root}: ${i.message}`)
+        .join('; ');
+}
+/** The InputError for metadata that fails the contract, naming the fields. */
+function invalidMetadata(issues) {
+    return new InputError('invalid_metadata', `Invalid snapshot metadata: ${describeIssues(issues, '(metadata)')}. Fix these fields.`);
+}
+//# sourceMappingURL=errors.js.map
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:stream/promises"
-const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
-// EXTERNAL MODULE: ../../node_modules/.pnpm/mime-types@3.0.2/node_modules/mime-types/index.js
-var mime_types = __nccwpck_require__(7587);
-;// CONCATENATED MODULE: ../api-client/dist/content-types.js
-/** Plot media types and the file extension they are stored under. */
-const PLOT_CONTENT_TYPES = {
-    'image/png': 'png',
-    'image/svg+xml': 'svg',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'application/pdf': 'pdf',
-    'text/html': 'html',
-    'application/json': 'json',
-    'application/vnd.vega.v5+json': 'vega.json',
-    'application/vnd.vegalite.v5+json': 'vl.json',
-};
-/**
- * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
- * for the places that inline a plot rather than link to it.
- */
-const INLINE_IMAGE_TYPES = new Set([
-    'image/png',
-    'image/svg+xml',
-    'image/jpeg',
-    'image/webp',
-]);
-/** Code media types and the file extension they are stored under. */
-const CODE_CONTENT_TYPES = {
-    'text/x-python': 'py',
-    'application/x-ipynb+json': 'ipynb',
-    'text/x-r': 'R',
-    'text/x-julia': 'jl',
-    'text/x-matlab': 'm',
-    'text/javascript': 'js',
-    'text/x-typescript': 'ts',
-    'application/x-sh': 'sh',
-    'text/plain': 'txt',
-};
-const BY_KIND = {
-    plot: PLOT_CONTENT_TYPES,
-    code: CODE_CONTENT_TYPES,
-};
-/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
-const EXTENSION_OVERRIDES = {
-    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
-    code: {
-        py: 'text/x-python',
-        ipynb: 'application/x-ipynb+json',
-        r: 'text/x-r',
-        jl: 'text/x-julia',
-        m: 'text/x-matlab',
-        js: 'text/javascript',
-        mjs: 'text/javascript',
-        ts: 'text/x-typescript',
-        sh: 'application/x-sh',
-        txt: 'text/plain',
-    },
-};
-/** `text/html; charset=utf-8` -> `text/html`. */
-function baseContentType(contentType) {
-    return contentType.split(';')[0].trim().toLowerCase();
-}
-/** The stored file extension for a media type of this kind, or undefined when not accepted. */
-function extensionFor(kind, contentType) {
-    return BY_KIND[kind][baseContentType(contentType)];
-}
-/** Whether a media type is accepted for the kind. */
-function isAcceptedContentType(kind, contentType) {
-    return extensionFor(kind, contentType) !== undefined;
-}
-/** The accepted media types of a kind, for error messages and docs. */
-function acceptedContentTypes(kind) {
-    return Object.keys(BY_KIND[kind]);
-}
-/**
- * The media type for a file name by its extension, taking this kind's overrides first, or
- * undefined when the extension is not one snapshotplot accepts for the kind.
- * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
- */
-function contentTypeForFile(kind, fileName, lookup) {
-    const lower = fileName.toLowerCase();
-    const overrides = EXTENSION_OVERRIDES[kind];
-    const match = Object.keys(overrides)
-        .filter((ext) => lower.endsWith(`.${ext}`))
-        .sort((a, b) => b.length - a.length)[0];
-    const type = match ? overrides[match] : lookup(fileName) || undefined;
-    return type && isAcceptedContentType(kind, type) ? type : undefined;
-}
-//# sourceMappingURL=content-types.js.map
-;// CONCATENATED MODULE: ../api-client/dist/files.js
-/**
- * Local checks on an artifact before any request: it exists, is a readable regular file, is
- * of a media type its kind accepts and within the size limit. The sha256 is computed while
- * streaming, so a large file is never held in memory.
- */
-
-
-
-
-
-
-
-
-
-/** The server's default `--max-upload-bytes`. */
-const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
-/** Checks existence/readability/size/content type and hashes (streamed). Throws InputError. */
-async function inspectFile(kind, path, o = {}) {
-    const maxBytes = o.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-    const label = `${kind} file ${path}`;
-    const info = await (0,promises_.stat)(path).catch((error) => {
-        throw fsError(error, label, path);
-    });
-    if (!info.isFile()) {
-        throw new InputError('file_unreadable', `The ${label} is not a regular file; pass a file path.`, {
-            path,
-        });
-    }
-    const contentType = contentTypeForFile(kind, (0,external_node_path_.basename)(path), mime_types.lookup);
-    if (!contentType) {
-        throw new InputError('unsupported_file_type', `The ${label} is not a supported ${kind} type; use one of: ${acceptedContentTypes(kind).join(', ')} ` +
-            `(by file extension).`, { path });
-    }
-    if (info.size > maxBytes)
-        throw tooLarge(label, path, info.size, maxBytes);
-    const hash = (0,external_node_crypto_.createHash)('sha256');
-    let size = 0;
-    await (0,external_node_stream_promises_namespaceObject.pipeline)((0,external_node_fs_namespaceObject.createReadStream)(path), async (source) => {
-        for await (const chunk of source) {
-            size += chunk.length;
-            // The file may grow while we read it; stop early rather than hash gigabytes.
-            if (size > maxBytes)
-                throw tooLarge(label, path, size, maxBytes);
-            hash.update(chunk);
-        }
-    }).catch((error) => {
-        throw error instanceof InputError
-            ? error
-            : fsError(error, label, path);
-    });
-    return { path, kind, size, sha256: hash.digest('hex'), contentType };
-}
-/** Inspects the plot and/or code file; at least one must be given. */
-async function inspectArtifacts(files, maxBytes) {
-    const inspected = [];
-    for (const kind of ARTIFACT_KINDS) {
-        const path = files[kind];
-        if (path)
-            inspected.push(await inspectFile(kind, path, maxBytes === undefined ? {} : { maxBytes }));
-    }
-    if (inspected.length === 0) {
-        throw new InputError('invalid_metadata', 'Nothing to publish: give a plot file, a code file or both.');
-    }
-    return inspected;
-}
-function tooLarge(label, path, size, maxBytes) {
-    return new InputError('file_too_large', `The ${label} is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; ` +
-        'make it smaller or raise the limit (the server must accept it too).', { path });
-}
-function fsError(error, label, path) {
-    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
-        return new InputError('file_not_found', `The ${label} does not exist; check the path.`, {
-            path,
-            cause: error,
-        });
-    }
-    return new InputError('file_unreadable', `The ${label} cannot be read (${error.code ?? error.message}); check its permissions.`, { path, cause: error });
-}
-/** 52428800 -> "50 MiB", 1536 -> "1.5 KiB". */
-function formatBytes(n) {
-    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-    let value = n;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
-    return `${shown} ${units[unit]}`;
-}
-//# sourceMappingURL=files.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/idempotency.js
 /**
  * Idempotency keys derived from what is being published, so that a re-run after a crash (a
@@ -87797,13 +87521,14 @@ function toError(error) {
 
 
 
-
-/** Checks the metadata and files locally, then publishes, stores and finalizes in one request. */
-async function publishDirect(config, url, metadata, files, o = {}) {
+/** Checks the metadata, then publishes, stores and finalizes the given files in one request. */
+async function publishDirect(config, url, metadata, inspected) {
     const parsed = DirectPublishMetadataSchema.safeParse(metadata);
     if (!parsed.success)
         throw invalidMetadata(parsed.error.issues);
-    const inspected = await inspectArtifacts(files, o.maxFileBytes);
+    if (inspected.length === 0) {
+        throw new InputError('invalid_metadata', 'Nothing to publish: give a plot file, a code file or both.');
+    }
     // A key of its own (prefix 'spd1'): the same files sent as JSON publish are another body.
     const idempotencyKey = keyFor('spd1', {
         metadata: parsed.data,
@@ -88023,7 +87748,343 @@ function presignedExpiry(error) {
     });
 }
 //# sourceMappingURL=client.js.map
-;// CONCATENATED MODULE: ../api-client/dist/github-event.js
+;// CONCATENATED MODULE: ../api-client/dist/content-types.js
+/** Plot media types and the file extension they are stored under. */
+const PLOT_CONTENT_TYPES = {
+    'image/png': 'png',
+    'image/svg+xml': 'svg',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'application/pdf': 'pdf',
+    'text/html': 'html',
+    'application/json': 'json',
+    'application/vnd.vega.v5+json': 'vega.json',
+    'application/vnd.vegalite.v5+json': 'vl.json',
+};
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+const INLINE_IMAGE_TYPES = new Set([
+    'image/png',
+    'image/svg+xml',
+    'image/jpeg',
+    'image/webp',
+]);
+/** Code media types and the file extension they are stored under. */
+const CODE_CONTENT_TYPES = {
+    'text/x-python': 'py',
+    'application/x-ipynb+json': 'ipynb',
+    'text/x-r': 'R',
+    'text/x-julia': 'jl',
+    'text/x-matlab': 'm',
+    'text/javascript': 'js',
+    'text/x-typescript': 'ts',
+    'application/x-sh': 'sh',
+    'text/plain': 'txt',
+};
+const BY_KIND = {
+    plot: PLOT_CONTENT_TYPES,
+    code: CODE_CONTENT_TYPES,
+};
+/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
+const EXTENSION_OVERRIDES = {
+    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+    code: {
+        py: 'text/x-python',
+        ipynb: 'application/x-ipynb+json',
+        r: 'text/x-r',
+        jl: 'text/x-julia',
+        m: 'text/x-matlab',
+        js: 'text/javascript',
+        mjs: 'text/javascript',
+        ts: 'text/x-typescript',
+        sh: 'application/x-sh',
+        txt: 'text/plain',
+    },
+};
+/** `text/html; charset=utf-8` -> `text/html`. */
+function baseContentType(contentType) {
+    return contentType.split(';')[0].trim().toLowerCase();
+}
+/** The stored file extension for a media type of this kind, or undefined when not accepted. */
+function extensionFor(kind, contentType) {
+    return BY_KIND[kind][baseContentType(contentType)];
+}
+/** Whether a media type is accepted for the kind. */
+function isAcceptedContentType(kind, contentType) {
+    return extensionFor(kind, contentType) !== undefined;
+}
+/** The accepted media types of a kind, for error messages and docs. */
+function acceptedContentTypes(kind) {
+    return Object.keys(BY_KIND[kind]);
+}
+/**
+ * The media type for a file name by its extension, taking this kind's overrides first, or
+ * undefined when the extension is not one snapshotplot accepts for the kind.
+ * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
+ */
+function contentTypeForFile(kind, fileName, lookup) {
+    const lower = fileName.toLowerCase();
+    const overrides = EXTENSION_OVERRIDES[kind];
+    const match = Object.keys(overrides)
+        .filter((ext) => lower.endsWith(`.${ext}`))
+        .sort((a, b) => b.length - a.length)[0];
+    const type = match ? overrides[match] : lookup(fileName) || undefined;
+    return type && isAcceptedContentType(kind, type) ? type : undefined;
+}
+//# sourceMappingURL=content-types.js.map
+;// CONCATENATED MODULE: ../api-client/dist/format-bytes.js
+/** Sizes in binary units, as the client's size checks and the server's pages both show them. */
+/** 52428800 -> "50 MiB", 1536 -> "1.5 KiB". */
+function formatBytes(n) {
+    const units = ['bytes', 'KiB', 'MiB', 'GiB'];
+    let value = n;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
+    return `${shown} ${units[unit]}`;
+}
+//# sourceMappingURL=format-bytes.js.map
+;// CONCATENATED MODULE: ../api-client/dist/contract-entry.js
+/**
+ * `@snapshotplot/api-client/contract`: the wire contract alone — schemas, content types, the
+ * endpoint table, error codes. Nothing here loads the transport (undici, p-retry), so the
+ * server can validate with the same schemas without paying for the client.
+ */
+
+
+
+
+//# sourceMappingURL=contract-entry.js.map
+;// CONCATENATED MODULE: ../api-client/dist/index.js
+
+
+
+
+
+
+//# sourceMappingURL=index.js.map
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ../core/dist/batch.js
+/**
+ * Batch publishing: turn one folder of figures into a list of snapshots to publish, each plot
+ * paired with the code file that made it.
+ */
+
+
+
+/** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
+const PLOT_EXTENSIONS = [
+    'vega.json',
+    'vl.json',
+    'jpeg',
+    'html',
+    'json',
+    'webp',
+    'png',
+    'svg',
+    'jpg',
+    'pdf',
+];
+/** Code file extensions looked for beside a plot, in order of preference. */
+const CODE_EXTENSIONS = ['py', 'ipynb', 'R', 'jl', 'm', 'js', 'ts'];
+function splitPlotName(name) {
+    const lower = name.toLowerCase();
+    const ext = PLOT_EXTENSIONS.find((e) => lower.endsWith(`.${e}`));
+    if (!ext)
+        return undefined;
+    const stem = name.slice(0, -(ext.length + 1));
+    return stem ? { stem, ext } : undefined;
+}
+async function listFiles(dir) {
+    let entries;
+    try {
+        entries = await (0,promises_.readdir)(dir, { withFileTypes: true });
+    }
+    catch (err) {
+        const code = err.code;
+        if (code === 'ENOENT') {
+            throw new InputError('file_not_found', `Folder not found: ${dir}. Check the path.`, {
+                path: dir,
+            });
+        }
+        const why = code === 'ENOTDIR' ? 'it is not a folder' : `(${code ?? String(err)})`;
+        throw new InputError('file_unreadable', `Cannot read folder ${dir}: ${why}.`, { path: dir });
+    }
+    const names = [];
+    for (const e of entries) {
+        if (e.name.startsWith('.'))
+            continue;
+        if (e.isFile())
+            names.push(e.name);
+        else if (e.isSymbolicLink()) {
+            // A link to a file counts as the file; a dangling link or a link to a folder does not.
+            const target = await (0,promises_.stat)((0,external_node_path_.join)(dir, e.name)).catch(() => undefined);
+            if (target?.isFile())
+                names.push(e.name);
+        }
+    }
+    return names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+/**
+ * Every plot file in `dir` (not recursive) -> `{ title, plot, code? }`, sorted by file name.
+ * `code` is the same-stem file with a code extension, or `o.code` for every plot when given.
+ */
+async function collectBatch(dir, o = {}) {
+    const names = await listFiles(dir);
+    const byLowerName = new Map(names.map((n) => [n.toLowerCase(), n]));
+    const plots = names
+        .map((name) => ({ name, parts: splitPlotName(name) }))
+        .filter((p) => !!p.parts);
+    // Two plots with one stem (fig.png, fig.svg) would get one title and so one natural key
+    // on the server, the second superseding the first: title those by their full file name.
+    const stemCount = new Map();
+    for (const p of plots)
+        stemCount.set(p.parts.stem, (stemCount.get(p.parts.stem) ?? 0) + 1);
+    return plots.map(({ name, parts }) => {
+        const title = (stemCount.get(parts.stem) ?? 0) > 1 ? name : parts.stem;
+        const item = { title, plot: (0,external_node_path_.join)(dir, name) };
+        const code = o.code ?? findCode(parts.stem, byLowerName, dir);
+        if (code)
+            item.code = code;
+        return item;
+    });
+}
+function findCode(stem, byLowerName, dir) {
+    for (const ext of CODE_EXTENSIONS) {
+        // Extensions match case-insensitively (`fig.r` and `fig.R` are both R scripts).
+        const name = byLowerName.get(`${stem}.${ext}`.toLowerCase());
+        if (name)
+            return (0,external_node_path_.join)(dir, name);
+    }
+    return undefined;
+}
+//# sourceMappingURL=batch.js.map
+;// CONCATENATED MODULE: ../core/dist/values.js
+/** The trimmed string, or undefined when unset, blank or not a string (CI exports empty variables). */
+function str(value) {
+    if (typeof value !== 'string')
+        return undefined;
+    const v = value.trim();
+    return v ? v : undefined;
+}
+/** A positive integer, or undefined for anything else ("false", "", "0", "12abc"). */
+function posInt(value) {
+    const s = typeof value === 'number' ? String(value) : str(value);
+    if (!s)
+        return undefined;
+    if (!/^\d+$/.test(s))
+        return undefined;
+    const n = Number(s);
+    return n > 0 && Number.isSafeInteger(n) ? n : undefined;
+}
+/** `refs/heads/feature/x` -> `feature/x`; tags and other refs are not branches. */
+function branchFromRef(ref) {
+    const r = str(ref);
+    if (!r)
+        return undefined;
+    if (r.startsWith('refs/heads/'))
+        return str(r.slice('refs/heads/'.length));
+    if (r.startsWith('refs/'))
+        return undefined;
+    return r;
+}
+/**
+ * A hex commit id, lower-cased, or undefined (Buildkite may say "HEAD" before checkout; the
+ * all-zero id of a deleted ref is no commit).
+ */
+function sha(value) {
+    const v = str(value);
+    return v && /^[0-9a-fA-F]{7,64}$/.test(v) && !/^0+$/.test(v) ? v.toLowerCase() : undefined;
+}
+/** An http(s) URL, or undefined, so a malformed value never fails the publish. */
+function values_httpUrl(value) {
+    const v = str(value);
+    if (!v)
+        return undefined;
+    try {
+        const u = new URL(v);
+        return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/** `group/sub/name` -> owner `group/sub`, name `name`. */
+function splitRepoPath(path) {
+    const p = str(path)
+        ?.replace(/\.git$/, '')
+        .replace(/^\/+|\/+$/g, '');
+    if (!p)
+        return {};
+    const i = p.lastIndexOf('/');
+    if (i <= 0)
+        return { repo_name: p };
+    return { repo_owner: p.slice(0, i), repo_name: p.slice(i + 1) };
+}
+/** Drops undefined fields so the result prints and compares cleanly. */
+function compact(o) {
+    return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+/** A CiContext with undefined fields left out, at both levels. */
+function ciContext(source, ci) {
+    return { ...compact(source), ci: compact(ci) };
+}
+/** The value at a path of plain objects (a webhook payload), or undefined. */
+function at(root, ...path) {
+    let v = root;
+    for (const key of path) {
+        if (!v || typeof v !== 'object')
+            return undefined;
+        v = v[key];
+    }
+    return v;
+}
+//# sourceMappingURL=values.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/github-context.js
+/**
+ * The GitHub Action's view of a run: @actions/github's `context` object, read directly (not
+ * turned back into GITHUB_* variables) into the same GithubRun the CLI builds from the env.
+ */
+
+/** owner/name of the context; undefined when the runner gave neither GITHUB_REPOSITORY nor a payload repository. */
+function repoOfContext(ctx) {
+    try {
+        // @actions/github's `repo` getter throws when it has nothing to go on.
+        const { owner, repo } = ctx.repo;
+        return owner && repo ? { owner, repo } : undefined;
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * The run of an @actions/github context. The context has no head ref, ref type or saved PR
+ * number, so those three still come from the environment.
+ */
+function githubRunFromContext(ctx, env = {}) {
+    const repo = repoOfContext(ctx);
+    return {
+        eventName: str(ctx.eventName),
+        payload: ctx.payload ?? {},
+        sha: ctx.sha,
+        ref: ctx.ref,
+        refType: env.GITHUB_REF_TYPE,
+        headRef: env.GITHUB_HEAD_REF,
+        runId: ctx.runId || undefined,
+        runAttempt: ctx.runAttempt || undefined,
+        serverUrl: ctx.serverUrl,
+        repository: repo ? `${repo.owner}/${repo.repo}` : undefined,
+        prNumberHint: env.SNAPSHOTPLOT_PR_NUMBER,
+    };
+}
+//# sourceMappingURL=github-context.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/github-event.js
 /**
  * The snapshot's commit, branch, PR and run link for a GitHub Actions run, from the event
  * payload and the runner's environment. One implementation for the CLI and the action, so a
@@ -88034,137 +88095,637 @@ function presignedExpiry(error) {
  * branch); on merge_group the queue's head commit, recorded on the base branch with the
  * queued PR, since the gh-readonly-queue/* branch is deleted once the queue moves on.
  */
-/** A trimmed non-empty string, or undefined (runners export empty variables; payloads vary). */
-function github_event_text(value) {
-    if (typeof value !== 'string')
-        return undefined;
-    const v = value.trim();
-    return v ? v : undefined;
-}
-/** A positive safe integer from a number or a digit string, else undefined. */
-function positive(value) {
-    const s = typeof value === 'number' ? String(value) : github_event_text(value);
-    if (!s || !/^\d+$/.test(s))
-        return undefined;
-    const n = Number(s);
-    return n > 0 && Number.isSafeInteger(n) ? n : undefined;
-}
-/** A hex commit id, lower-cased; the all-zero id of a deleted ref is no commit. */
-function commit(value) {
-    const v = github_event_text(value);
-    return v && /^[0-9a-fA-F]{7,64}$/.test(v) && !/^0+$/.test(v) ? v.toLowerCase() : undefined;
-}
-/** `refs/heads/feature/x` -> `feature/x`; tags and other refs are not branches. */
-function branchOf(ref) {
-    const r = github_event_text(ref);
-    if (!r)
-        return undefined;
-    if (r.startsWith('refs/heads/'))
-        return github_event_text(r.slice('refs/heads/'.length));
-    return r.startsWith('refs/') ? undefined : r;
-}
-/** An http(s) URL, or undefined, so a malformed GITHUB_SERVER_URL never fails the publish. */
-function github_event_httpUrl(value) {
-    if (!value)
-        return undefined;
-    try {
-        const u = new URL(value);
-        return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
-/** The value at a path of plain objects, or undefined. */
-function at(root, ...path) {
-    let v = root;
-    for (const key of path) {
-        if (!v || typeof v !== 'object')
-            return undefined;
-        v = v[key];
-    }
-    return v;
-}
+
 /** The fields the payload of this event carries; the caller falls back to the environment. */
-function fromPayload(event, p, env) {
+function fromPayload(event, p, prNumberHint) {
     switch (event) {
         case 'pull_request':
         case 'pull_request_target':
         case 'pull_request_review':
         case 'pull_request_review_comment':
             return {
-                commit_sha: commit(at(p, 'pull_request', 'head', 'sha')),
-                branch: github_event_text(at(p, 'pull_request', 'head', 'ref')),
-                pr_number: positive(at(p, 'pull_request', 'number') ?? at(p, 'number')),
+                commit_sha: sha(at(p, 'pull_request', 'head', 'sha')),
+                branch: str(at(p, 'pull_request', 'head', 'ref')),
+                pr_number: posInt(at(p, 'pull_request', 'number') ?? at(p, 'number')),
             };
         case 'workflow_run': {
-            const headSha = github_event_text(at(p, 'workflow_run', 'head_sha'));
+            const headSha = str(at(p, 'workflow_run', 'head_sha'));
             const prs = at(p, 'workflow_run', 'pull_requests');
             const list = Array.isArray(prs) ? prs : [];
             const match = list.find((pr) => at(pr, 'head', 'sha') === headSha) ?? list[0];
             return {
-                commit_sha: commit(headSha),
-                branch: github_event_text(at(p, 'workflow_run', 'head_branch')),
+                commit_sha: sha(headSha),
+                branch: str(at(p, 'workflow_run', 'head_branch')),
                 // GitHub lists only same-repository PRs here; for a fork PR the workflow passes the
                 // number it saved in an artifact.
-                pr_number: positive(at(match, 'number')) ?? positive(env.SNAPSHOTPLOT_PR_NUMBER),
-                source_run_url: github_event_text(at(p, 'workflow_run', 'html_url')),
+                pr_number: posInt(at(match, 'number')) ?? posInt(prNumberHint),
+                source_run_url: str(at(p, 'workflow_run', 'html_url')),
             };
         }
         case 'merge_group': {
             // head_ref is gh-readonly-queue/<base>/pr-<n>-<sha>, a temporary branch.
-            const headRef = github_event_text(at(p, 'merge_group', 'head_ref')) ?? '';
+            const headRef = str(at(p, 'merge_group', 'head_ref')) ?? '';
             return {
-                commit_sha: commit(at(p, 'merge_group', 'head_sha')),
-                branch: branchOf(at(p, 'merge_group', 'base_ref')),
-                pr_number: positive(/\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1]),
+                commit_sha: sha(at(p, 'merge_group', 'head_sha')),
+                branch: branchFromRef(at(p, 'merge_group', 'base_ref')),
+                pr_number: posInt(/\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1]),
             };
         }
         case 'push':
-            return { commit_sha: commit(at(p, 'after')), branch: branchOf(at(p, 'ref')) };
+            return { commit_sha: sha(at(p, 'after')), branch: branchFromRef(at(p, 'ref')) };
         case 'workflow_dispatch':
-            return { branch: branchOf(at(p, 'ref')) };
+            return { branch: branchFromRef(at(p, 'ref')) };
         default:
             return {};
     }
 }
+/** The run the runner's GITHUB_* variables describe, with the event payload already read. */
+function githubRunFromEnv(env, payload, eventName) {
+    return {
+        eventName: str(eventName) ?? env.GITHUB_EVENT_NAME,
+        payload,
+        sha: env.GITHUB_SHA,
+        ref: env.GITHUB_REF,
+        refType: env.GITHUB_REF_TYPE,
+        headRef: env.GITHUB_HEAD_REF,
+        runId: env.GITHUB_RUN_ID,
+        runAttempt: env.GITHUB_RUN_ATTEMPT,
+        serverUrl: env.GITHUB_SERVER_URL,
+        repository: env.GITHUB_REPOSITORY,
+        prNumberHint: env.SNAPSHOTPLOT_PR_NUMBER,
+    };
+}
 /**
  * Commit, branch, PR and run fields of a GitHub Actions run: the payload's values for the
- * event first, then GITHUB_SHA / GITHUB_HEAD_REF / GITHUB_REF. Undefined fields are left out.
+ * event first, then the run's sha / head ref / ref. Undefined fields are left out.
  */
-function githubEventFields(eventName, payload, env) {
-    const event = github_event_text(eventName) ?? github_event_text(env.GITHUB_EVENT_NAME);
-    const src = fromPayload(event, payload, env);
-    const branch = src.branch ??
-        github_event_text(env.GITHUB_HEAD_REF) ??
-        (env.GITHUB_REF_TYPE === 'tag' ? undefined : branchOf(env.GITHUB_REF));
-    const runId = github_event_text(env.GITHUB_RUN_ID);
-    const attempt = positive(env.GITHUB_RUN_ATTEMPT);
-    const server = (github_event_text(env.GITHUB_SERVER_URL) ?? 'https://github.com').replace(/\/+$/, '');
-    const repository = github_event_text(env.GITHUB_REPOSITORY);
+function githubRunFields(run) {
+    const event = str(run.eventName);
+    const src = fromPayload(event, run.payload, run.prNumberHint);
+    const branch = src.branch ?? str(run.headRef) ?? (run.refType === 'tag' ? undefined : branchFromRef(run.ref));
+    const runId = typeof run.runId === 'number' ? String(run.runId) : str(run.runId);
+    const attempt = posInt(run.runAttempt);
+    const server = (str(run.serverUrl) ?? 'https://github.com').replace(/\/+$/, '');
+    const repository = str(run.repository);
     const runUrl = repository && runId && /^\d+$/.test(runId)
         ? `${server}/${repository}/actions/runs/${runId}${attempt && attempt > 1 ? `/attempts/${attempt}` : ''}`
         : undefined;
     const fields = {
         event,
-        commit_sha: src.commit_sha ?? commit(env.GITHUB_SHA),
+        commit_sha: src.commit_sha ?? sha(run.sha),
         branch,
         pr_number: src.pr_number,
         run_id: runId,
         run_attempt: attempt,
-        job_url: github_event_httpUrl(runUrl),
+        job_url: values_httpUrl(runUrl),
         source_run_url: src.source_run_url,
     };
     return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
 }
+/** githubRunFields for the runner's environment: what the CLI sees inside GitHub Actions. */
+function githubEventFields(eventName, payload, env) {
+    return githubRunFields(githubRunFromEnv(env, payload, eventName));
+}
 //# sourceMappingURL=github-event.js.map
-;// CONCATENATED MODULE: ../api-client/dist/publish-flow.js
+;// CONCATENATED MODULE: ../core/dist/remote-url.js
+/**
+ * Owner and name of a repository from a git remote URL: https, ssh:// and scp-like
+ * (`git@host:owner/name.git`), on GitHub, GitLab (nested groups), Bitbucket, Azure DevOps or
+ * any self-hosted server.
+ */
+const SEGMENT = /^[A-Za-z0-9_.-]+$/;
+/** Host and path of a remote, whatever its syntax; undefined for local paths. */
+function hostAndPath(url) {
+    const u = url.trim();
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) {
+        try {
+            const parsed = new URL(u);
+            if (parsed.protocol === 'file:' || !parsed.hostname)
+                return undefined;
+            return { host: parsed.hostname.toLowerCase(), path: decodeURIComponent(parsed.pathname) };
+        }
+        catch {
+            return undefined;
+        }
+    }
+    // scp-like: [user@]host:path, where host has no slash (else it is a local path).
+    const scp = /^(?:[^@/]+@)?([^:/]+):(?!\/\/)(.+)$/.exec(u);
+    if (scp && scp[1].length > 1)
+        return { host: scp[1].toLowerCase(), path: scp[2] };
+    return undefined;
+}
+/** `{ host, owner, name }` of a git remote URL, or undefined when it names no repository. */
+function remote_url_parseRemoteUrl(url) {
+    if (!url)
+        return undefined;
+    const hp = hostAndPath(url);
+    if (!hp)
+        return undefined;
+    let parts = hp.path
+        .replace(/\/+$/, '')
+        .replace(/\.git$/, '')
+        .split('/')
+        .filter(Boolean);
+    // Azure DevOps: https://dev.azure.com/org/project/_git/repo, git@ssh.dev.azure.com:v3/org/project/repo
+    const gitIdx = parts.indexOf('_git');
+    if (gitIdx >= 0)
+        parts = [...parts.slice(0, gitIdx), ...parts.slice(gitIdx + 1)];
+    if (hp.host === 'ssh.dev.azure.com' && parts[0] === 'v3')
+        parts = parts.slice(1);
+    // Bitbucket Server clones as /scm/PROJECT/repo.git
+    if (parts[0] === 'scm' && parts.length === 3)
+        parts = parts.slice(1);
+    if (parts.length < 2 || !parts.every((p) => SEGMENT.test(p)))
+        return undefined;
+    const name = parts.pop();
+    return { host: hp.host, owner: parts.join('/'), name };
+}
+//# sourceMappingURL=remote-url.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/azure-pipelines.js
+/**
+ * Azure Pipelines. A PR build checks out refs/pull/N/merge (BUILD_SOURCEVERSION is that merge
+ * commit); the head is SYSTEM_PULLREQUEST_SOURCECOMMITID and SYSTEM_PULLREQUEST_SOURCEBRANCH.
+ */
+
+
+const azurePipelines = {
+    provider: 'azure-pipelines',
+    detect: (env) => env.TF_BUILD?.toLowerCase() === 'true',
+    read: (env) => {
+        const fromUri = remote_url_parseRemoteUrl(env.BUILD_REPOSITORY_URI);
+        // For GitHub repositories BUILD_REPOSITORY_NAME is owner/name; for Azure Repos just the name.
+        const fromName = splitRepoPath(env.BUILD_REPOSITORY_NAME);
+        const collection = str(env.SYSTEM_COLLECTIONURI)?.replace(/\/+$/, '');
+        const project = str(env.SYSTEM_TEAMPROJECT);
+        const buildId = str(env.BUILD_BUILDID);
+        const jobUrl = collection && project && buildId
+            ? `${collection}/${encodeURIComponent(project)}/_build/results?buildId=${buildId}`
+            : undefined;
+        return ciContext({
+            repo_owner: fromName.repo_owner ?? fromUri?.owner,
+            repo_name: fromName.repo_name ?? fromUri?.name,
+            commit_sha: sha(env.SYSTEM_PULLREQUEST_SOURCECOMMITID) ?? sha(env.BUILD_SOURCEVERSION),
+            branch: branchFromRef(env.SYSTEM_PULLREQUEST_SOURCEBRANCH) ??
+                branchFromRef(env.BUILD_SOURCEBRANCH),
+            pr_number: posInt(env.SYSTEM_PULLREQUEST_PULLREQUESTNUMBER) ??
+                posInt(env.SYSTEM_PULLREQUEST_PULLREQUESTID),
+        }, {
+            provider: 'azure-pipelines',
+            run_id: buildId,
+            run_attempt: posInt(env.SYSTEM_JOBATTEMPT),
+            job_url: values_httpUrl(jobUrl),
+            workflow: str(env.BUILD_DEFINITIONNAME),
+            event: str(env.BUILD_REASON),
+        });
+    },
+};
+//# sourceMappingURL=azure-pipelines.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/bitbucket-pipelines.js
+/** Bitbucket Pipelines. */
+
+const bitbucketPipelines = {
+    provider: 'bitbucket-pipelines',
+    detect: (env) => !!str(env.BITBUCKET_BUILD_NUMBER) && !!str(env.BITBUCKET_COMMIT),
+    read: (env) => {
+        const origin = str(env.BITBUCKET_GIT_HTTP_ORIGIN)?.replace(/^http:/, 'https:');
+        const build = str(env.BITBUCKET_BUILD_NUMBER);
+        return ciContext({
+            repo_owner: str(env.BITBUCKET_WORKSPACE) ?? str(env.BITBUCKET_REPO_OWNER),
+            repo_name: str(env.BITBUCKET_REPO_SLUG),
+            commit_sha: sha(env.BITBUCKET_COMMIT),
+            branch: str(env.BITBUCKET_BRANCH),
+            pr_number: posInt(env.BITBUCKET_PR_ID),
+        }, {
+            provider: 'bitbucket-pipelines',
+            // The build number is what the Bitbucket UI shows and links to.
+            run_id: build,
+            job_url: values_httpUrl(origin && build ? `${origin}/pipelines/results/${build}` : undefined),
+            // Bitbucket names no trigger; a PR id is the one thing it tells.
+            event: str(env.BITBUCKET_PR_ID) ? 'pull_request' : undefined,
+        });
+    },
+};
+//# sourceMappingURL=bitbucket-pipelines.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/buildkite.js
+/** Buildkite. BUILDKITE_COMMIT may be "HEAD" before checkout; then git answers instead. */
+
+
+const buildkite = {
+    provider: 'buildkite',
+    detect: (env) => env.BUILDKITE === 'true',
+    read: (env) => {
+        const repo = remote_url_parseRemoteUrl(env.BUILDKITE_REPO);
+        const buildUrl = str(env.BUILDKITE_BUILD_URL);
+        const jobId = str(env.BUILDKITE_JOB_ID);
+        const retries = Number(env.BUILDKITE_RETRY_COUNT);
+        return ciContext({
+            repo_owner: repo?.owner,
+            repo_name: repo?.name,
+            commit_sha: sha(env.BUILDKITE_COMMIT),
+            branch: str(env.BUILDKITE_BRANCH),
+            // "false" when the build is not for a pull request.
+            pr_number: posInt(env.BUILDKITE_PULL_REQUEST),
+        }, {
+            provider: 'buildkite',
+            run_id: str(env.BUILDKITE_BUILD_ID),
+            // BUILDKITE_RETRY_COUNT counts retries of this job: attempt = retries + 1.
+            run_attempt: Number.isInteger(retries) && retries >= 0 ? retries + 1 : undefined,
+            job_url: values_httpUrl(buildUrl && jobId ? `${buildUrl}#${jobId}` : buildUrl),
+            workflow: str(env.BUILDKITE_PIPELINE_SLUG),
+            event: str(env.BUILDKITE_SOURCE),
+        });
+    },
+};
+//# sourceMappingURL=buildkite.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/circleci.js
+/** CircleCI. The PR number is only in the PR URL for same-repo PRs (CIRCLE_PR_NUMBER is forks-only). */
+
+const circleci = {
+    provider: 'circleci',
+    detect: (env) => env.CIRCLECI === 'true',
+    read: (env) => {
+        const prUrl = str(env.CIRCLE_PULL_REQUEST) ?? str(env.CIRCLE_PULL_REQUESTS)?.split(',')[0];
+        return ciContext({
+            repo_owner: str(env.CIRCLE_PROJECT_USERNAME),
+            repo_name: str(env.CIRCLE_PROJECT_REPONAME),
+            commit_sha: sha(env.CIRCLE_SHA1),
+            branch: str(env.CIRCLE_BRANCH),
+            pr_number: posInt(env.CIRCLE_PR_NUMBER) ?? posInt(/\/pull\/(\d+)/.exec(prUrl ?? '')?.[1]),
+        }, {
+            provider: 'circleci',
+            run_id: str(env.CIRCLE_WORKFLOW_ID) ?? str(env.CIRCLE_BUILD_NUM),
+            job_url: values_httpUrl(env.CIRCLE_BUILD_URL),
+            workflow: str(env.CIRCLE_JOB),
+        });
+    },
+};
+//# sourceMappingURL=circleci.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/github-actions.js
+/**
+ * GitHub Actions. On pull_request, pull_request_target, workflow_run and merge_group the
+ * commit that matters is in the event payload: GITHUB_SHA there is a merge commit or the base
+ * branch, which is not the code the author pushed. The per-event rules are githubRunFields
+ * (github-event.ts), shared with the GitHub Action.
+ */
+
+
+function readEvent(env, io) {
+    const path = str(env.GITHUB_EVENT_PATH);
+    if (!path)
+        return {};
+    try {
+        return JSON.parse(io.readFile(path));
+    }
+    catch {
+        // A missing or unreadable payload only costs the PR details; the env still has the rest.
+        return {};
+    }
+}
+function read(env, io) {
+    const fields = githubEventFields(env.GITHUB_EVENT_NAME, readEvent(env, io), env);
+    return ciContext({
+        ...splitRepoPath(env.GITHUB_REPOSITORY),
+        commit_sha: fields.commit_sha,
+        branch: fields.branch,
+        pr_number: fields.pr_number,
+    }, {
+        provider: 'github-actions',
+        run_id: fields.run_id,
+        run_attempt: fields.run_attempt,
+        job_url: fields.job_url,
+        workflow: str(env.GITHUB_WORKFLOW),
+        event: fields.event,
+    });
+}
+const githubActions = {
+    provider: 'github-actions',
+    detect: (env) => env.GITHUB_ACTIONS === 'true',
+    read,
+};
+//# sourceMappingURL=github-actions.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/gitlab-ci.js
+/**
+ * GitLab CI. In merge request pipelines (merged results in particular) CI_COMMIT_SHA can be a
+ * merge commit; CI_MERGE_REQUEST_SOURCE_BRANCH_SHA is the head the author pushed.
+ */
+
+const gitlabCi = {
+    provider: 'gitlab-ci',
+    detect: (env) => env.GITLAB_CI === 'true',
+    read: (env) => ciContext({
+        // CI_PROJECT_PATH keeps nested groups: group/subgroup/project.
+        ...splitRepoPath(env.CI_PROJECT_PATH),
+        commit_sha: sha(env.CI_MERGE_REQUEST_SOURCE_BRANCH_SHA) ?? sha(env.CI_COMMIT_SHA),
+        branch: str(env.CI_MERGE_REQUEST_SOURCE_BRANCH_NAME) ?? str(env.CI_COMMIT_BRANCH),
+        pr_number: posInt(env.CI_MERGE_REQUEST_IID),
+    }, {
+        provider: 'gitlab-ci',
+        run_id: str(env.CI_PIPELINE_ID),
+        job_url: values_httpUrl(env.CI_JOB_URL ?? env.CI_PIPELINE_URL),
+        workflow: str(env.CI_PIPELINE_NAME) ?? str(env.CI_JOB_NAME),
+        event: str(env.CI_PIPELINE_SOURCE),
+    }),
+};
+//# sourceMappingURL=gitlab-ci.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/jenkins.js
+/**
+ * Jenkins (git plugin and multibranch variables). GIT_BRANCH is often `origin/main`; on a
+ * multibranch PR job BRANCH_NAME is `PR-42` and CHANGE_BRANCH is the source branch.
+ */
+
+
+const jenkins = {
+    provider: 'jenkins',
+    detect: (env) => !!str(env.JENKINS_URL) && !!str(env.BUILD_ID ?? env.BUILD_NUMBER),
+    read: (env) => {
+        const repo = remote_url_parseRemoteUrl(env.GIT_URL ?? env.CHANGE_URL?.replace(/\/pull\/\d+$/, ''));
+        const prNumber = posInt(env.CHANGE_ID);
+        const gitBranch = str(env.GIT_BRANCH)?.replace(/^(refs\/heads\/|origin\/)/, '');
+        return ciContext({
+            repo_owner: repo?.owner,
+            repo_name: repo?.name,
+            commit_sha: sha(env.GIT_COMMIT),
+            branch: str(env.CHANGE_BRANCH) ?? (prNumber ? undefined : str(env.BRANCH_NAME)) ?? gitBranch,
+            pr_number: prNumber,
+        }, {
+            provider: 'jenkins',
+            run_id: str(env.BUILD_NUMBER) ?? str(env.BUILD_ID),
+            job_url: values_httpUrl(env.BUILD_URL),
+            workflow: str(env.JOB_NAME),
+        });
+    },
+};
+//# sourceMappingURL=jenkins.js.map
+;// CONCATENATED MODULE: ../core/dist/ci/index.js
+/**
+ * Detects the CI provider from the environment and reads what it knows. Outside a known CI a
+ * generic `CI=true` still records `{ provider: 'other' }`; on a laptop there is no `ci`.
+ */
+
+
+
+
+
+
+
+/** In detection order: the specific markers first, Jenkins' generic JENKINS_URL last. */
+const ci_CI_PROVIDERS = [
+    githubActions,
+    gitlabCi,
+    circleci,
+    buildkite,
+    azurePipelines,
+    bitbucketPipelines,
+    jenkins,
+];
+/** The CI context of `env`, or undefined when not running in CI. */
+function detectCi(env, io) {
+    const provider = ci_CI_PROVIDERS.find((p) => p.detect(env));
+    if (provider)
+        return provider.read(env, io);
+    const ci = env.CI?.toLowerCase();
+    if (ci === 'true' || ci === '1')
+        return { ci: { provider: 'other' } };
+    return undefined;
+}
+//# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: external "node:stream/promises"
+const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
+// EXTERNAL MODULE: ../../node_modules/.pnpm/mime-types@3.0.2/node_modules/mime-types/index.js
+var mime_types = __nccwpck_require__(7587);
+;// CONCATENATED MODULE: ../core/dist/files.js
+/**
+ * Local checks on an artifact before any request: it exists, is a readable regular file, is
+ * of a media type its kind accepts and within the size limit. The sha256 is computed while
+ * streaming, so a large file is never held in memory.
+ */
+
+
+
+
+
+
+
+
+/** The server's default `--max-upload-bytes`. */
+const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
+/** Checks existence/readability/size/content type and hashes (streamed). Throws InputError. */
+async function inspectFile(kind, path, o = {}) {
+    const maxBytes = o.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+    const label = `${kind} file ${path}`;
+    const info = await (0,promises_.stat)(path).catch((error) => {
+        throw fsError(error, label, path);
+    });
+    if (!info.isFile()) {
+        throw new InputError('file_unreadable', `The ${label} is not a regular file; pass a file path.`, {
+            path,
+        });
+    }
+    const contentType = contentTypeForFile(kind, (0,external_node_path_.basename)(path), mime_types.lookup);
+    if (!contentType) {
+        throw new InputError('unsupported_file_type', `The ${label} is not a supported ${kind} type; use one of: ${acceptedContentTypes(kind).join(', ')} ` +
+            `(by file extension).`, { path });
+    }
+    if (info.size > maxBytes)
+        throw tooLarge(label, path, info.size, maxBytes);
+    const hash = (0,external_node_crypto_.createHash)('sha256');
+    let size = 0;
+    await (0,external_node_stream_promises_namespaceObject.pipeline)((o.open ?? external_node_fs_namespaceObject.createReadStream)(path), async (source) => {
+        for await (const chunk of source) {
+            size += chunk.length;
+            // The file may grow while we read it; stop early rather than hash gigabytes.
+            if (size > maxBytes)
+                throw tooLarge(label, path, size, maxBytes);
+            hash.update(chunk);
+        }
+    }).catch((error) => {
+        throw error instanceof InputError
+            ? error
+            : fsError(error, label, path);
+    });
+    return { path, kind, size, sha256: hash.digest('hex'), contentType };
+}
+/** Inspects the plot and/or code file; at least one must be given. */
+async function files_inspectArtifacts(files, maxBytes, open) {
+    const inspected = [];
+    for (const kind of ARTIFACT_KINDS) {
+        const path = files[kind];
+        if (path)
+            inspected.push(await inspectFile(kind, path, { maxBytes, open }));
+    }
+    if (inspected.length === 0) {
+        throw new InputError('invalid_metadata', 'Nothing to publish: give a plot file, a code file or both.');
+    }
+    return inspected;
+}
+function tooLarge(label, path, size, maxBytes) {
+    return new InputError('file_too_large', `The ${label} is ${formatBytes(size)}, over the ${formatBytes(maxBytes)} limit; ` +
+        'make it smaller or raise the limit (the server must accept it too).', { path });
+}
+function fsError(error, label, path) {
+    if (error.code === 'ENOENT' || error.code === 'ENOTDIR') {
+        return new InputError('file_not_found', `The ${label} does not exist; check the path.`, {
+            path,
+            cause: error,
+        });
+    }
+    return new InputError('file_unreadable', `The ${label} cannot be read (${error.code ?? error.message}); check its permissions.`, { path, cause: error });
+}
+//# sourceMappingURL=files.js.map
+;// CONCATENATED MODULE: ../core/dist/direct-publish.js
+
+/** Inspects the plot and/or code file, then publishes, stores and finalizes them in one request. */
+async function direct_publish_publishDirect(client, metadata, files, o = {}) {
+    return client.publishDirect(metadata, await inspectArtifacts(files, o.maxFileBytes));
+}
+//# sourceMappingURL=direct-publish.js.map
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+;// CONCATENATED MODULE: ../core/dist/git.js
+/**
+ * What plain git knows about the working tree: the origin remote's repository, the commit and
+ * the branch. Git runs with execFile (no shell); a missing git or a folder outside a repository
+ * gives an empty answer, never an error.
+ */
+
+
+/** Runs git in `cwd` and resolves its trimmed stdout, or undefined when git fails. */
+function gitRunner(cwd, env = process.env) {
+    return (args) => new Promise((resolve) => {
+        execFile('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' }, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
+    });
+}
+/** The remote to read the repository from: origin, else the only remote there is. */
+async function remoteUrl(git) {
+    const origin = await git(['remote', 'get-url', 'origin']);
+    if (origin)
+        return origin;
+    const remotes = (await git(['remote']))?.split('\n').filter(Boolean) ?? [];
+    return remotes.length === 1 ? git(['remote', 'get-url', remotes[0]]) : undefined;
+}
+/**
+ * The branch checked out; on a detached HEAD (as CI checkouts are), the one branch that points
+ * at HEAD, local or remote, when there is exactly one — else undefined rather than a guess.
+ */
+async function currentBranch(git) {
+    const attached = await git(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    if (attached)
+        return attached;
+    const refs = await git([
+        'for-each-ref',
+        '--points-at',
+        'HEAD',
+        '--format=%(refname)',
+        'refs/heads',
+        'refs/remotes',
+    ]);
+    const names = new Set((refs?.split('\n') ?? [])
+        .filter((r) => r && !r.endsWith('/HEAD'))
+        .map((r) => r.replace(/^refs\/heads\//, '').replace(/^refs\/remotes\/[^/]+\//, '')));
+    return names.size === 1 ? [...names][0] : undefined;
+}
+/** Repository, commit and branch of the working tree at `cwd` as far as git can tell. */
+async function readGit(git) {
+    const [url, commit, branch] = await Promise.all([
+        remoteUrl(git),
+        git(['rev-parse', '--verify', '--quiet', 'HEAD']),
+        currentBranch(git),
+    ]);
+    const repo = parseRemoteUrl(url);
+    const out = {};
+    if (repo) {
+        out.repo_owner = repo.owner;
+        out.repo_name = repo.name;
+    }
+    if (commit)
+        out.commit_sha = commit;
+    if (branch)
+        out.branch = branch;
+    return out;
+}
+//# sourceMappingURL=git.js.map
+;// CONCATENATED MODULE: ../core/dist/plan.js
+/**
+ * The one publish planner of the CLI and the action: which snapshots one invocation publishes
+ * (one, or one per plot in a folder), their titles, and their files inspected and hashed
+ * before any request. The rules are written down once, in this package's README.
+ */
+
+
+
+/** Inputs that cannot make a plan; `message` names the inputs as the user typed them. */
+class PlanError extends Error {
+    code;
+    name = 'PlanError';
+    constructor(code, message) {
+        super(message);
+        this.code = code;
+    }
+}
+const CLI_NAMES = { title: '--title', plot: '--plot', code: '--code', dir: '--dir' };
+/** The file's name without its plot extension (`fig.vl.json` -> `fig`), else its last one. */
+function titleFromFile(path) {
+    const name = (0,external_node_path_.basename)(path);
+    const lower = name.toLowerCase();
+    const ext = PLOT_EXTENSIONS.find((e) => lower.endsWith(`.${e}`) && lower.length > e.length + 1);
+    if (ext)
+        return name.slice(0, -(ext.length + 1));
+    const dot = name.lastIndexOf('.');
+    return dot > 0 ? name.slice(0, dot) : name;
+}
+/** The snapshots to publish, files inspected; a PlanError for inputs that cannot work. */
+async function planPublish(inputs, env) {
+    const n = env.names ?? CLI_NAMES;
+    const abs = (p) => ((0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(env.cwd, p));
+    const cache = new Map();
+    const inspect = (kind, path) => {
+        const key = `${kind}:${path}`;
+        // One code file for a whole folder is hashed once, not once per plot.
+        if (!cache.has(key)) {
+            cache.set(key, inspectFile(kind, path, { maxBytes: inputs.maxFileBytes, open: env.open }));
+        }
+        return cache.get(key);
+    };
+    const planItem = async (title, plot, code) => {
+        const item = { title, inspected: [] };
+        if (plot)
+            item.plot = await inspect('plot', plot);
+        if (code)
+            item.code = await inspect('code', code);
+        item.inspected = [item.plot, item.code].filter((f) => !!f);
+        return item;
+    };
+    if (inputs.dir) {
+        for (const other of ['plot', 'title']) {
+            if (inputs[other]) {
+                throw new PlanError('conflicting_inputs', other === 'plot'
+                    ? `${n.plot} and ${n.dir} cannot be combined: ${n.dir} publishes every plot in the folder.`
+                    : `${n.title} and ${n.dir} cannot be combined: with ${n.dir} each title is the plot's file name (use a collection to group them).`);
+            }
+        }
+        const found = await collectBatch(abs(inputs.dir), inputs.code ? { code: abs(inputs.code) } : {});
+        if (found.length === 0) {
+            throw new PlanError('no_plot_files', `No plot files found in ${inputs.dir}: ${n.dir} looks for ${PLOT_EXTENSIONS.map((e) => `.${e}`).join(', ')} files.`);
+        }
+        const items = [];
+        for (const f of found)
+            items.push(await planItem(f.title, f.plot, f.code));
+        return { batch: true, items };
+    }
+    if (!inputs.plot && !inputs.code) {
+        throw new PlanError('nothing_to_publish', `Nothing to publish: pass ${n.plot} FILE (and optionally ${n.code} FILE), or ${n.dir} DIR.`);
+    }
+    const title = inputs.title ?? titleFromFile((inputs.plot ?? inputs.code));
+    const item = await planItem(title, inputs.plot ? abs(inputs.plot) : undefined, inputs.code ? abs(inputs.code) : undefined);
+    return { batch: false, items: [item] };
+}
+//# sourceMappingURL=plan.js.map
+;// CONCATENATED MODULE: ../core/dist/publish-flow.js
 /**
  * The publish flow: check files -> publish (idempotent) -> PUT each artifact concurrently,
  * streamed -> finalize. Upload URLs that expired or were spent meanwhile are renewed by
  * publishing again with the same key; a snapshot that is already ready skips the uploads.
  */
-
 
 
 
@@ -88184,7 +88745,9 @@ async function publishSnapshot(client, o) {
     emit({ type: 'phase', phase: 'checking' });
     const files = {};
     const checksums = {};
-    for (const f of await inspectArtifacts(o, o.maxFileBytes)) {
+    const open = o.open ?? external_node_fs_namespaceObject.createReadStream;
+    const inspected = o.inspected ?? (await files_inspectArtifacts(o, o.maxFileBytes, open));
+    for (const f of inspected) {
         files[f.kind] = f;
         checksums[f.kind] = f.sha256;
     }
@@ -88203,7 +88766,7 @@ async function publishSnapshot(client, o) {
         if (pending.length === 0)
             break;
         emit({ type: 'phase', phase: 'uploading' });
-        const results = await Promise.allSettled(pending.map(({ url, file }) => client.upload(url, file.path, {
+        const results = await Promise.allSettled(pending.map(({ url, file }) => client.upload(url, () => open(file.path), {
             contentType: file.contentType,
             size: file.size,
             sha256: file.sha256,
@@ -88228,8 +88791,7 @@ async function publishSnapshot(client, o) {
     return { snapshot, created };
 }
 //# sourceMappingURL=publish-flow.js.map
-;// CONCATENATED MODULE: ../api-client/dist/index.js
-
+;// CONCATENATED MODULE: ../core/dist/index.js
 
 
 
@@ -88243,27 +88805,7 @@ async function publishSnapshot(client, o) {
 
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/context.ts
-/**
- * Maps the workflow context (@actions/github's `context`) to the snapshot's git and CI fields.
- *
- * The commit is always the code the plot was made from: the PR head on pull_request and
- * pull_request_target (GITHUB_SHA there is a merge commit or the base branch), the triggering
- * run's head on workflow_run (the fork-safe path: the PR workflow uploads its plots as an
- * artifact and a trusted workflow_run workflow publishes them). The per-event rules live in
- * @snapshotplot/api-client's githubEventFields, shared with the CLI.
- */
 
-const str = (v) => (typeof v === 'string' && v !== '' ? v : undefined);
-/** owner/name of the context; undefined when the runner gave neither GITHUB_REPOSITORY nor a payload repository. */
-function repoOf(ctx) {
-    try {
-        const { owner, repo } = ctx.repo;
-        return owner && repo ? { owner, repo } : undefined;
-    }
-    catch {
-        return undefined;
-    }
-}
 function isForkPullRequest(ctx) {
     if (ctx.eventName !== 'pull_request')
         return false;
@@ -88274,18 +88816,8 @@ function isForkPullRequest(ctx) {
 }
 /** The snapshot's repo, commit, branch, PR and CI fields plus links for the summary. */
 function mapContext(ctx, env = {}) {
-    const repo = repoOf(ctx);
-    // @actions/github's context is read from these variables; handing them back keeps tests
-    // (and callers with a synthetic context) on the context's values.
-    const ev = githubEventFields(ctx.eventName, ctx.payload ?? {}, {
-        ...env,
-        GITHUB_SHA: str(ctx.sha),
-        GITHUB_REF: str(ctx.ref),
-        GITHUB_SERVER_URL: str(ctx.serverUrl),
-        GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : undefined,
-        GITHUB_RUN_ID: ctx.runId ? String(ctx.runId) : undefined,
-        GITHUB_RUN_ATTEMPT: ctx.runAttempt ? String(ctx.runAttempt) : undefined,
-    });
+    const repo = repoOfContext(ctx);
+    const ev = githubRunFields(githubRunFromContext(ctx, env));
     const serverUrl = (str(ctx.serverUrl) ?? 'https://github.com').replace(/\/+$/, '');
     const repoUrl = repo ? `${serverUrl}/${repo.owner}/${repo.repo}` : undefined;
     const ci = { provider: 'github-actions' };
@@ -88432,19 +88964,15 @@ function describeError(err, apiUrl) {
 }
 
 ;// CONCATENATED MODULE: ./src/plan.ts
-/**
- * What to publish: one snapshot from `plot`/`code`, or one per plot file with `directory`,
- * each with the metadata built from the inputs and the workflow context.
- */
 
 
-
-/** The file's name without its (last) extension: `out/loss.png` -> `loss`. */
-function stem(path) {
-    const name = (0,external_node_path_.basename)(path);
-    const dot = name.lastIndexOf('.');
-    return dot > 0 ? name.slice(0, dot) : name;
-}
+/** The inputs as action.yml names them, for the planner's messages. */
+const INPUT_NAMES = {
+    title: 'input title',
+    plot: 'input plot',
+    code: 'input code',
+    dir: 'input directory',
+};
 /** Checks the inputs needed to talk to the server; dry runs need only the project. */
 function checkServerInputs(inputs, dryRun, fromFork = false) {
     const missing = [];
@@ -88465,9 +88993,8 @@ function checkServerInputs(inputs, dryRun, fromFork = false) {
         throw new ActionConfigError(`Input api-url is "${inputs.apiUrl}", which is not an http(s) URL: use the server's base URL, e.g. https://plots.example.com.`);
     }
 }
-/** Builds the list of snapshots to publish; paths resolve against the workspace. */
+/** Builds the list of snapshots to publish, files inspected; paths resolve against the workspace. */
 async function buildPlan(inputs, ctx, workspace) {
-    const abs = (p) => ((0,external_node_path_.isAbsolute)(p) ? p : (0,external_node_path_.resolve)(workspace, p));
     const base = (title) => ({
         project_id: inputs.projectId,
         collection: inputs.collection,
@@ -88477,40 +89004,18 @@ async function buildPlan(inputs, ctx, workspace) {
         tags: inputs.tags,
         ...ctx.git,
     });
-    if (inputs.directory) {
-        if (inputs.plot) {
-            throw new ActionConfigError('Inputs plot and directory were both given: use plot for one snapshot or directory for a batch, not both.');
-        }
-        const dir = abs(inputs.directory);
-        const found = await collectBatch(dir, inputs.code ? { code: abs(inputs.code) } : {});
-        if (found.length === 0) {
-            throw new ActionConfigError(`No plot files found in ${inputs.directory} (looked for .png, .svg, .jpg, .webp, .pdf, .html, .json). Check the directory input and that the plots were written before this step.`);
-        }
+    try {
+        const plan = await planPublish({ title: inputs.title, plot: inputs.plot, code: inputs.code, dir: inputs.directory }, { cwd: workspace, names: INPUT_NAMES });
         return {
-            batch: true,
-            items: found.map((f) => ({
-                title: f.title,
-                plot: f.plot,
-                code: f.code,
-                metadata: base(f.title),
-            })),
+            batch: plan.batch,
+            items: plan.items.map((item) => ({ ...item, metadata: base(item.title) })),
         };
     }
-    if (!inputs.plot && !inputs.code) {
-        throw new ActionConfigError('Nothing to publish: set the plot input (and optionally code), or directory for a batch.');
+    catch (err) {
+        if (err instanceof PlanError)
+            throw new ActionConfigError(err.message);
+        throw err;
     }
-    const title = inputs.title ?? stem((inputs.plot ?? inputs.code));
-    return {
-        batch: false,
-        items: [
-            {
-                title,
-                plot: inputs.plot ? abs(inputs.plot) : undefined,
-                code: inputs.code ? abs(inputs.code) : undefined,
-                metadata: base(title),
-            },
-        ],
-    };
 }
 
 ;// CONCATENATED MODULE: ./src/summary.ts
@@ -88647,6 +89152,7 @@ function dryRunSummary(planned, ctx) {
 
 
 
+
 /** Runs the action once; reports through `core`, returns what happened for tests. */
 async function run(o) {
     const { core, env } = o;
@@ -88666,9 +89172,6 @@ async function run(o) {
         const ctx = mapContext(o.context, env);
         checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
         const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
-        if (plan.batch && inputs.title) {
-            core.warning('Input title is ignored with directory: each snapshot is titled by its file name.');
-        }
         if (inputs.dryRun) {
             await dryRun(plan, ctx, inputs, core);
             return { ok: true, published: [] };
@@ -88701,8 +89204,7 @@ async function publishAll(plan, ctx, inputs, client, core) {
         try {
             const { snapshot, created } = await publishSnapshot(client, {
                 metadata: item.metadata,
-                plot: item.plot,
-                code: item.code,
+                inspected: item.inspected,
             });
             const url = snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}/api/snapshots/${snapshot.id}`;
             published.push({ snapshot, url });
@@ -88740,11 +89242,11 @@ async function dryRun(plan, ctx, inputs, core) {
     for (const item of plan.items) {
         const p = { title: item.title };
         if (item.plot)
-            p.plot = await inspectFile('plot', item.plot);
+            p.plot = item.plot;
         if (item.code)
-            p.code = await inspectFile('code', item.code);
+            p.code = item.code;
         planned.push(p);
-        core.info(`Dry run: would publish ${JSON.stringify({ ...item.metadata, plot: item.plot, code: item.code })}`);
+        core.info(`Dry run: would publish ${JSON.stringify({ ...item.metadata, plot: item.plot?.path, code: item.code?.path })}`);
     }
     if (inputs.summary)
         await writeSummary(core, dryRunSummary(planned, ctx));

@@ -5,25 +5,18 @@
  * pull_request_target (GITHUB_SHA there is a merge commit or the base branch), the triggering
  * run's head on workflow_run (the fork-safe path: the PR workflow uploads its plots as an
  * artifact and a trusted workflow_run workflow publishes them). The per-event rules live in
- * @snapshotplot/api-client's githubEventFields, shared with the CLI.
+ * @snapshotplot/core's githubRunFields, shared with the CLI; the context object goes to it as is.
  */
-import { type CiMetadata, githubEventFields } from '@snapshotplot/api-client';
+import type { CiMetadata } from '@snapshotplot/api-client';
+import {
+  githubRunFields,
+  githubRunFromContext,
+  repoOfContext,
+  str,
+  type WorkflowContext,
+} from '@snapshotplot/core';
 
-/** The part of @actions/github's `Context` this action reads (structural, so tests pass plain objects). */
-export interface WorkflowContext {
-  eventName: string;
-  // biome-ignore lint/suspicious/noExplicitAny: webhook payloads are untyped JSON here, checked field by field.
-  payload: Record<string, any>;
-  sha: string;
-  ref: string;
-  workflow: string;
-  job: string;
-  actor: string;
-  runId: number;
-  runAttempt: number;
-  serverUrl: string;
-  repo: { owner: string; repo: string };
-}
+export type { WorkflowContext };
 
 export interface GitMetadata {
   repo_owner?: string;
@@ -51,18 +44,6 @@ export interface MappedContext {
   fromFork: boolean;
 }
 
-const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
-
-/** owner/name of the context; undefined when the runner gave neither GITHUB_REPOSITORY nor a payload repository. */
-function repoOf(ctx: WorkflowContext): { owner: string; repo: string } | undefined {
-  try {
-    const { owner, repo } = ctx.repo;
-    return owner && repo ? { owner, repo } : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 function isForkPullRequest(ctx: WorkflowContext): boolean {
   if (ctx.eventName !== 'pull_request') return false;
   const pr = ctx.payload?.pull_request;
@@ -76,18 +57,8 @@ export function mapContext(
   ctx: WorkflowContext,
   env: Record<string, string | undefined> = {},
 ): MappedContext {
-  const repo = repoOf(ctx);
-  // @actions/github's context is read from these variables; handing them back keeps tests
-  // (and callers with a synthetic context) on the context's values.
-  const ev = githubEventFields(ctx.eventName, ctx.payload ?? {}, {
-    ...env,
-    GITHUB_SHA: str(ctx.sha),
-    GITHUB_REF: str(ctx.ref),
-    GITHUB_SERVER_URL: str(ctx.serverUrl),
-    GITHUB_REPOSITORY: repo ? `${repo.owner}/${repo.repo}` : undefined,
-    GITHUB_RUN_ID: ctx.runId ? String(ctx.runId) : undefined,
-    GITHUB_RUN_ATTEMPT: ctx.runAttempt ? String(ctx.runAttempt) : undefined,
-  });
+  const repo = repoOfContext(ctx);
+  const ev = githubRunFields(githubRunFromContext(ctx, env));
   const serverUrl = (str(ctx.serverUrl) ?? 'https://github.com').replace(/\/+$/, '');
   const repoUrl = repo ? `${serverUrl}/${repo.owner}/${repo.repo}` : undefined;
   const ci: CiMetadata = { provider: 'github-actions' };

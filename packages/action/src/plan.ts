@@ -1,17 +1,19 @@
 /**
- * What to publish: one snapshot from `plot`/`code`, or one per plot file with `directory`,
- * each with the metadata built from the inputs and the workflow context.
+ * What to publish: core's planner (the one rule for titles and folders, shared with the CLI)
+ * over the inputs, each snapshot with the metadata built from the inputs and the context.
  */
-import { basename, isAbsolute, resolve } from 'node:path';
-import { collectBatch, type PublishMetadata } from '@snapshotplot/api-client';
+import type { PublishMetadata } from '@snapshotplot/api-client';
+import { type InputNames, type InspectedFile, PlanError, planPublish } from '@snapshotplot/core';
 import type { MappedContext } from './context.js';
 import { ActionConfigError } from './errors.js';
 import type { ActionInputs } from './inputs.js';
 
 export interface PlanItem {
   title: string;
-  plot?: string;
-  code?: string;
+  plot?: InspectedFile;
+  code?: InspectedFile;
+  /** Inspected (read and hashed) once here; publishing only streams them up. */
+  inspected: InspectedFile[];
   metadata: PublishMetadata;
 }
 
@@ -20,12 +22,13 @@ export interface Plan {
   items: PlanItem[];
 }
 
-/** The file's name without its (last) extension: `out/loss.png` -> `loss`. */
-function stem(path: string): string {
-  const name = basename(path);
-  const dot = name.lastIndexOf('.');
-  return dot > 0 ? name.slice(0, dot) : name;
-}
+/** The inputs as action.yml names them, for the planner's messages. */
+const INPUT_NAMES: InputNames = {
+  title: 'input title',
+  plot: 'input plot',
+  code: 'input code',
+  dir: 'input directory',
+};
 
 /** Checks the inputs needed to talk to the server; dry runs need only the project. */
 export function checkServerInputs(inputs: ActionInputs, dryRun: boolean, fromFork = false): void {
@@ -50,13 +53,12 @@ export function checkServerInputs(inputs: ActionInputs, dryRun: boolean, fromFor
   }
 }
 
-/** Builds the list of snapshots to publish; paths resolve against the workspace. */
+/** Builds the list of snapshots to publish, files inspected; paths resolve against the workspace. */
 export async function buildPlan(
   inputs: ActionInputs,
   ctx: MappedContext,
   workspace: string,
 ): Promise<Plan> {
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(workspace, p));
   const base = (title: string): PublishMetadata => ({
     project_id: inputs.projectId,
     collection: inputs.collection,
@@ -66,46 +68,17 @@ export async function buildPlan(
     tags: inputs.tags,
     ...ctx.git,
   });
-
-  if (inputs.directory) {
-    if (inputs.plot) {
-      throw new ActionConfigError(
-        'Inputs plot and directory were both given: use plot for one snapshot or directory for a batch, not both.',
-      );
-    }
-    const dir = abs(inputs.directory);
-    const found = await collectBatch(dir, inputs.code ? { code: abs(inputs.code) } : {});
-    if (found.length === 0) {
-      throw new ActionConfigError(
-        `No plot files found in ${inputs.directory} (looked for .png, .svg, .jpg, .webp, .pdf, .html, .json). Check the directory input and that the plots were written before this step.`,
-      );
-    }
-    return {
-      batch: true,
-      items: found.map((f) => ({
-        title: f.title,
-        plot: f.plot,
-        code: f.code,
-        metadata: base(f.title),
-      })),
-    };
-  }
-
-  if (!inputs.plot && !inputs.code) {
-    throw new ActionConfigError(
-      'Nothing to publish: set the plot input (and optionally code), or directory for a batch.',
+  try {
+    const plan = await planPublish(
+      { title: inputs.title, plot: inputs.plot, code: inputs.code, dir: inputs.directory },
+      { cwd: workspace, names: INPUT_NAMES },
     );
+    return {
+      batch: plan.batch,
+      items: plan.items.map((item) => ({ ...item, metadata: base(item.title) })),
+    };
+  } catch (err) {
+    if (err instanceof PlanError) throw new ActionConfigError(err.message);
+    throw err;
   }
-  const title = inputs.title ?? stem((inputs.plot ?? inputs.code)!);
-  return {
-    batch: false,
-    items: [
-      {
-        title,
-        plot: inputs.plot ? abs(inputs.plot) : undefined,
-        code: inputs.code ? abs(inputs.code) : undefined,
-        metadata: base(title),
-      },
-    ],
-  };
 }

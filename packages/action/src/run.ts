@@ -3,13 +3,8 @@
  * and write the job summary. Every failure ends in exactly one setFailed (or one warning with
  * fail-on-error: false); run() itself never throws and never exits the process.
  */
-import {
-  createClient,
-  inspectFile,
-  publishSnapshot,
-  type SnapshotplotClient,
-  VERSION,
-} from '@snapshotplot/api-client';
+import { createClient, type SnapshotplotClient, VERSION } from '@snapshotplot/api-client';
+import { publishSnapshot } from '@snapshotplot/core';
 import { type MappedContext, mapContext, type WorkflowContext } from './context.js';
 import { describeError } from './errors.js';
 import { type ActionInputs, getBooleanInput, parseInputs, readToken } from './inputs.js';
@@ -71,11 +66,6 @@ export async function run(o: RunOptions): Promise<RunResult> {
     const ctx = mapContext(o.context, env);
     checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
     const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
-    if (plan.batch && inputs.title) {
-      core.warning(
-        'Input title is ignored with directory: each snapshot is titled by its file name.',
-      );
-    }
     if (inputs.dryRun) {
       await dryRun(plan, ctx, inputs, core);
       return { ok: true, published: [] };
@@ -114,8 +104,7 @@ async function publishAll(
     try {
       const { snapshot, created } = await publishSnapshot(client, {
         metadata: item.metadata,
-        plot: item.plot,
-        code: item.code,
+        inspected: item.inspected,
       });
       const url =
         snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}/api/snapshots/${snapshot.id}`;
@@ -158,11 +147,11 @@ async function dryRun(plan: Plan, ctx: MappedContext, inputs: ActionInputs, core
   const planned: PlannedSnapshot[] = [];
   for (const item of plan.items) {
     const p: PlannedSnapshot = { title: item.title };
-    if (item.plot) p.plot = await inspectFile('plot', item.plot);
-    if (item.code) p.code = await inspectFile('code', item.code);
+    if (item.plot) p.plot = item.plot;
+    if (item.code) p.code = item.code;
     planned.push(p);
     core.info(
-      `Dry run: would publish ${JSON.stringify({ ...item.metadata, plot: item.plot, code: item.code })}`,
+      `Dry run: would publish ${JSON.stringify({ ...item.metadata, plot: item.plot?.path, code: item.code?.path })}`,
     );
   }
   if (inputs.summary) await writeSummary(core, dryRunSummary(planned, ctx));

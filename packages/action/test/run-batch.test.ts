@@ -20,7 +20,6 @@ describe('run() batch and dry run', () => {
       INPUT_PLOT: '',
       INPUT_CODE: '',
       INPUT_DIRECTORY: '.',
-      INPUT_TITLE: 'x',
     };
     const result = await run({
       env,
@@ -37,12 +36,21 @@ describe('run() batch and dry run', () => {
     expect(JSON.parse(core.outputs['snapshot-ids']!)).toEqual(['snap_1', 'snap_2']);
     expect(JSON.parse(core.outputs['snapshot-urls']!)).toHaveLength(2);
     expect(core.outputs['snapshot-id']).toBeUndefined();
-    expect(core.warnings).toEqual([
-      'Input title is ignored with directory: each snapshot is titled by its file name.',
-    ]);
+    expect(core.warnings).toEqual([]);
     const html = core.summaries.join('');
     expect(html).toContain('2 of 2 published');
     expect(html.match(/<img /g)).toHaveLength(2);
+  });
+
+  it('a title with a directory is a failure: in a batch each title is the file name', async () => {
+    const core = recordingCore();
+    const client = memoryClient();
+    const env = { ...ws.env(), INPUT_PLOT: '', INPUT_DIRECTORY: '.', INPUT_TITLE: 'x' };
+    await run({ env, context: contextFor('push', {}), client, core });
+    expect(core.failed).toEqual([
+      "input title and input directory cannot be combined: with input directory each title is the plot's file name (use a collection to group them).",
+    ]);
+    expect(client.published).toEqual([]);
   });
 
   it('an empty directory is a failure that says what was looked for', async () => {

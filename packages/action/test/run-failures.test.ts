@@ -123,7 +123,7 @@ describe('run() failures and masking', () => {
       client: memoryClient(),
       core,
     });
-    expect(core.failed[0]).toContain('not both');
+    expect(core.failed[0]).toContain('input plot and input directory cannot be combined');
   });
 });
 

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { HEADERS } from './contract.js';
 import { type Env, proxyAwareFetch } from './default-fetch.js';
 import { ApiError } from './errors.js';
-import { publishDirect } from './multipart.js';
+import { type ArtifactFile, publishDirect } from './multipart.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
 import {
   DeleteSnapshotResponseSchema,
@@ -75,10 +75,8 @@ export interface SnapshotplotClient {
   listSnapshots(projectId: string, query?: ListSnapshotsQuery): Promise<ListSnapshotsResponse>;
   listCollections(projectId: string): Promise<ListCollectionsResponse>;
   deleteSnapshot(id: string): Promise<void>;
-  publishDirect(
-    metadata: DirectPublishMetadata,
-    files: { plot?: string; code?: string },
-  ): Promise<Snapshot>;
+  /** One multipart request; `files` come checked and hashed (@snapshotplot/core inspects them). */
+  publishDirect(metadata: DirectPublishMetadata, files: readonly ArtifactFile[]): Promise<Snapshot>;
 }
 
 const JSON_HEADERS = { 'content-type': 'application/json' };

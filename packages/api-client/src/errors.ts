@@ -3,11 +3,16 @@
  * sentence for people that names the problem and what to do about it.
  */
 
-/** HTTP error answered by the server (after retries for retryable ones). */
+import type { ErrorCode } from './schemas.js';
+
+/**
+ * HTTP error answered by the server (after retries for retryable ones). `code` is one of the
+ * contract's ERROR_CODES, or another string from a proxy or a newer server.
+ */
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly status: number;
-  readonly code: string;
+  readonly code: ErrorCode | (string & {});
   readonly requestId?: string;
   /** Server-supplied `error.details`, when any. */
   readonly details?: unknown;
@@ -16,7 +21,7 @@ export class ApiError extends Error {
 
   constructor(o: {
     status: number;
-    code: string;
+    code: ErrorCode | (string & {});
     message: string;
     requestId?: string;
     details?: unknown;

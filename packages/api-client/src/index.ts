@@ -1,18 +1,22 @@
-export * from './batch.js';
 export * from './client.js';
-export * from './content-types.js';
-export * from './contract.js';
+export * from './contract-entry.js';
 export {
   ApiError,
+  describeIssues,
   InputError,
   type InputErrorCode,
+  invalidMetadata,
   NetworkError,
   type NetworkErrorCode,
 } from './errors.js';
-export { DEFAULT_MAX_FILE_BYTES, formatBytes, type InspectedFile, inspectFile } from './files.js';
-export { type GithubEnv, type GithubEventFields, githubEventFields } from './github-event.js';
-export { idempotencyKeyFor, type PublishMetadata } from './idempotency.js';
-export * from './publish-flow.js';
+export {
+  canonicalJson,
+  idempotencyKeyFor,
+  keyFor,
+  type PublishMetadata,
+  publishBody,
+} from './idempotency.js';
+export type { ArtifactFile } from './multipart.js';
 export { parseRetryAfter } from './retry-after.js';
-export * from './schemas.js';
+export type { UploadSource } from './upload-body.js';
 export { VERSION } from './version.js';

@@ -5,10 +5,10 @@
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
 import { HEADERS } from './contract.js';
-import { invalidMetadata } from './errors.js';
-import { inspectArtifacts } from './files.js';
+import { InputError, invalidMetadata } from './errors.js';
 import { keyFor } from './idempotency.js';
 import {
+  type ArtifactKind,
   type DirectPublishMetadata,
   DirectPublishMetadataSchema,
   type Snapshot,
@@ -16,17 +16,29 @@ import {
 } from './schemas.js';
 import { call, type TransportConfig } from './transport.js';
 
-/** Checks the metadata and files locally, then publishes, stores and finalizes in one request. */
+/** A file already checked and hashed by the caller (@snapshotplot/core's inspectFile). */
+export interface ArtifactFile {
+  kind: ArtifactKind;
+  path: string;
+  sha256: string;
+  contentType: string;
+}
+
+/** Checks the metadata, then publishes, stores and finalizes the given files in one request. */
 export async function publishDirect(
   config: TransportConfig,
   url: string,
   metadata: DirectPublishMetadata,
-  files: { plot?: string; code?: string },
-  o: { maxFileBytes?: number } = {},
+  inspected: readonly ArtifactFile[],
 ): Promise<Snapshot> {
   const parsed = DirectPublishMetadataSchema.safeParse(metadata);
   if (!parsed.success) throw invalidMetadata(parsed.error.issues);
-  const inspected = await inspectArtifacts(files, o.maxFileBytes);
+  if (inspected.length === 0) {
+    throw new InputError(
+      'invalid_metadata',
+      'Nothing to publish: give a plot file, a code file or both.',
+    );
+  }
   // A key of its own (prefix 'spd1'): the same files sent as JSON publish are another body.
   const idempotencyKey = keyFor('spd1', {
     metadata: parsed.data,

@@ -3,8 +3,8 @@
  * validated by one zod object. Repo/commit/branch/PR detection is in source.ts.
  */
 import { IdSchema } from '@snapshotplot/api-client';
+import type { Env } from '@snapshotplot/core';
 import { z } from 'zod';
-import type { Env } from './ci-environment/index.js';
 import { CliError, EXIT } from './errors.js';
 
 /** Each setting's flag and environment variable, for lookup and for messages. */

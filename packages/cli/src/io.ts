@@ -1,5 +1,5 @@
 /** Everything the CLI touches outside itself, passed in so tests can run it in-process. */
-import type { Env } from './ci-environment/index.js';
+import type { Env } from '@snapshotplot/core';
 
 export interface OutStream {
   write(chunk: string): unknown;

@@ -4,17 +4,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import type { CommandContext } from './commands/context.js';
 import { listCommand } from './commands/list.js';
 import { publishCommand } from './commands/publish.js';
 import { showCommand } from './commands/show.js';
-import { type ErrorContext, EXIT, toCliError } from './errors.js';
+import { EXIT, toCliError } from './errors.js';
 import type { CliIo } from './io.js';
-
-export interface CommandContext {
-  io: CliIo;
-  /** Filled by commands as they learn the project and URL, for specific error messages. */
-  errors: ErrorContext;
-}
 
 /** The CLI package's version from the package.json one folder above `base` (src/ or dist/bin.js). */
 export function cliVersion(base: string | URL = import.meta.url): string {

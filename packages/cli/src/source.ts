@@ -7,10 +7,11 @@ import {
   type CiIo,
   detectCi,
   type Env,
+  type RunGit,
+  readGit,
   type SourceContext,
-} from './ci-environment/index.js';
+} from '@snapshotplot/core';
 import { CliError, EXIT } from './errors.js';
-import { type RunGit, readGit } from './git.js';
 
 export interface SourceFlags {
   repo?: string;

@@ -158,7 +158,7 @@ describe('snapshotplot publish --dir (built bin, real server)', () => {
     mkdirSync(join(e.repo.dir, 'empty'));
     const empty = await runCli(['publish', '--dir', 'empty'], { cwd: e.repo.dir, env: e.env() });
     expect(empty.code).toBe(2);
-    expect(empty.stderr).toContain('No plot files in empty');
+    expect(empty.stderr).toContain('No plot files found in empty');
     const both = await runCli(['publish', '--dir', 'empty', '--title', 'x'], {
       cwd: e.repo.dir,
       env: e.env(),

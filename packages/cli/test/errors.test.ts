@@ -4,7 +4,8 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createClient, inspectFile } from '@snapshotplot/api-client';
+import { createClient } from '@snapshotplot/api-client';
+import { inspectFile } from '@snapshotplot/core';
 import { CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchError, CliError, toCliError } from '../src/errors.js';

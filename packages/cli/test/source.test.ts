@@ -1,7 +1,7 @@
+import { gitRunner, type RunGit } from '@snapshotplot/core';
+import { makeRepo, type TempRepo } from '@snapshotplot/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitRunner, type RunGit } from '../src/git.js';
 import { parseRepoFlag, resolveSource } from '../src/source.js';
-import { makeRepo, type TempRepo } from './helpers/git-repo.js';
 
 const noFiles = {
   readFile: () => {

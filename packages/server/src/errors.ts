@@ -2,7 +2,7 @@
  * Typed HTTP errors. Anything thrown in a handler is turned into one status and one
  * `{ error: { code, message } }` body by the error middleware, and nowhere else.
  */
-import type { ErrorCode } from '@snapshotplot/api-client';
+import type { ErrorCode } from '@snapshotplot/api-client/contract';
 
 /** An error with a status, a stable code and a sentence that names the problem and the fix. */
 export class HttpError extends Error {

@@ -2,7 +2,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, publishSnapshot, SnapshotSchema } from '@snapshotplot/api-client';
+import { createClient, SnapshotSchema } from '@snapshotplot/api-client';
+import { publishDirect, publishSnapshot } from '@snapshotplot/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, PNG, PY, sha256, startHarness } from './helpers.js';
 
@@ -51,7 +52,8 @@ describe('api-client against the server', () => {
 
   it('publishDirect (multipart) creates a ready snapshot', async () => {
     const client = createClient({ baseUrl: h.url, token: h.token, retries: 0 });
-    const snap = await client.publishDirect(
+    const snap = await publishDirect(
+      client,
       { project_id: h.projectId, title: 'direct via client' },
       { plot: join(dir, 'fig.png') },
     );

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import {
   createClient,
   PublishResponseSchema,
-  publishSnapshot,
   type SnapshotplotClient,
 } from '@snapshotplot/api-client';
+import { publishSnapshot } from '@snapshotplot/core';
 import { runServerCli, startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256 } from './helpers.js';

@@ -1,6 +1,6 @@
 /** `snapshotplot list`: flags and help; the work is in ../read/list.ts, loaded on use. */
 import { type Command, Option } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from './context.js';
 import { addServerOptions, positiveInt } from './options.js';
 
 const EXAMPLES = `

@@ -1,6 +1,6 @@
 /** `snapshotplot publish`: flags and help; the work is in ../publish/run.ts, loaded on use. */
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from './context.js';
 import { addServerOptions, byteSize, collect, positiveInt } from './options.js';
 
 const EXAMPLES = `

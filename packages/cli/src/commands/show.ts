@@ -1,6 +1,6 @@
 /** `snapshotplot show SNAPSHOT_ID`: flags and help; the work is in ../read/show.ts. */
 import type { Command } from 'commander';
-import type { CommandContext } from '../main.js';
+import type { CommandContext } from './context.js';
 import { addServerOptions } from './options.js';
 
 const EXAMPLES = `

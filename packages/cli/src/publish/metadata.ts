@@ -4,11 +4,11 @@
  */
 import {
   type Checksums,
-  type InspectedFile,
   type PublishMetadata,
   type PublishRequest,
   PublishRequestSchema,
 } from '@snapshotplot/api-client';
+import type { InspectedFile } from '@snapshotplot/core';
 import { CliError, EXIT } from '../errors.js';
 import type { Source } from '../source.js';
 

@@ -1,11 +1,11 @@
 /** What `publish` prints: result objects for --json, lines for people, the dry-run preview. */
 import {
-  type InspectedFile,
   idempotencyKeyFor,
   type PublishMetadata,
   type PublishRequest,
   type Snapshot,
 } from '@snapshotplot/api-client';
+import type { InspectedFile } from '@snapshotplot/core';
 import { checksumsOf } from './metadata.js';
 
 /** The --json shape of one published snapshot. */

@@ -4,11 +4,10 @@
  */
 
 import { basename } from 'node:path';
-import { publishSnapshot } from '@snapshotplot/api-client';
+import { gitRunner, publishSnapshot } from '@snapshotplot/core';
 import { clientFor } from '../client-for.js';
 import { type ConfigFlags, required, resolveConfig } from '../config.js';
 import { BatchError, type ErrorContext } from '../errors.js';
-import { gitRunner } from '../git.js';
 import { type CliIo, isInteractive } from '../io.js';
 import { formatBytes } from '../output/format.js';
 import { createReporter } from '../output/progress.js';
@@ -83,9 +82,8 @@ export async function runPublish(
     let uploaded = false;
     const { snapshot } = await publishSnapshot(client, {
       metadata: p.metadata,
-      plot: p.files.plot?.path,
-      code: p.files.code?.path,
-      maxFileBytes: opts.maxFileSize,
+      // Inspected (read and hashed) once by the plan; the flow only streams them up.
+      inspected: p.inspected,
       onProgress: (e) => {
         if (e.type === 'phase') uploaded ||= e.phase === 'uploading';
         if (e.type !== 'upload') return;

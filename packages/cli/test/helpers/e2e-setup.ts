@@ -1,8 +1,8 @@
 /** A real server, a project, tokens and a feature-branch repository with figures, for e2e tests. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeRepo, type TempRepo } from '@snapshotplot/core/testing';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
-import { makeRepo, type TempRepo } from './git-repo.js';
 import { CLI_BIN } from './run-cli.js';
 
 /** A valid 1x1 PNG. */

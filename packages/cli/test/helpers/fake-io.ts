@@ -1,6 +1,6 @@
 /** An in-memory CliIo: captures stdout/stderr, reads files from disk, steps a fake clock. */
 import { readFileSync } from 'node:fs';
-import type { Env } from '../../src/ci-environment/index.js';
+import type { Env } from '@snapshotplot/core';
 import type { CliIo } from '../../src/io.js';
 
 export interface FakeIo extends CliIo {

@@ -1,5 +1,5 @@
 /** `snapshotplot-server member add|remove`: user (JWT `sub`) access to a project. */
-import { ROLES } from '@snapshotplot/api-client';
+import { ROLES } from '@snapshotplot/api-client/contract';
 import { type Command, Option } from 'commander';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';

@@ -1,5 +1,5 @@
 /** `snapshotplot-server project create|list|quota|default-branch`. */
-import { IdSchema } from '@snapshotplot/api-client';
+import { IdSchema } from '@snapshotplot/api-client/contract';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';

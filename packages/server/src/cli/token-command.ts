@@ -1,5 +1,5 @@
 /** `snapshotplot-server token create|list|revoke`. */
-import { ROLES } from '@snapshotplot/api-client';
+import { ROLES } from '@snapshotplot/api-client/contract';
 import { type Command, Option } from 'commander';
 import { createServiceToken } from '../auth/service-tokens.js';
 import { parseDuration } from '../config.js';

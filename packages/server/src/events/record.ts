@@ -9,7 +9,7 @@ import {
   type SnapshotEvent,
   type SnapshotReadyEvent,
   SnapshotReadyEventSchema,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { StoreQueries } from '../data/store.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import type { AppContext } from '../http/context.js';

@@ -1,5 +1,5 @@
 /** Links to a snapshot's repository, commit, branch and pull request on its forge. */
-import type { Snapshot } from '@snapshotplot/api-client';
+import type { Snapshot } from '@snapshotplot/api-client/contract';
 
 export type ForgeKind = 'github' | 'gitlab' | 'bitbucket';
 

@@ -1,5 +1,5 @@
 /** What every gallery page shares: the session gate, HTML error pages, id and filter parsing. */
-import { ListSnapshotsQuerySchema } from '@snapshotplot/api-client';
+import { ListSnapshotsQuerySchema } from '@snapshotplot/api-client/contract';
 import type { Request, Response } from 'express';
 import type { Principal } from '../auth/principal.js';
 import { HttpError } from '../errors.js';

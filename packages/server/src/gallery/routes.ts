@@ -1,5 +1,5 @@
 /** The gallery's pages: project list, project grid, snapshot, compare, live card fragments. */
-import type { Snapshot } from '@snapshotplot/api-client';
+import type { Snapshot } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import type { AppContext } from '../http/context.js';

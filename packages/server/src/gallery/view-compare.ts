@@ -1,5 +1,5 @@
 /** Two snapshots side by side, and for raster plots a difference overlay. */
-import type { Snapshot } from '@snapshotplot/api-client';
+import type { Snapshot } from '@snapshotplot/api-client/contract';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
 import { isRaster, plotThumb, shortSha } from './view-grid.js';
 

@@ -1,5 +1,5 @@
 /** The project page: filters, the grid of snapshot cards, and the "Older" link. */
-import { INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client';
+import { INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client/contract';
 import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
 
 /** The grid's filters, named as in the list API so a gallery URL reads like an API query. */

@@ -1,6 +1,10 @@
 /** The snapshot page: the plot large, its code beside it, metadata, links, and its history. */
-import type { Snapshot } from '@snapshotplot/api-client';
-import { CODE_CONTENT_TYPES, formatBytes, PLOT_CONTENT_TYPES } from '@snapshotplot/api-client';
+import type { Snapshot } from '@snapshotplot/api-client/contract';
+import {
+  CODE_CONTENT_TYPES,
+  formatBytes,
+  PLOT_CONTENT_TYPES,
+} from '@snapshotplot/api-client/contract';
 import { forgeLinks } from './forge.js';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
 import { plotThumb, shortSha } from './view-grid.js';

@@ -1,6 +1,6 @@
 /** The express application: request ids, logging, routes, the one error middleware. */
 import { randomUUID } from 'node:crypto';
-import { HEADERS } from '@snapshotplot/api-client';
+import { HEADERS } from '@snapshotplot/api-client/contract';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Principal } from '../auth/principal.js';

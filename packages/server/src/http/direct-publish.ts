@@ -11,7 +11,7 @@ import {
   DirectPublishMetadataSchema,
   extensionFor,
   SnapshotSchema,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { Request, Response } from 'express';
 import { type Principal, requireRole } from '../auth/principal.js';
 import type { StoreQueries } from '../data/store.js';

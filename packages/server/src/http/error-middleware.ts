@@ -1,5 +1,5 @@
 /** The one place where failures become a status and `{ error: { code, message } }`. */
-import type { ErrorCode } from '@snapshotplot/api-client';
+import type { ErrorCode } from '@snapshotplot/api-client/contract';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import {
   ClientAbortedError,

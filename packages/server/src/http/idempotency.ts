@@ -1,6 +1,6 @@
 /** The Idempotency-Key layer (IETF httpapi draft / Stripe semantics), per principal, 24 h. */
 import { createHash } from 'node:crypto';
-import { IDEMPOTENCY_TTL_SECONDS } from '@snapshotplot/api-client';
+import { IDEMPOTENCY_TTL_SECONDS } from '@snapshotplot/api-client/contract';
 import type { StoreQueries } from '../data/store.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { conflict, HttpError } from '../errors.js';

@@ -7,7 +7,7 @@ import {
   ARTIFACT_KINDS,
   type DirectPublishMetadata,
   type PublishRequestParsed,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { StoreQueries } from '../data/store.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { readyEvent, recordEvent } from '../events/record.js';

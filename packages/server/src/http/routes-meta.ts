@@ -1,5 +1,5 @@
 /** GET /healthz and GET /openapi.json. */
-import { HealthResponseSchema } from '@snapshotplot/api-client';
+import { HealthResponseSchema } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';

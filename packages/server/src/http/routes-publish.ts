@@ -4,7 +4,7 @@ import {
   IdempotencyKeySchema,
   PublishRequestSchema,
   PublishResponseSchema,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import express, { type Request, type Router } from 'express';
 import { requireRole } from '../auth/principal.js';
 import { badRequest, HttpError } from '../errors.js';

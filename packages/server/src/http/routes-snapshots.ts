@@ -6,7 +6,7 @@ import {
   FinalizeResponseSchema,
   ListSnapshotsQuerySchema,
   SnapshotSchema,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import { canRead, requireRole } from '../auth/principal.js';
 import { conflict, notFound } from '../errors.js';

@@ -11,7 +11,7 @@ import {
   HEADERS,
   Sha256Schema,
   UploadResponseSchema,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { Request, Router } from 'express';
 import { readUploadToken } from '../auth/upload-tokens.js';
 import {

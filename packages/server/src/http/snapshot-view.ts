@@ -1,5 +1,5 @@
 /** The one mapper from stored rows to the contract's Snapshot and PublishResponse bodies. */
-import type { ArtifactKind, PublishResponse, Snapshot } from '@snapshotplot/api-client';
+import type { ArtifactKind, PublishResponse, Snapshot } from '@snapshotplot/api-client/contract';
 import { createUploadToken, signDelivery } from '../auth/upload-tokens.js';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import type { AppContext } from './context.js';

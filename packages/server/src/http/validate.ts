@@ -1,5 +1,5 @@
 /** Request validation with the contract's zod schemas; failures are 400s naming the field. */
-import { IdSchema } from '@snapshotplot/api-client';
+import { IdSchema } from '@snapshotplot/api-client/contract';
 import type { z } from 'zod';
 import { badRequest } from '../errors.js';
 

@@ -4,7 +4,7 @@
  * event: it was never announced), then its uploaded files and, in presigned mode, whatever
  * the client PUT to its upload keys.
  */
-import { ARTIFACT_KINDS } from '@snapshotplot/api-client';
+import { ARTIFACT_KINDS } from '@snapshotplot/api-client/contract';
 import type { DeleteDeps } from '../snapshots/delete-snapshot.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 

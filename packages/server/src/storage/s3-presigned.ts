@@ -17,7 +17,7 @@ import {
   baseContentType,
   extensionFor,
   type PublishResponse,
-} from '@snapshotplot/api-client';
+} from '@snapshotplot/api-client/contract';
 import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { conflict, HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
 import { isNotFound, S3StorageError } from './s3-client.js';

@@ -3,8 +3,8 @@
  * multibranch PR job BRANCH_NAME is `PR-42` and CHANGE_BRANCH is the source branch.
  */
 import { parseRemoteUrl } from '../remote-url.js';
+import { ciContext, httpUrl, posInt, sha, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { ciContext, httpUrl, posInt, sha, str } from './values.js';
 
 export const jenkins: CiProvider = {
   provider: 'jenkins',

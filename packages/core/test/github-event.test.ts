@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
+import { githubEventFields } from '@snapshotplot/core';
 import { describe, expect, it } from 'vitest';
-import { githubEventFields } from '../src/github-event.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: webhook example payloads are untyped JSON.
 type Payload = Record<string, any>;

@@ -1,13 +1,13 @@
 /**
  * GitHub Actions. On pull_request, pull_request_target, workflow_run and merge_group the
  * commit that matters is in the event payload: GITHUB_SHA there is a merge commit or the base
- * branch, which is not the code the author pushed. The per-event rules are githubEventFields
- * in @snapshotplot/api-client, shared with the GitHub Action.
+ * branch, which is not the code the author pushed. The per-event rules are githubRunFields
+ * (github-event.ts), shared with the GitHub Action.
  */
 
-import { githubEventFields } from '@snapshotplot/api-client';
+import { ciContext, splitRepoPath, str } from '../values.js';
+import { githubEventFields } from './github-event.js';
 import type { CiContext, CiIo, CiProvider, Env } from './types.js';
-import { ciContext, splitRepoPath, str } from './values.js';
 
 function readEvent(env: Env, io: CiIo): unknown {
   const path = str(env.GITHUB_EVENT_PATH);

@@ -4,7 +4,7 @@
  * gives an empty answer, never an error.
  */
 import { execFile } from 'node:child_process';
-import type { SourceContext } from './ci-environment/types.js';
+import type { SourceContext } from './ci/types.js';
 import { parseRemoteUrl } from './remote-url.js';
 
 export type RunGit = (args: string[]) => Promise<string | undefined>;

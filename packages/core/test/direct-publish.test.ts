@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import { createClient, InputError, type Snapshot } from '@snapshotplot/api-client';
+import {
+  BASE,
+  errorBody,
+  recordingSleep,
+  snapshot,
+  tempFiles,
+} from '@snapshotplot/api-client/testing';
+import { publishDirect } from '@snapshotplot/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { errorBody } from './support/fake-api.js';
-import { BASE, recordingSleep, snapshot, tempFiles } from './support/fixtures.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
@@ -56,7 +62,8 @@ describe('publishDirect', () => {
     try {
       const seen = directPublish([() => errorBody(503, 'storage_unavailable', 'Down.')]);
       const client = createClient({ baseUrl: BASE, token: 'spt_x', sleep: recordingSleep().sleep });
-      const result = await client.publishDirect(
+      const result = await publishDirect(
+        client,
         { project_id: 'proj_1', title: 'Direct', tags: ['a'] },
         { plot: files.path('fig.svg'), code: files.path('make.py') },
       );
@@ -94,19 +101,21 @@ describe('publishDirect', () => {
       const seen = directPublish();
       const client = createClient({ baseUrl: BASE });
       await expect(
-        client.publishDirect(
+        publishDirect(
+          client,
           { project_id: 'proj_1', title: 'T' },
           { plot: files.path('notes.docx') },
         ),
       ).rejects.toMatchObject({ code: 'unsupported_file_type', path: files.path('notes.docx') });
       await expect(
-        client.publishDirect(
+        publishDirect(
+          client,
           { project_id: 'bad id!', title: 'T' },
           { plot: files.path('notes.docx') },
         ),
       ).rejects.toBeInstanceOf(InputError);
       await expect(
-        client.publishDirect({ project_id: 'proj_1', title: 'T' }, {}),
+        publishDirect(client, { project_id: 'proj_1', title: 'T' }, {}),
       ).rejects.toMatchObject({
         code: 'invalid_metadata',
       });

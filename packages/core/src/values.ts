@@ -1,24 +1,28 @@
-/** Small readers that turn raw environment strings into clean optional values. */
-import type { CiMetadata } from '@snapshotplot/api-client';
-import type { CiContext, SourceContext } from './types.js';
+/**
+ * The one set of value readers: raw environment strings, webhook payload fields and
+ * @actions/github context values all become clean optional values through these.
+ */
+import type { CiMetadata } from '@snapshotplot/api-client/contract';
+import type { CiContext, SourceContext } from './ci/types.js';
 
-/** The trimmed value, or undefined when unset or blank (CI systems export empty variables). */
-export function str(value: string | undefined | null): string | undefined {
-  const v = value?.trim();
+/** The trimmed string, or undefined when unset, blank or not a string (CI exports empty variables). */
+export function str(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const v = value.trim();
   return v ? v : undefined;
 }
 
 /** A positive integer, or undefined for anything else ("false", "", "0", "12abc"). */
-export function posInt(value: string | number | undefined | null): number | undefined {
-  if (value === undefined || value === null) return undefined;
-  const s = String(value).trim();
+export function posInt(value: unknown): number | undefined {
+  const s = typeof value === 'number' ? String(value) : str(value);
+  if (!s) return undefined;
   if (!/^\d+$/.test(s)) return undefined;
   const n = Number(s);
   return n > 0 && Number.isSafeInteger(n) ? n : undefined;
 }
 
 /** `refs/heads/feature/x` -> `feature/x`; tags and other refs are not branches. */
-export function branchFromRef(ref: string | undefined): string | undefined {
+export function branchFromRef(ref: unknown): string | undefined {
   const r = str(ref);
   if (!r) return undefined;
   if (r.startsWith('refs/heads/')) return str(r.slice('refs/heads/'.length));
@@ -26,14 +30,17 @@ export function branchFromRef(ref: string | undefined): string | undefined {
   return r;
 }
 
-/** A hex commit id, or undefined (Buildkite may say "HEAD" before checkout). */
-export function sha(value: string | undefined | null): string | undefined {
+/**
+ * A hex commit id, lower-cased, or undefined (Buildkite may say "HEAD" before checkout; the
+ * all-zero id of a deleted ref is no commit).
+ */
+export function sha(value: unknown): string | undefined {
   const v = str(value);
-  return v && /^[0-9a-fA-F]{7,64}$/.test(v) ? v.toLowerCase() : undefined;
+  return v && /^[0-9a-fA-F]{7,64}$/.test(v) && !/^0+$/.test(v) ? v.toLowerCase() : undefined;
 }
 
 /** An http(s) URL, or undefined, so a malformed value never fails the publish. */
-export function httpUrl(value: string | undefined): string | undefined {
+export function httpUrl(value: unknown): string | undefined {
   const v = str(value);
   if (!v) return undefined;
   try {
@@ -45,9 +52,7 @@ export function httpUrl(value: string | undefined): string | undefined {
 }
 
 /** `group/sub/name` -> owner `group/sub`, name `name`. */
-export function splitRepoPath(
-  path: string | undefined,
-): Pick<SourceContext, 'repo_owner' | 'repo_name'> {
+export function splitRepoPath(path: unknown): Pick<SourceContext, 'repo_owner' | 'repo_name'> {
   const p = str(path)
     ?.replace(/\.git$/, '')
     .replace(/^\/+|\/+$/g, '');
@@ -65,4 +70,14 @@ export function compact<T extends object>(o: T): T {
 /** A CiContext with undefined fields left out, at both levels. */
 export function ciContext(source: SourceContext, ci: CiMetadata): CiContext {
   return { ...compact(source), ci: compact(ci) };
+}
+
+/** The value at a path of plain objects (a webhook payload), or undefined. */
+export function at(root: unknown, ...path: string[]): unknown {
+  let v = root;
+  for (const key of path) {
+    if (!v || typeof v !== 'object') return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
 }

@@ -1,5 +1,5 @@
+import { detectCi, type Env } from '@snapshotplot/core';
 import { describe, expect, it } from 'vitest';
-import { detectCi, type Env } from '../src/ci-environment/index.js';
 
 const HEAD = 'a1b2c3d4e5f60718293a4b5c6d7e8f9012345678';
 const MERGE = 'ffffffffffffffffffffffffffffffffffffffff';

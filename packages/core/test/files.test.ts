@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
-import { InputError, inspectFile, parseRetryAfter, VERSION } from '@snapshotplot/api-client';
+import { InputError } from '@snapshotplot/api-client';
+import { tempFiles } from '@snapshotplot/api-client/testing';
+import { inspectFile } from '@snapshotplot/core';
 import { describe, expect, it } from 'vitest';
-import { tempFiles } from './support/fixtures.js';
 
 describe('inspectFile', () => {
   it('hashes a file and finds its content type by kind', async () => {
@@ -74,26 +74,5 @@ describe('inspectFile', () => {
     } finally {
       await files.cleanup();
     }
-  });
-});
-
-describe('parseRetryAfter', () => {
-  it('reads seconds and HTTP dates and ignores garbage', () => {
-    const now = Date.parse('2026-11-25T12:00:00Z');
-    expect(parseRetryAfter('120', now)).toBe(120_000);
-    expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', now)).toBe(30_000);
-    expect(parseRetryAfter('Wed, 25 Nov 2026 11:00:00 GMT', now)).toBe(0);
-    expect(parseRetryAfter('-1', now)).toBeUndefined();
-    expect(parseRetryAfter('soon', now)).toBeUndefined();
-    expect(parseRetryAfter(null, now)).toBeUndefined();
-  });
-});
-
-describe('VERSION', () => {
-  it('matches package.json (it goes into the User-Agent)', () => {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-      version: string;
-    };
-    expect(VERSION).toBe(pkg.version);
   });
 });

@@ -8,10 +8,21 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { InputError } from '@snapshotplot/api-client';
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  acceptedContentTypes,
+  contentTypeForFile,
+  formatBytes,
+} from '@snapshotplot/api-client/contract';
 import mime from 'mime-types';
-import { acceptedContentTypes, contentTypeForFile } from './content-types.js';
-import { InputError } from './errors.js';
-import { ARTIFACT_KINDS, type ArtifactKind } from './schemas.js';
+
+/**
+ * Opens a file for reading. Injected (tests count reads with it); every read of an artifact,
+ * hashing and uploading alike, goes through one.
+ */
+export type OpenFile = (path: string) => NodeJS.ReadableStream;
 
 /** The server's default `--max-upload-bytes`. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
@@ -28,7 +39,7 @@ export interface InspectedFile {
 export async function inspectFile(
   kind: ArtifactKind,
   path: string,
-  o: { maxBytes?: number } = {},
+  o: { maxBytes?: number | undefined; open?: OpenFile | undefined } = {},
 ): Promise<InspectedFile> {
   const maxBytes = o.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
   const label = `${kind} file ${path}`;
@@ -56,7 +67,7 @@ export async function inspectFile(
   if (info.size > maxBytes) throw tooLarge(label, path, info.size, maxBytes);
   const hash = createHash('sha256');
   let size = 0;
-  await pipeline(createReadStream(path), async (source: AsyncIterable<Buffer>) => {
+  await pipeline((o.open ?? createReadStream)(path), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       size += chunk.length;
       // The file may grow while we read it; stop early rather than hash gigabytes.
@@ -75,12 +86,12 @@ export async function inspectFile(
 export async function inspectArtifacts(
   files: { plot?: string | undefined; code?: string | undefined },
   maxBytes?: number,
+  open?: OpenFile,
 ): Promise<InspectedFile[]> {
   const inspected: InspectedFile[] = [];
   for (const kind of ARTIFACT_KINDS) {
     const path = files[kind];
-    if (path)
-      inspected.push(await inspectFile(kind, path, maxBytes === undefined ? {} : { maxBytes }));
+    if (path) inspected.push(await inspectFile(kind, path, { maxBytes, open }));
   }
   if (inspected.length === 0) {
     throw new InputError(
@@ -112,17 +123,4 @@ function fsError(error: NodeJS.ErrnoException, label: string, path: string): Inp
     `The ${label} cannot be read (${error.code ?? error.message}); check its permissions.`,
     { path, cause: error },
   );
-}
-
-/** 52428800 -> "50 MiB", 1536 -> "1.5 KiB". */
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-  let value = n;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  const shown = unit === 0 || Number.isInteger(value) ? String(value) : value.toFixed(1);
-  return `${shown} ${units[unit]}`;
 }

@@ -4,7 +4,7 @@
  */
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InputError } from './errors.js';
+import { InputError } from '@snapshotplot/api-client';
 
 /** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
 export const PLOT_EXTENSIONS = [

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
+import { ApiError, createClient, InputError, idempotencyKeyFor } from '@snapshotplot/api-client';
 import {
-  ApiError,
-  createClient,
-  InputError,
-  idempotencyKeyFor,
-  type ProgressEvent,
-  publishSnapshot,
-} from '@snapshotplot/api-client';
+  BASE,
+  errorBody,
+  fakeApi,
+  metadata,
+  recordingSleep,
+  snapshot,
+  tempFiles,
+} from '@snapshotplot/api-client/testing';
+import { type ProgressEvent, publishSnapshot } from '@snapshotplot/core';
 import { HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { errorBody, fakeApi } from './support/fake-api.js';
-import { BASE, metadata, recordingSleep, snapshot, tempFiles } from './support/fixtures.js';
 
 const server = setupServer();
 beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));

@@ -3,8 +3,8 @@
  * merge commit; CI_MERGE_REQUEST_SOURCE_BRANCH_SHA is the head the author pushed.
  */
 
+import { ciContext, httpUrl, posInt, sha, splitRepoPath, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { ciContext, httpUrl, posInt, sha, splitRepoPath, str } from './values.js';
 
 export const gitlabCi: CiProvider = {
   provider: 'gitlab-ci',

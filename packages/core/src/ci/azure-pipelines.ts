@@ -3,8 +3,8 @@
  * commit); the head is SYSTEM_PULLREQUEST_SOURCECOMMITID and SYSTEM_PULLREQUEST_SOURCEBRANCH.
  */
 import { parseRemoteUrl } from '../remote-url.js';
+import { branchFromRef, ciContext, httpUrl, posInt, sha, splitRepoPath, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { branchFromRef, ciContext, httpUrl, posInt, sha, splitRepoPath, str } from './values.js';
 
 export const azurePipelines: CiProvider = {
   provider: 'azure-pipelines',

@@ -1,7 +1,7 @@
 /** Buildkite. BUILDKITE_COMMIT may be "HEAD" before checkout; then git answers instead. */
 import { parseRemoteUrl } from '../remote-url.js';
+import { ciContext, httpUrl, posInt, sha, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { ciContext, httpUrl, posInt, sha, str } from './values.js';
 
 export const buildkite: CiProvider = {
   provider: 'buildkite',

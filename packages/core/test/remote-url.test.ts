@@ -1,5 +1,5 @@
+import { parseRemoteUrl } from '@snapshotplot/core';
 import { describe, expect, it } from 'vitest';
-import { parseRemoteUrl } from '../src/remote-url.js';
 
 describe('parseRemoteUrl', () => {
   const cases: Array<[string, { host: string; owner: string; name: string } | undefined]> = [

@@ -1,9 +1,9 @@
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { InputError } from '@snapshotplot/api-client';
+import { collectBatch } from '@snapshotplot/core';
 import { afterEach, describe, expect, it } from 'vitest';
-import { collectBatch } from '../src/batch.js';
-import { InputError } from '../src/errors.js';
 
 const dirs: string[] = [];
 afterEach(async () => {

@@ -1,5 +1,5 @@
 /** Shapes shared by the CI providers and the git fallback. */
-import type { CiMetadata } from '@snapshotplot/api-client';
+import type { CiMetadata } from '@snapshotplot/api-client/contract';
 
 /** An environment as read: `process.env` in the bin, a recorded object in tests. */
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gitRunner, readGit } from '@snapshotplot/core';
+import { makeRepo, type TempRepo } from '@snapshotplot/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
-import { gitRunner, readGit } from '../src/git.js';
-import { makeRepo, type TempRepo } from './helpers/git-repo.js';
 
 const repos: TempRepo[] = [];
 const repo = (spec: Parameters<typeof makeRepo>[0]) => {

@@ -1,7 +1,7 @@
 /** Bitbucket Pipelines. */
 
+import { ciContext, httpUrl, posInt, sha, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { ciContext, httpUrl, posInt, sha, str } from './values.js';
 
 export const bitbucketPipelines: CiProvider = {
   provider: 'bitbucket-pipelines',

@@ -1,7 +1,7 @@
 /** CircleCI. The PR number is only in the PR URL for same-repo PRs (CIRCLE_PR_NUMBER is forks-only). */
 
+import { ciContext, httpUrl, posInt, sha, str } from '../values.js';
 import type { CiProvider } from './types.js';
-import { ciContext, httpUrl, posInt, sha, str } from './values.js';
 
 export const circleci: CiProvider = {
   provider: 'circleci',

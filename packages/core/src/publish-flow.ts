@@ -4,11 +4,19 @@
  * publishing again with the same key; a snapshot that is already ready skips the uploads.
  */
 
-import type { SnapshotplotClient } from './client.js';
-import { ApiError } from './errors.js';
-import { type InspectedFile, inspectArtifacts } from './files.js';
-import { keyFor, type PublishMetadata, publishBody } from './idempotency.js';
-import { ARTIFACT_KINDS, type ArtifactKind, type Checksums, type Snapshot } from './schemas.js';
+import { createReadStream } from 'node:fs';
+import {
+  ApiError,
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type Checksums,
+  keyFor,
+  type PublishMetadata,
+  publishBody,
+  type Snapshot,
+  type SnapshotplotClient,
+} from '@snapshotplot/api-client';
+import { type InspectedFile, inspectArtifacts, type OpenFile } from './files.js';
 
 export type ProgressEvent =
   | { type: 'phase'; phase: 'checking' | 'publishing' | 'uploading' | 'finalizing' | 'done' }
@@ -16,11 +24,18 @@ export type ProgressEvent =
 
 export interface PublishSnapshotOptions {
   metadata: PublishMetadata;
-  plot?: string;
-  code?: string;
+  plot?: string | undefined;
+  code?: string | undefined;
+  /**
+   * The files as planPublish already inspected them: then they are not read and hashed again
+   * (`plot` / `code` are ignored). One read to hash, one per upload attempt to stream.
+   */
+  inspected?: readonly InspectedFile[] | undefined;
   /** Local size limit per file; default 50 MiB (the server's default). */
-  maxFileBytes?: number;
+  maxFileBytes?: number | undefined;
   onProgress?: (e: ProgressEvent) => void;
+  /** How artifact files are opened (hashing and uploads); default fs.createReadStream. */
+  open?: OpenFile | undefined;
 }
 
 /** How many times expired or spent upload URLs are renewed before giving up. */
@@ -45,7 +60,9 @@ export async function publishSnapshot(
   emit({ type: 'phase', phase: 'checking' });
   const files: Partial<Record<ArtifactKind, InspectedFile>> = {};
   const checksums: Checksums = {};
-  for (const f of await inspectArtifacts(o, o.maxFileBytes)) {
+  const open = o.open ?? createReadStream;
+  const inspected = o.inspected ?? (await inspectArtifacts(o, o.maxFileBytes, open));
+  for (const f of inspected) {
     files[f.kind] = f;
     checksums[f.kind] = f.sha256;
   }
@@ -66,7 +83,7 @@ export async function publishSnapshot(
     emit({ type: 'phase', phase: 'uploading' });
     const results = await Promise.allSettled(
       pending.map(({ url, file }) =>
-        client.upload(url, file.path, {
+        client.upload(url, () => open(file.path), {
           contentType: file.contentType,
           size: file.size,
           sha256: file.sha256,

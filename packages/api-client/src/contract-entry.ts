@@ -1,0 +1,9 @@
+/**
+ * `@snapshotplot/api-client/contract`: the wire contract alone — schemas, content types, the
+ * endpoint table, error codes. Nothing here loads the transport (undici, p-retry), so the
+ * server can validate with the same schemas without paying for the client.
+ */
+export * from './content-types.js';
+export * from './contract.js';
+export { formatBytes } from './format-bytes.js';
+export * from './schemas.js';
