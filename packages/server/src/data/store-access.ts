@@ -1,10 +1,10 @@
 /** Projects, tokens, members, idempotency keys and upload nonces (part of the Store). */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
+import type { Role } from './records.js';
 import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from './tables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
-type Role = TokensTable['role'];
 
 export function accessQueries(db: Executor, dialect: Dialect) {
   return {

@@ -1,15 +1,13 @@
 /** Snapshot, collection and artifact queries (part of the Store). */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
-import type { ArtifactsTable, Database, SnapshotsTable } from './tables.js';
+import type { ArtifactRecord, NewSnapshot, SnapshotRecord, SnapshotStatus } from './records.js';
+import { decodeSnapshot, encodeSnapshot, type SnapshotRow } from './snapshot-rows.js';
+import type { Database } from './tables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-/** A snapshot row with its collection name and stored artifacts. */
-export type SnapshotRecord = SnapshotsTable & {
-  collection: string | null;
-  files: ArtifactsTable[];
-};
+export type { SnapshotRecord };
 
 export interface SnapshotFilters {
   collection?: string;
@@ -20,7 +18,7 @@ export interface SnapshotFilters {
   author?: string;
   title?: string;
   q?: string;
-  status?: 'pending' | 'ready';
+  status?: SnapshotStatus;
   /** Exact collection id, null = no collection (the gallery's history of one title). */
   collection_id?: string | null;
 }
@@ -52,13 +50,8 @@ export function naturalKeyQuery(
 export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
   const base = () => snapshotsWithCollection(db);
 
-  async function withFiles(rows: Array<SnapshotsTable & { collection: string | null }>) {
+  async function withFiles(rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
     if (rows.length === 0) return [];
-    // PostgreSQL's text[] arrives as an array: the record carries the JSON text on both.
-    for (const r of rows) {
-      const tags = r.tags as unknown;
-      if (Array.isArray(tags)) r.tags = JSON.stringify(tags);
-    }
     const files = await db
       .selectFrom('artifacts')
       .selectAll()
@@ -68,7 +61,13 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         rows.map((r) => r.id),
       )
       .execute();
-    return rows.map((r) => ({ ...r, files: files.filter((f) => f.snapshot_id === r.id) }));
+    return rows.map((r) =>
+      decodeSnapshot(
+        dialect,
+        r,
+        files.filter((f) => f.snapshot_id === r.id),
+      ),
+    );
   }
 
   return {
@@ -125,20 +124,19 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .onConflict((c) => c.columns(['project_id', 'name']).doNothing())
         .execute();
     },
-    async insertSnapshot(row: SnapshotsTable, tags: string[]): Promise<void> {
-      const values =
-        dialect === 'postgres' ? { ...row, tags: JSON.parse(row.tags) as unknown as string } : row;
-      await db.insertInto('snapshots').values(values).execute();
-      const unique = [...new Set(tags)];
+    /** Inserts a new pending snapshot and its tags' filter rows. */
+    async insertSnapshot(s: NewSnapshot): Promise<void> {
+      await db.insertInto('snapshots').values(encodeSnapshot(dialect, s)).execute();
+      const unique = [...new Set(s.tags)];
       if (unique.length) {
         await db
           .insertInto('snapshot_tags')
-          .values(unique.map((tag) => ({ snapshot_id: row.id, tag })))
+          .values(unique.map((tag) => ({ snapshot_id: s.id, tag })))
           .execute();
       }
     },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
-    async putArtifact(row: ArtifactsTable): Promise<ArtifactsTable | undefined> {
+    async putArtifact(row: ArtifactRecord): Promise<ArtifactRecord | undefined> {
       const previous = await db
         .selectFrom('artifacts')
         .selectAll()

@@ -5,6 +5,7 @@
  */
 import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
+import { portableTags } from './snapshot-rows.js';
 import type { Database } from './tables.js';
 
 type Executor = Kysely<Database> | Transaction<Database>;
@@ -38,8 +39,8 @@ export function transferQueries(db: Executor, dialect: Dialect) {
     /** All rows of a table, in the portable shape. */
     async dumpRows(table: TableName): Promise<Row[]> {
       const rows = (await db.selectFrom(table).selectAll().execute()) as Row[];
-      if (table === 'snapshots' && dialect === 'postgres') {
-        for (const r of rows) r.tags = JSON.stringify(r.tags);
+      if (table === 'snapshots') {
+        for (const r of rows) r.tags = portableTags.dump(dialect, r.tags);
       }
       return rows;
     },
@@ -62,7 +63,7 @@ export function transferQueries(db: Executor, dialect: Dialect) {
           continue;
         }
         if (table === 'snapshots') {
-          chunk = chunk.map((r) => ({ ...r, tags: JSON.parse(String(r.tags)) }));
+          chunk = chunk.map((r) => ({ ...r, tags: portableTags.load(dialect, r.tags) }));
         }
         const columns = Object.keys(chunk[0]!);
         const values = chunk.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`);

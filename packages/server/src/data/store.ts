@@ -13,10 +13,10 @@ import { retentionQueries } from './store-retention.js';
 import { sessionQueries } from './store-sessions.js';
 import { snapshotQueries } from './store-snapshots.js';
 import { transferQueries } from './store-transfer.js';
-import type { Database, TokensTable } from './tables.js';
+import type { Database } from './tables.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
-export type Role = TokensTable['role'];
+export type { Role } from './records.js';
 
 function bind(db: Executor, dialect: Dialect) {
   return {

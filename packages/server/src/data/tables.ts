@@ -1,4 +1,8 @@
-/** Row shapes of the database, for kysely. Times are ISO-8601 strings; booleans are 0/1. */
+/**
+ * Row shapes of the database, for kysely; only src/data reads them. Times are ISO-8601
+ * strings; booleans are 0/1. The role, kind and status unions are the contract's.
+ */
+import type { ArtifactKind, Role, SnapshotStatus } from '@snapshotplot/api-client/contract';
 import type { Generated } from 'kysely';
 
 export interface ProjectsTable {
@@ -27,8 +31,8 @@ export interface SnapshotsTable {
   title: string;
   author: string | null;
   description: string | null;
-  /** JSON array; snapshot_tags holds the same values for filtering. */
-  tags: string;
+  /** JSON text on SQLite, text[] on PostgreSQL (snapshot-rows.ts); snapshot_tags repeats them. */
+  tags: string | string[];
   plot_url: string | null;
   code_url: string | null;
   repo_owner: string | null;
@@ -38,7 +42,7 @@ export interface SnapshotsTable {
   pr_number: number | null;
   /** JSON object or null. */
   ci: string | null;
-  status: 'pending' | 'ready';
+  status: SnapshotStatus;
   want_plot: number;
   want_code: number;
   checksum_plot: string | null;
@@ -55,7 +59,7 @@ export interface SnapshotTagsTable {
 
 export interface ArtifactsTable {
   snapshot_id: string;
-  kind: 'plot' | 'code';
+  kind: ArtifactKind;
   storage_key: string;
   content_type: string;
   size: number;
@@ -67,7 +71,7 @@ export interface TokensTable {
   id: string;
   project_id: string;
   name: string | null;
-  role: 'reader' | 'publisher' | 'admin';
+  role: Role;
   token_hash: string;
   prefix: string;
   created_at: string;
@@ -90,7 +94,7 @@ export interface SessionsTable {
 export interface ProjectMembersTable {
   project_id: string;
   user_id: string;
-  role: 'reader' | 'publisher' | 'admin';
+  role: Role;
   created_at: string;
 }
 

@@ -10,8 +10,8 @@ import {
   type SnapshotReadyEvent,
   SnapshotReadyEventSchema,
 } from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
 import type { AppContext } from '../http/context.js';
 import { toSnapshot } from '../http/snapshot-view.js';
 import { newId } from '../ids.js';

@@ -2,7 +2,7 @@
  * The snapshot page's code panel: the code artifact highlighted by highlight.js in a worker
  * thread (src/highlight/), or shown plain and escaped when that runs over its time budget.
  */
-import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { SnapshotRecord } from '../data/records.js';
 import type { CodeRender } from '../highlight/highlighter.js';
 import type { AppContext } from '../http/context.js';
 import { html, raw, type SafeHtml } from './html.js';

@@ -1,7 +1,7 @@
 /** The gallery's pages: project list, project grid, snapshot, compare, live card fragments. */
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { SnapshotRecord } from '../data/records.js';
 import type { AppContext } from '../http/context.js';
 import { toSnapshot } from '../http/snapshot-view.js';
 import { codePanel } from './code-view.js';

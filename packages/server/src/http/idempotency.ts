@@ -1,8 +1,8 @@
 /** The Idempotency-Key layer (IETF httpapi draft / Stripe semantics), per principal, 24 h. */
 import { createHash } from 'node:crypto';
 import { IDEMPOTENCY_TTL_SECONDS } from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { conflict, HttpError } from '../errors.js';
 import type { AppContext } from './context.js';
 

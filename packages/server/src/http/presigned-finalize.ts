@@ -3,7 +3,7 @@
  * no artifact rows yet. Verify each uploaded object (storage/s3-presigned.ts) and record it,
  * then finalize carries on as usual (409 missing_artifacts for what is still absent).
  */
-import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { SnapshotRecord } from '../data/records.js';
 import { notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import type { AppContext } from './context.js';

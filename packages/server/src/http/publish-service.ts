@@ -8,8 +8,8 @@ import {
   type DirectPublishMetadata,
   type PublishRequestParsed,
 } from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
 import { checkSnapshotQuota } from '../retention/quota.js';
@@ -47,12 +47,10 @@ export function sameResult(
   checksums: { plot?: string; code?: string },
 ): boolean {
   for (const kind of ARTIFACT_KINDS) {
-    if ((kind === 'plot' ? s.want_plot : s.want_code) !== (artifacts[kind] ? 1 : 0)) return false;
+    if (s.artifacts[kind] !== artifacts[kind]) return false;
     const wanted = checksums[kind];
     if (!wanted) continue;
-    const stored =
-      s.files.find((f) => f.kind === kind)?.sha256 ??
-      (kind === 'plot' ? s.checksum_plot : s.checksum_code);
+    const stored = s.files.find((f) => f.kind === kind)?.sha256 ?? s.checksums[kind];
     if (stored && stored !== wanted) return false;
   }
   return true;
@@ -89,7 +87,7 @@ export async function markReadyWithEvent(
   tx: StoreQueries,
   ctx: AppContext,
   id: string,
-  artifacts: { plot: boolean | number; code: boolean | number },
+  artifacts: { plot: boolean; code: boolean },
   now: string = ctx.now().toISOString(),
 ): Promise<boolean> {
   const made = await tx.markReady(id, now, {
@@ -116,35 +114,25 @@ export async function insertSnapshot(
 ): Promise<SnapshotRecord> {
   const now = ctx.now();
   const id = o.id ?? newId('snap', now.getTime());
-  const tags = m.tags ?? [];
-  await tx.insertSnapshot(
-    {
-      id,
-      project_id: m.project_id,
-      collection_id: o.collectionId,
-      title: m.title,
-      author: m.author ?? null,
-      description: m.description ?? null,
-      tags: JSON.stringify(tags),
-      plot_url: null,
-      code_url: null,
-      repo_owner: m.repo_owner ?? null,
-      repo_name: m.repo_name ?? null,
-      commit_sha: m.commit_sha ?? null,
-      branch: m.branch ?? null,
-      pr_number: m.pr_number ?? null,
-      ci: m.ci ? JSON.stringify(m.ci) : null,
-      status: 'pending',
-      want_plot: o.artifacts.plot ? 1 : 0,
-      want_code: o.artifacts.code ? 1 : 0,
-      checksum_plot: o.checksums.plot ?? null,
-      checksum_code: o.checksums.code ?? null,
-      supersedes: o.supersedes,
-      created_at: now.toISOString(),
-      finalized_at: null,
-    },
-    tags,
-  );
+  await tx.insertSnapshot({
+    id,
+    project_id: m.project_id,
+    collection_id: o.collectionId,
+    title: m.title,
+    author: m.author ?? null,
+    description: m.description ?? null,
+    tags: m.tags ?? [],
+    repo_owner: m.repo_owner ?? null,
+    repo_name: m.repo_name ?? null,
+    commit_sha: m.commit_sha ?? null,
+    branch: m.branch ?? null,
+    pr_number: m.pr_number ?? null,
+    ci: m.ci ?? null,
+    artifacts: { plot: o.artifacts.plot, code: o.artifacts.code },
+    checksums: { plot: o.checksums.plot ?? null, code: o.checksums.code ?? null },
+    supersedes: o.supersedes,
+    created_at: now.toISOString(),
+  });
   return (await tx.getSnapshot(id))!;
 }
 

@@ -43,7 +43,7 @@ export function snapshotRoutes(ctx: AppContext, router: Router): void {
         );
       }
       const changed = await ctx.store.transaction((tx) =>
-        markReadyWithEvent(tx, ctx, snap.id, { plot: snap.want_plot, code: snap.want_code }),
+        markReadyWithEvent(tx, ctx, snap.id, snap.artifacts),
       );
       if (changed) ctx.events.notify(snap.project_id);
     }

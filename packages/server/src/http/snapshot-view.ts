@@ -1,7 +1,7 @@
 /** The one mapper from stored rows to the contract's Snapshot and PublishResponse bodies. */
 import type { ArtifactKind, PublishResponse, Snapshot } from '@snapshotplot/api-client/contract';
 import { createUploadToken, signDelivery } from '../auth/upload-tokens.js';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { SnapshotRecord } from '../data/records.js';
 import type { AppContext } from './context.js';
 
 const KINDS: ArtifactKind[] = ['plot', 'code'];
@@ -40,15 +40,15 @@ export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
     title: r.title,
     author: r.author,
     description: r.description,
-    tags: JSON.parse(r.tags) as string[],
+    tags: r.tags,
     repo_owner: r.repo_owner,
     repo_name: r.repo_name,
     commit_sha: r.commit_sha,
     branch: r.branch,
     pr_number: r.pr_number,
-    ci: r.ci ? (JSON.parse(r.ci) as Snapshot['ci']) : null,
+    ci: r.ci,
     status: r.status,
-    artifacts: { plot: r.want_plot === 1, code: r.want_code === 1 },
+    artifacts: { plot: r.artifacts.plot, code: r.artifacts.code },
     files: { plot: file('plot'), code: file('code') },
     plot_url: url('plot'),
     code_url: url('code'),
@@ -61,9 +61,7 @@ export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
 
 /** Kinds the snapshot asked for that are not stored yet. */
 export function missingKinds(r: SnapshotRecord): ArtifactKind[] {
-  return KINDS.filter(
-    (k) => (k === 'plot' ? r.want_plot : r.want_code) === 1 && !r.files.some((f) => f.kind === k),
-  );
+  return KINDS.filter((k) => r.artifacts[k] && !r.files.some((f) => f.kind === k));
 }
 
 /** Publish answer: fresh upload URLs for every missing artifact of a pending snapshot. */
@@ -76,7 +74,7 @@ export function toPublishResponse(ctx: AppContext, r: SnapshotRecord): PublishRe
       snapshotId: r.id,
       kind,
       expiresAt,
-      sha256: kind === 'plot' ? r.checksum_plot : r.checksum_code,
+      sha256: r.checksums[kind],
     });
     upload_urls[kind] = `${ctx.publicUrl()}/upload/${kind}/${r.id}?token=${token}`;
   }

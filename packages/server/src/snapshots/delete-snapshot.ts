@@ -2,8 +2,9 @@
  * Deleting a snapshot, the one way: DELETE /api/snapshots/:id, retention and anything else
  * that removes a published snapshot go through here, so each deletion logs snapshot.deleted.
  */
+
+import type { SnapshotRecord } from '../data/records.js';
 import type { Store } from '../data/store.js';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
 import { deletedEvent, recordEvent } from '../events/record.js';
 import type { Storage } from '../storage/storage.js';
 

@@ -18,7 +18,7 @@ import {
   extensionFor,
   type PublishResponse,
 } from '@snapshotplot/api-client/contract';
-import type { SnapshotRecord } from '../data/store-snapshots.js';
+import type { SnapshotRecord } from '../data/records.js';
 import { conflict, HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
 import { isNotFound, S3StorageError } from './s3-client.js';
 import type { S3Storage } from './s3-storage.js';
@@ -43,7 +43,7 @@ export interface FinalizeDeps {
 }
 
 const wanted = (s: SnapshotRecord, kind: ArtifactKind) =>
-  (kind === 'plot' ? s.want_plot : s.want_code) === 1 && !s.files.some((f) => f.kind === kind);
+  s.artifacts[kind] && !s.files.some((f) => f.kind === kind);
 
 export class PresignedUploads {
   constructor(readonly storage: S3Storage) {}
@@ -102,7 +102,7 @@ export class PresignedUploads {
     });
     const sha256 = await this.hash(key, head.etag, deps.maxUploadBytes);
     if (!sha256) return; // replaced or removed meanwhile: seen as missing, finalize again
-    const expected = kind === 'plot' ? s.checksum_plot : s.checksum_code;
+    const expected = s.checksums[kind];
     if (expected && expected !== sha256) {
       await this.storage.deleteRaw(key);
       throw new StorageChecksumError(expected, sha256);

@@ -1,0 +1,78 @@
+/**
+ * The one mapping between snapshot rows and SnapshotRecord, per dialect. Column encodings end
+ * here: tags are JSON text on SQLite and text[] on PostgreSQL (snapshot_tags repeats them for
+ * filtering), the requested artifacts are 0/1 integers and `ci` is JSON text on both.
+ */
+import type { Insertable } from 'kysely';
+import type { Dialect } from './dialect.js';
+import type { ArtifactRecord, CiMetadata, NewSnapshot, SnapshotRecord } from './records.js';
+import type { SnapshotsTable } from './tables.js';
+
+/** A snapshot row as the reads select it (joined with its collection's name). */
+export type SnapshotRow = SnapshotsTable & { collection: string | null };
+
+interface TagsColumn {
+  encode(tags: string[]): SnapshotsTable['tags'];
+  decode(stored: unknown): string[];
+}
+
+const TAGS: Record<Dialect, TagsColumn> = {
+  sqlite: {
+    encode: (tags) => JSON.stringify(tags),
+    decode: (stored) => JSON.parse(String(stored)) as string[],
+  },
+  // node-postgres writes a JS array as an array literal and reads text[] back as an array.
+  postgres: {
+    encode: (tags) => tags,
+    decode: (stored) => stored as string[],
+  },
+};
+
+const flag = (wanted: boolean) => (wanted ? 1 : 0);
+
+/** The row that stores a new (pending, not yet finalized) snapshot. */
+export function encodeSnapshot(dialect: Dialect, s: NewSnapshot): Insertable<SnapshotsTable> {
+  const { tags, ci, artifacts, checksums, ...plain } = s;
+  return {
+    ...plain,
+    tags: TAGS[dialect].encode(tags),
+    ci: ci ? JSON.stringify(ci) : null,
+    want_plot: flag(artifacts.plot),
+    want_code: flag(artifacts.code),
+    checksum_plot: checksums.plot,
+    checksum_code: checksums.code,
+    status: 'pending',
+    plot_url: null,
+    code_url: null,
+    finalized_at: null,
+  };
+}
+
+/** The domain record of a stored row and its artifact rows. */
+export function decodeSnapshot(
+  dialect: Dialect,
+  row: SnapshotRow,
+  files: ArtifactRecord[],
+): SnapshotRecord {
+  const { tags, ci, want_plot, want_code, checksum_plot, checksum_code, ...plain } = row;
+  return {
+    ...plain,
+    tags: TAGS[dialect].decode(tags),
+    ci: ci ? (JSON.parse(ci) as CiMetadata) : null,
+    artifacts: { plot: Number(want_plot) === 1, code: Number(want_code) === 1 },
+    checksums: { plot: checksum_plot, code: checksum_code },
+    files,
+  };
+}
+
+/**
+ * Export files carry tags in the SQLite encoding (JSON text) whatever the backend, so an
+ * export from one backend imports into the other unchanged: `dump` turns a stored value into
+ * that, `load` turns it back into what this dialect stores.
+ */
+export const portableTags = {
+  dump: (dialect: Dialect, stored: unknown): unknown =>
+    dialect === 'sqlite' ? stored : TAGS.sqlite.encode(TAGS[dialect].decode(stored)),
+  load: (dialect: Dialect, portable: unknown): unknown =>
+    dialect === 'sqlite' ? portable : TAGS[dialect].encode(TAGS.sqlite.decode(portable)),
+};
