@@ -86297,6 +86297,92 @@ function preprocess(fn, schema) {
     });
 }
 
+;// CONCATENATED MODULE: ../api-client/dist/content-types.js
+/** Plot media types and the file extension they are stored under. */
+const PLOT_CONTENT_TYPES = {
+    'image/png': 'png',
+    'image/svg+xml': 'svg',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'application/pdf': 'pdf',
+    'text/html': 'html',
+    'application/json': 'json',
+    'application/vnd.vega.v5+json': 'vega.json',
+    'application/vnd.vegalite.v5+json': 'vl.json',
+};
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+const INLINE_IMAGE_TYPES = new Set([
+    'image/png',
+    'image/svg+xml',
+    'image/jpeg',
+    'image/webp',
+]);
+/** Code media types and the file extension they are stored under. */
+const CODE_CONTENT_TYPES = {
+    'text/x-python': 'py',
+    'application/x-ipynb+json': 'ipynb',
+    'text/x-r': 'R',
+    'text/x-julia': 'jl',
+    'text/x-matlab': 'm',
+    'text/javascript': 'js',
+    'text/x-typescript': 'ts',
+    'application/x-sh': 'sh',
+    'text/plain': 'txt',
+};
+const BY_KIND = {
+    plot: PLOT_CONTENT_TYPES,
+    code: CODE_CONTENT_TYPES,
+};
+/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
+const EXTENSION_OVERRIDES = {
+    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+    code: {
+        py: 'text/x-python',
+        ipynb: 'application/x-ipynb+json',
+        r: 'text/x-r',
+        jl: 'text/x-julia',
+        m: 'text/x-matlab',
+        js: 'text/javascript',
+        mjs: 'text/javascript',
+        ts: 'text/x-typescript',
+        sh: 'application/x-sh',
+        txt: 'text/plain',
+    },
+};
+/** `text/html; charset=utf-8` -> `text/html`. */
+function baseContentType(contentType) {
+    return contentType.split(';')[0].trim().toLowerCase();
+}
+/** The stored file extension for a media type of this kind, or undefined when not accepted. */
+function extensionFor(kind, contentType) {
+    return BY_KIND[kind][baseContentType(contentType)];
+}
+/** Whether a media type is accepted for the kind. */
+function isAcceptedContentType(kind, contentType) {
+    return extensionFor(kind, contentType) !== undefined;
+}
+/** The accepted media types of a kind, for error messages and docs. */
+function acceptedContentTypes(kind) {
+    return Object.keys(BY_KIND[kind]);
+}
+/**
+ * The media type for a file name by its extension, taking this kind's overrides first, or
+ * undefined when the extension is not one snapshotplot accepts for the kind.
+ * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
+ */
+function contentTypeForFile(kind, fileName, lookup) {
+    const lower = fileName.toLowerCase();
+    const overrides = EXTENSION_OVERRIDES[kind];
+    const match = Object.keys(overrides)
+        .filter((ext) => lower.endsWith(`.${ext}`))
+        .sort((a, b) => b.length - a.length)[0];
+    const type = match ? overrides[match] : lookup(fileName) || undefined;
+    return type && isAcceptedContentType(kind, type) ? type : undefined;
+}
+//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/iso.js
 
 
@@ -86419,6 +86505,26 @@ const snapshotMetadataShape = {
     /** Start a new snapshot even when one with the same commit/title/collection is ready. */
     replace: schemas_boolean().default(false),
 };
+const artifactIs = (kind, value) => ({
+    properties: { artifacts: { properties: { [kind]: { const: value } }, required: [kind] } },
+    required: ['artifacts'],
+});
+const checksumGiven = (kind) => ({
+    properties: { checksums: { required: [kind] } },
+    required: ['checksums'],
+});
+/**
+ * The superRefine below in JSON Schema, for the OpenAPI document: a generated client (or a
+ * fuzzer) learns the cross-field rules the server enforces. plot defaults to true, code to false.
+ */
+const PUBLISH_CROSS_FIELD_RULES = [
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+    { if: artifactIs('plot', false), then: artifactIs('code', true) },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+    { if: checksumGiven('plot'), then: { not: artifactIs('plot', false) } },
+    // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+    { if: checksumGiven('code'), then: artifactIs('code', true) },
+];
 /** `POST /api/snapshots/publish` (JSON). Send an `Idempotency-Key` header to retry safely. */
 const PublishRequestSchema = strictObject({
     ...snapshotMetadataShape,
@@ -86443,7 +86549,11 @@ const PublishRequestSchema = strictObject({
         }
     }
 })
-    .meta({ id: 'PublishRequest' });
+    .meta({
+    id: 'PublishRequest',
+    description: 'At least one artifact must be requested, and a checksum may be given only for a requested artifact (artifacts defaults to plot only).',
+    allOf: PUBLISH_CROSS_FIELD_RULES,
+});
 const UploadUrlsSchema = strictObject({ plot: url().optional(), code: url().optional() })
     .meta({ id: 'UploadUrls' });
 /**
@@ -86573,6 +86683,7 @@ const ERROR_CODES = (/* unused pure expression or super */ null && ([
     'validation_failed',
     'invalid_json',
     'not_found',
+    'method_not_allowed',
     'conflict',
     'idempotency_key_in_use',
     'idempotency_key_reused',
@@ -86618,6 +86729,7 @@ const SnapshotEventSchema = discriminatedUnion('type', [SnapshotReadyEventSchema
  */
 
 
+
 const HEADERS = {
     idempotencyKey: 'idempotency-key',
     requestId: 'x-request-id',
@@ -86647,7 +86759,8 @@ const contract = {
         summary: 'Direct upload: multipart/form-data with a `metadata` JSON part and `plot`/`code` file parts; stores and finalizes in one request.',
         auth: 'bearer',
         body: DirectPublishMetadataSchema,
-        bodyContentType: 'multipart/form-data',
+        bodyContentTypes: ['multipart/form-data'],
+        fileParts: { plot: Object.keys(PLOT_CONTENT_TYPES), code: Object.keys(CODE_CONTENT_TYPES) },
         responses: {
             201: SnapshotSchema,
             200: SnapshotSchema,
@@ -86659,7 +86772,13 @@ const contract = {
         path: '/upload/:kind/:snapshot_id',
         summary: 'Upload the raw bytes of one artifact to a URL returned by publish.',
         auth: 'upload-token',
-        bodyContentType: 'application/octet-stream',
+        // The kind in the path picks the list (plot or code); anything else is 415.
+        bodyContentTypes: [...Object.keys(PLOT_CONTENT_TYPES), ...Object.keys(CODE_CONTENT_TYPES)],
+        query: object({
+            token: schemas_string()
+                .min(1)
+                .meta({ description: 'The upload token, exactly as in the `upload_urls` value.' }),
+        }),
         responses: {
             200: UploadResponseSchema,
             ...errors(400, 401, 403, 404, 409, 413, 415, 503, 507),
@@ -86726,7 +86845,15 @@ const contract = {
         path: '/api/snapshots/:id/:kind',
         summary: 'Download an artifact (plot_url / code_url): a bearer token or the signed query of the URL.',
         auth: 'bearer-or-signature',
-        responses: { 200: null, 206: null, ...errors(401, 403, 404, 416) },
+        query: object({
+            expires: schemas_string()
+                .optional()
+                .meta({ description: 'Unix seconds; with `sig`, the signed delivery URL (no bearer).' }),
+            sig: schemas_string()
+                .optional()
+                .meta({ description: 'The delivery signature over snapshot, kind and expiry.' }),
+        }),
+        responses: { 200: null, 206: null, 304: null, ...errors(400, 401, 403, 404, 416) },
     },
     health: {
         method: 'GET',
@@ -87748,92 +87875,6 @@ function presignedExpiry(error) {
     });
 }
 //# sourceMappingURL=client.js.map
-;// CONCATENATED MODULE: ../api-client/dist/content-types.js
-/** Plot media types and the file extension they are stored under. */
-const PLOT_CONTENT_TYPES = {
-    'image/png': 'png',
-    'image/svg+xml': 'svg',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'application/pdf': 'pdf',
-    'text/html': 'html',
-    'application/json': 'json',
-    'application/vnd.vega.v5+json': 'vega.json',
-    'application/vnd.vegalite.v5+json': 'vl.json',
-};
-/**
- * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
- * for the places that inline a plot rather than link to it.
- */
-const INLINE_IMAGE_TYPES = new Set([
-    'image/png',
-    'image/svg+xml',
-    'image/jpeg',
-    'image/webp',
-]);
-/** Code media types and the file extension they are stored under. */
-const CODE_CONTENT_TYPES = {
-    'text/x-python': 'py',
-    'application/x-ipynb+json': 'ipynb',
-    'text/x-r': 'R',
-    'text/x-julia': 'jl',
-    'text/x-matlab': 'm',
-    'text/javascript': 'js',
-    'text/x-typescript': 'ts',
-    'application/x-sh': 'sh',
-    'text/plain': 'txt',
-};
-const BY_KIND = {
-    plot: PLOT_CONTENT_TYPES,
-    code: CODE_CONTENT_TYPES,
-};
-/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
-const EXTENSION_OVERRIDES = {
-    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
-    code: {
-        py: 'text/x-python',
-        ipynb: 'application/x-ipynb+json',
-        r: 'text/x-r',
-        jl: 'text/x-julia',
-        m: 'text/x-matlab',
-        js: 'text/javascript',
-        mjs: 'text/javascript',
-        ts: 'text/x-typescript',
-        sh: 'application/x-sh',
-        txt: 'text/plain',
-    },
-};
-/** `text/html; charset=utf-8` -> `text/html`. */
-function baseContentType(contentType) {
-    return contentType.split(';')[0].trim().toLowerCase();
-}
-/** The stored file extension for a media type of this kind, or undefined when not accepted. */
-function extensionFor(kind, contentType) {
-    return BY_KIND[kind][baseContentType(contentType)];
-}
-/** Whether a media type is accepted for the kind. */
-function isAcceptedContentType(kind, contentType) {
-    return extensionFor(kind, contentType) !== undefined;
-}
-/** The accepted media types of a kind, for error messages and docs. */
-function acceptedContentTypes(kind) {
-    return Object.keys(BY_KIND[kind]);
-}
-/**
- * The media type for a file name by its extension, taking this kind's overrides first, or
- * undefined when the extension is not one snapshotplot accepts for the kind.
- * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
- */
-function contentTypeForFile(kind, fileName, lookup) {
-    const lower = fileName.toLowerCase();
-    const overrides = EXTENSION_OVERRIDES[kind];
-    const match = Object.keys(overrides)
-        .filter((ext) => lower.endsWith(`.${ext}`))
-        .sort((a, b) => b.length - a.length)[0];
-    const type = match ? overrides[match] : lookup(fileName) || undefined;
-    return type && isAcceptedContentType(kind, type) ? type : undefined;
-}
-//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/format-bytes.js
 /** Sizes in binary units, as the client's size checks and the server's pages both show them. */
 /** 52428800 -> "50 MiB", 1536 -> "1.5 KiB". */

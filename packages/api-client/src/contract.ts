@@ -3,6 +3,7 @@
  * style of ts-rest. The client, the server and the OpenAPI generator all read this table.
  */
 import { z } from 'zod';
+import { CODE_CONTENT_TYPES, PLOT_CONTENT_TYPES } from './content-types.js';
 import {
   DeleteSnapshotResponseSchema,
   DirectPublishMetadataSchema,
@@ -40,7 +41,10 @@ export interface Endpoint {
   summary: string;
   auth: 'bearer' | 'upload-token' | 'bearer-or-signature' | 'none';
   body?: z.ZodType;
-  bodyContentType?: string;
+  /** Request media types when not JSON; a raw body (no `body` schema) may list several. */
+  bodyContentTypes?: readonly string[];
+  /** multipart/form-data: `body` is the `metadata` JSON part; these are the file parts. */
+  fileParts?: Readonly<Record<string, readonly string[]>>;
   /** Media type of the success responses when not JSON (e.g. text/event-stream). */
   responseContentType?: string;
   query?: z.ZodType;
@@ -71,7 +75,8 @@ export const contract = {
       'Direct upload: multipart/form-data with a `metadata` JSON part and `plot`/`code` file parts; stores and finalizes in one request.',
     auth: 'bearer',
     body: DirectPublishMetadataSchema,
-    bodyContentType: 'multipart/form-data',
+    bodyContentTypes: ['multipart/form-data'],
+    fileParts: { plot: Object.keys(PLOT_CONTENT_TYPES), code: Object.keys(CODE_CONTENT_TYPES) },
     responses: {
       201: SnapshotSchema,
       200: SnapshotSchema,
@@ -83,7 +88,14 @@ export const contract = {
     path: '/upload/:kind/:snapshot_id',
     summary: 'Upload the raw bytes of one artifact to a URL returned by publish.',
     auth: 'upload-token',
-    bodyContentType: 'application/octet-stream',
+    // The kind in the path picks the list (plot or code); anything else is 415.
+    bodyContentTypes: [...Object.keys(PLOT_CONTENT_TYPES), ...Object.keys(CODE_CONTENT_TYPES)],
+    query: z.object({
+      token: z
+        .string()
+        .min(1)
+        .meta({ description: 'The upload token, exactly as in the `upload_urls` value.' }),
+    }),
     responses: {
       200: UploadResponseSchema,
       ...errors(400, 401, 403, 404, 409, 413, 415, 503, 507),
@@ -153,7 +165,17 @@ export const contract = {
     summary:
       'Download an artifact (plot_url / code_url): a bearer token or the signed query of the URL.',
     auth: 'bearer-or-signature',
-    responses: { 200: null, 206: null, ...errors(401, 403, 404, 416) },
+    query: z.object({
+      expires: z
+        .string()
+        .optional()
+        .meta({ description: 'Unix seconds; with `sig`, the signed delivery URL (no bearer).' }),
+      sig: z
+        .string()
+        .optional()
+        .meta({ description: 'The delivery signature over snapshot, kind and expiry.' }),
+    }),
+    responses: { 200: null, 206: null, 304: null, ...errors(400, 401, 403, 404, 416) },
   },
   health: {
     method: 'GET',

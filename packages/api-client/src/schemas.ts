@@ -114,6 +114,28 @@ const snapshotMetadataShape = {
   replace: z.boolean().default(false),
 };
 
+const artifactIs = (kind: ArtifactKind, value: boolean) => ({
+  properties: { artifacts: { properties: { [kind]: { const: value } }, required: [kind] } },
+  required: ['artifacts'],
+});
+const checksumGiven = (kind: ArtifactKind) => ({
+  properties: { checksums: { required: [kind] } },
+  required: ['checksums'],
+});
+
+/**
+ * The superRefine below in JSON Schema, for the OpenAPI document: a generated client (or a
+ * fuzzer) learns the cross-field rules the server enforces. plot defaults to true, code to false.
+ */
+const PUBLISH_CROSS_FIELD_RULES = [
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+  { if: artifactIs('plot', false), then: artifactIs('code', true) },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+  { if: checksumGiven('plot'), then: { not: artifactIs('plot', false) } },
+  // biome-ignore lint/suspicious/noThenProperty: JSON Schema's if/then keywords
+  { if: checksumGiven('code'), then: artifactIs('code', true) },
+];
+
 /** `POST /api/snapshots/publish` (JSON). Send an `Idempotency-Key` header to retry safely. */
 export const PublishRequestSchema = z
   .strictObject({
@@ -139,7 +161,12 @@ export const PublishRequestSchema = z
       }
     }
   })
-  .meta({ id: 'PublishRequest' });
+  .meta({
+    id: 'PublishRequest',
+    description:
+      'At least one artifact must be requested, and a checksum may be given only for a requested artifact (artifacts defaults to plot only).',
+    allOf: PUBLISH_CROSS_FIELD_RULES,
+  });
 export type PublishRequest = z.input<typeof PublishRequestSchema>;
 export type PublishRequestParsed = z.output<typeof PublishRequestSchema>;
 
@@ -317,6 +344,7 @@ export const ERROR_CODES = [
   'validation_failed',
   'invalid_json',
   'not_found',
+  'method_not_allowed',
   'conflict',
   'idempotency_key_in_use',
   'idempotency_key_reused',

@@ -1,6 +1,7 @@
 /** Test helpers for the events tests: make snapshots ready, read an SSE stream. */
 import type { SnapshotEvent } from '@snapshotplot/api-client';
 import { type Harness, PNG, publish, upload } from './helpers.js';
+import { assertComponent, assertDocumented } from './openapi-validator.js';
 
 /** publish -> upload -> finalize; returns the snapshot id. */
 export async function publishReady(h: Harness, title: string, token?: string): Promise<string> {
@@ -51,6 +52,7 @@ export async function openEvents(
     },
     signal: abort.signal,
   });
+  await assertDocumented('GET', res.url, res);
   const waiters = new Set<() => void>();
   const stream: SseStream = {
     status: res.status,
@@ -59,7 +61,12 @@ export async function openEvents(
     events: () =>
       stream.frames
         .filter((f) => f.data !== undefined)
-        .map((f) => ({ ...(JSON.parse(f.data!) as SnapshotEvent), id: f.id! })),
+        .map((f) => {
+          const event = JSON.parse(f.data!) as SnapshotEvent;
+          // Every streamed payload must be what openapi.json's SnapshotEvent says.
+          assertComponent('SnapshotEvent', event, `SSE event ${f.id}`);
+          return { ...event, id: f.id! };
+        }),
     until: (predicate, ms = 5000) =>
       new Promise((resolve, reject) => {
         if (predicate(stream)) return resolve();

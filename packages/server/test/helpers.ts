@@ -1,7 +1,8 @@
 /**
  * In-process server on 127.0.0.1:0 with a temp data dir and a real SQLite file, or, when
  * SNAPSHOTPLOT_TEST_DATABASE_URL is set (`pnpm test:postgres`), a fresh PostgreSQL database
- * per data dir, connected as the ordinary app role so row-level security applies.
+ * per data dir, connected as the ordinary app role so row-level security applies. Every
+ * response through api() and upload() is checked against openapi.json (openapi-validator.ts).
  */
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { makeConfig, type ServerConfigInput } from '../src/config.js';
 import { type RunningServer, type StartOptions, startServer } from '../src/server.js';
 import { registerTestDatabase } from '../src/testing.js';
 import { createTestDatabase, testDatabaseAdminUrl } from '../src/testing-postgres.js';
+import { assertDocumented } from './openapi-validator.js';
 import { objectsUnder, suiteStorage } from './s3-env.js';
 
 /** The backend this run tests: 'postgres' under `pnpm test:postgres`, else 'sqlite'. */
@@ -150,11 +152,10 @@ export async function startHarness(
         headers['content-type'] ??= 'application/json';
         body = JSON.stringify(a.json);
       }
-      return fetch(path.startsWith('http') ? path : `${server.url}${path}`, {
-        method,
-        headers,
-        body,
-      });
+      const url = path.startsWith('http') ? path : `${server.url}${path}`;
+      const res = await fetch(url, { method, headers, body });
+      await assertDocumented(method, url, res);
+      return res;
     },
     files: () =>
       storage?.url
@@ -196,17 +197,19 @@ export async function publish(
 }
 
 /** PUT raw bytes to an upload URL. */
-export function upload(
+export async function upload(
   url: string,
   bytes: Buffer,
   contentType = 'image/png',
   headers: Record<string, string> = {},
 ) {
-  return fetch(url, {
+  const res = await fetch(url, {
     method: 'PUT',
     headers: { 'content-type': contentType, ...headers },
     body: bytes,
   });
+  await assertDocumented('PUT', url, res);
+  return res;
 }
 
 /** The error body's code (and status) of a response. */

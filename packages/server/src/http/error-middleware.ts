@@ -9,6 +9,7 @@ import {
   StorageChecksumError,
   StorageLimitError,
 } from '../errors.js';
+import { allowedMethods } from './method-not-allowed.js';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
 const UNAVAILABLE = new Set([
@@ -155,6 +156,19 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
 };
 
 export const notFoundHandler: RequestHandler = (req, res) => {
+  const allow = allowedMethods(req.path);
+  if (allow.length) {
+    res
+      .status(405)
+      .set('Allow', allow.join(', '))
+      .json(
+        errorBody(
+          'method_not_allowed',
+          `${req.method} is not allowed on ${req.path}: use ${allow.join(', ')}.`,
+        ),
+      );
+    return;
+  }
   res
     .status(404)
     .json(
