@@ -86739,7 +86739,12 @@ const HEADERS = {
 /** `Idempotency-Key`: 1-255 visible ASCII characters (IETF httpapi draft). */
 const IdempotencyKeySchema = schemas_string().regex(/^[\x21-\x7e]{1,255}$/);
 const IDEMPOTENCY_TTL_SECONDS = (/* unused pure expression or super */ null && (24 * 60 * 60));
-const errors = (...statuses) => Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema]));
+/**
+ * What any request may get besides an endpoint's own errors: 408 (its body missed its
+ * deadline), 429 (over --rate-limit-per-minute), 500 (a bug), 503 (server busy, storage down).
+ */
+const ANY_REQUEST = [408, 429, 500, 503];
+const errors = (...statuses) => Object.fromEntries([...new Set([...statuses, ...ANY_REQUEST])].sort().map((s) => [s, ErrorBodySchema]));
 const contract = {
     publish: {
         method: 'POST',

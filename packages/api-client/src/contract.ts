@@ -51,8 +51,16 @@ export interface Endpoint {
   responses: Record<number, z.ZodType | null>;
 }
 
+/**
+ * What any request may get besides an endpoint's own errors: 408 (its body missed its
+ * deadline), 429 (over --rate-limit-per-minute), 500 (a bug), 503 (server busy, storage down).
+ */
+const ANY_REQUEST = [408, 429, 500, 503];
+
 const errors = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((s) => [s, ErrorBodySchema])) as Record<number, z.ZodType>;
+  Object.fromEntries(
+    [...new Set([...statuses, ...ANY_REQUEST])].sort().map((s) => [s, ErrorBodySchema]),
+  ) as Record<number, z.ZodType>;
 
 export const contract = {
   publish: {
