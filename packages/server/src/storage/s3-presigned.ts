@@ -18,7 +18,7 @@ import {
   extensionFor,
   type PublishResponse,
 } from '@snapshotplot/api-client/contract';
-import type { SnapshotRecord } from '../data/records.js';
+import type { ArtifactRecord, SnapshotRecord } from '../data/records.js';
 import { conflict, HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
 import { isNotFound, S3StorageError } from './s3-client.js';
 import type { S3Storage } from './s3-storage.js';
@@ -31,15 +31,7 @@ export interface FinalizeDeps {
   /** Throws when the project cannot take `size` more bytes (its quota), before any copy. */
   admit(size: number): Promise<void>;
   /** Records a verified artifact row unless the snapshot changed meanwhile. */
-  record(row: {
-    snapshot_id: string;
-    kind: ArtifactKind;
-    storage_key: string;
-    content_type: string;
-    size: number;
-    sha256: string;
-    created_at: string;
-  }): Promise<void>;
+  record(row: ArtifactRecord): Promise<void>;
 }
 
 const wanted = (s: SnapshotRecord, kind: ArtifactKind) =>
