@@ -18,10 +18,15 @@ async function usage(tx: StoreQueries, projectId: string) {
   return tx.projectUsage(projectId, true);
 }
 
+type Usage = NonNullable<Awaited<ReturnType<typeof usage>>>;
+
 /** Refuses a new snapshot over max_snapshots, or while the project is already at max_bytes. */
 export async function checkSnapshotQuota(tx: StoreQueries, projectId: string): Promise<void> {
   const u = await usage(tx, projectId);
-  if (!u) return;
+  if (u) refuseSnapshot(u, projectId);
+}
+
+function refuseSnapshot(u: Usage, projectId: string): void {
   if (u.max_snapshots !== null && u.snapshots + 1 > u.max_snapshots) {
     throw quotaExceeded(
       `Project ${projectId} already has ${u.snapshots} of its ${u.max_snapshots} snapshots (pending ones count): ${fix(projectId, '--max-snapshots')}.`,
@@ -43,7 +48,11 @@ export async function checkBytesQuota(
   incoming: number,
 ): Promise<void> {
   const u = await usage(tx, projectId);
-  if (!u || u.max_bytes === null || u.bytes + incoming <= u.max_bytes) return;
+  if (u) refuseBytes(u, projectId, incoming);
+}
+
+function refuseBytes(u: Usage, projectId: string, incoming: number): void {
+  if (u.max_bytes === null || u.bytes + incoming <= u.max_bytes) return;
   throw quotaExceeded(
     `Storing ${incoming} more bytes would take project ${projectId} to ${u.bytes + incoming} bytes, over its ${u.max_bytes} bytes (${u.bytes} stored now): ${fix(projectId, '--max-bytes')}.`,
     { limit: 'max_bytes', max: u.max_bytes, used: u.bytes, incoming },
@@ -56,6 +65,8 @@ export async function checkDirectPublishQuota(
   projectId: string,
   incoming: number,
 ): Promise<void> {
-  await checkSnapshotQuota(tx, projectId);
-  await checkBytesQuota(tx, projectId, incoming);
+  const u = await usage(tx, projectId); // read once for both checks
+  if (!u) return;
+  refuseSnapshot(u, projectId);
+  refuseBytes(u, projectId, incoming);
 }
