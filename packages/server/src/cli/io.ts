@@ -1,6 +1,7 @@
 /** What a command needs from the outside world, injectable for tests. */
 import type { StoreLocation } from '../data/open-store.js';
 import type { Store } from '../data/store.js';
+import type { Storage } from '../storage/storage.js';
 
 export interface CliIo {
   env: Record<string, string | undefined>;
@@ -38,4 +39,24 @@ export async function withStore<T>(
 /** Prints JSON or a human line. */
 export function output(io: CliIo, json: boolean | undefined, value: unknown, human: string): void {
   io.stdout(json ? `${JSON.stringify(value)}\n` : `${human}\n`);
+}
+
+/**
+ * Opens the database and the artifact storage an install's `serve` would use (flags over
+ * DATABASE_URL / SNAPSHOTPLOT_STORAGE, else the data dir) for one command; always closes the store.
+ */
+export async function withInstall<T>(
+  io: CliIo,
+  o: { dataDir?: string; databaseUrl?: string; storage?: string },
+  fn: (store: Store, storage: Storage, where: StoreLocation) => Promise<T>,
+): Promise<T> {
+  const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
+  const where = storeOf(o.dataDir, io.env);
+  if (o.databaseUrl) where.databaseUrl = o.databaseUrl;
+  const { storage } = await openStorage(resolveStorageSettings({ storage: o.storage }, io.env), {
+    dataDir: where.dataDir,
+    maxUploadBytes: 5 * 1024 ** 3,
+    now: io.now,
+  });
+  return withStore(where, (store) => fn(store, storage, where));
 }

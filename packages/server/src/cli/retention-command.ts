@@ -3,11 +3,9 @@
  * collection) policies, applied by `retention run` or by `serve --retention` in every sweep.
  */
 import type { Command } from 'commander';
-import type { Store } from '../data/store.js';
 import type { RetentionPoliciesTable } from '../data/tables.js';
 import { CliError } from '../errors.js';
-import type { Storage } from '../storage/storage.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, storeOf, withInstall, withStore } from './io.js';
 
 const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
 
@@ -40,22 +38,6 @@ const describe = (p: ReturnType<typeof shown>) =>
     .join('; ')}`;
 
 /** The store and storage `serve` would use for the same flags and environment. */
-async function withInstall<T>(
-  io: CliIo,
-  o: { dataDir?: string; databaseUrl?: string; storage?: string },
-  fn: (store: Store, storage: Storage) => Promise<T>,
-): Promise<T> {
-  const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
-  const where = storeOf(o.dataDir, io.env);
-  if (o.databaseUrl) where.databaseUrl = o.databaseUrl;
-  const { storage } = await openStorage(resolveStorageSettings({ storage: o.storage }, io.env), {
-    dataDir: where.dataDir,
-    maxUploadBytes: 5 * 1024 ** 3,
-    now: io.now,
-  });
-  return withStore(where, (store) => fn(store, storage));
-}
-
 export function retentionCommand(program: Command, io: CliIo): void {
   const retention = program
     .command('retention')

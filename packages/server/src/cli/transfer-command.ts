@@ -1,10 +1,11 @@
 /** `snapshotplot-server export --to DIR` and `import --from DIR` (data/transfer.ts). */
 import type { Command } from 'commander';
+import type { Store } from '../data/store.js';
 import type { TransferSummary } from '../data/transfer.js';
 import type { TransferKeys } from '../data/transfer-secrets.js';
 import { loadSecret } from '../secret.js';
 import type { Storage } from '../storage/storage.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, withInstall } from './io.js';
 
 interface Flags {
   dataDir?: string;
@@ -14,28 +15,19 @@ interface Flags {
 }
 
 /** Runs `fn` with the store and storage that serve would use for the same flags and env. */
-async function withInstall<T>(
+/** The install's store and storage, and the secret serve would use there. */
+function withTransferInstall<T>(
   io: CliIo,
   o: Flags,
-  fn: (
-    store: Parameters<Parameters<typeof withStore>[1]>[0],
-    storage: Storage,
-    keys: TransferKeys,
-  ) => Promise<T>,
+  fn: (store: Store, storage: Storage, keys: TransferKeys) => Promise<T>,
 ): Promise<T> {
-  const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
-  const where = storeOf(o.dataDir, io.env);
-  if (o.databaseUrl) where.databaseUrl = o.databaseUrl;
-  const settings = resolveStorageSettings({ storage: o.storage }, io.env);
-  const { storage } = await openStorage(settings, {
-    dataDir: where.dataDir,
-    maxUploadBytes: 5 * 1024 ** 3,
-    now: io.now,
-  });
-  // The secret serve would use: webhook secrets are sealed under a key derived from it. An
-  // import into a new install may make it (serve on that data dir then uses the same one).
-  const keys = { serverSecret: loadSecret(where.dataDir, io.env.SNAPSHOTPLOT_SECRET || undefined) };
-  return withStore(where, (store) => fn(store, storage, keys));
+  return withInstall(io, o, (store, storage, where) =>
+    // Webhook secrets are sealed under a key derived from the server secret. An import into a
+    // new install may make it (serve on that data dir then uses the same one).
+    fn(store, storage, {
+      serverSecret: loadSecret(where.dataDir, io.env.SNAPSHOTPLOT_SECRET || undefined),
+    }),
+  );
 }
 
 const describe = (s: TransferSummary) =>
@@ -63,7 +55,7 @@ export function transferCommands(program: Command, io: CliIo): void {
       .requiredOption('--to <dir>', 'new or empty directory'),
   ).action(async (o: Flags & { to: string }) => {
     const { exportTo } = await import('../data/transfer.js');
-    const summary = await withInstall(io, o, (store, storage, keys) =>
+    const summary = await withTransferInstall(io, o, (store, storage, keys) =>
       exportTo(store, storage, o.to, io.now(), keys),
     );
     output(io, o.json, summary, `Exported to ${o.to}: ${describe(summary)}.`);
@@ -75,7 +67,7 @@ export function transferCommands(program: Command, io: CliIo): void {
       .requiredOption('--from <dir>', 'a directory written by export'),
   ).action(async (o: Flags & { from: string }) => {
     const { importFrom } = await import('../data/transfer.js');
-    const summary = await withInstall(io, o, (store, storage, keys) =>
+    const summary = await withTransferInstall(io, o, (store, storage, keys) =>
       importFrom(store, storage, o.from, keys),
     );
     output(io, o.json, summary, `Imported ${o.from}: ${describe(summary)}.`);
