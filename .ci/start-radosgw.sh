@@ -6,6 +6,7 @@
 #   eval "$(.ci/start-radosgw.sh)"
 # Stop it with: kill $(cat "${SNAPSHOTPLOT_RADOSGW_DIR:-/tmp/snapshotplot-radosgw}"/*.pid)
 set -euo pipefail
+trap 'echo "start-radosgw.sh: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 
 PORT=${SNAPSHOTPLOT_RADOSGW_PORT:-57480}
 MON_PORT=${SNAPSHOTPLOT_RADOSGW_MON_PORT:-57489}
@@ -99,8 +100,24 @@ ceph-authtool --create-keyring "$DIR/keyring" --gen-key -n mon. --cap mon 'allow
 monmaptool --create --add a "v1:127.0.0.1:${MON_PORT}" --fsid "$FSID" "$DIR/monmap" >/dev/null
 ceph-mon -c "$CONF" --mkfs -i a --monmap "$DIR/monmap" --keyring "$DIR/keyring"
 ceph-mon -c "$CONF" -i a 2>>"$DIR/log/daemons.err"
-OSD_ID=$(ceph -c "$CONF" osd create)
-ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs 2>/dev/null
+
+# The monitor forks and answers a little later: until it has formed its quorum a client gets
+# "EPERM: problem getting command descriptions from mon", and an OSD mkfs fails with 250.
+# Retry each step that talks to it, and show the daemons' errors if one never succeeds.
+retry() {
+  local what=$1
+  shift
+  for _ in $(seq 1 60); do
+    "$@" 2>>"$DIR/log/steps.err" && return 0
+    sleep 0.5
+  done
+  echo "radosgw setup: ${what} kept failing; last errors:" >&2
+  tail -n 20 "$DIR/log/steps.err" "$DIR/log/daemons.err" >&2 || true
+  exit 1
+}
+retry "the monitor answering" ceph -c "$CONF" --connect-timeout 5 mon stat >/dev/null
+OSD_ID=$(retry "ceph osd create" ceph -c "$CONF" --connect-timeout 5 osd create)
+retry "ceph-osd --mkfs" ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs >/dev/null
 ceph-osd -c "$CONF" -i "$OSD_ID" 2>>"$DIR/log/daemons.err"
 radosgw -c "$CONF" -n client.rgw.a 2>>"$DIR/log/daemons.err"
 
@@ -110,8 +127,8 @@ for _ in $(seq 1 120); do
 done
 answers || { echo "radosgw did not answer on ${ENDPOINT}: see ${DIR}/log" >&2; exit 1; }
 
-radosgw-admin -c "$CONF" user create --uid snapshotplot-ci --display-name "snapshotplot CI" \
-  --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" >/dev/null
+retry "radosgw-admin user create" radosgw-admin -c "$CONF" user create --uid snapshotplot-ci \
+  --display-name "snapshotplot CI" --access-key "$ACCESS_KEY" --secret "$SECRET_KEY" >/dev/null
 # Create the bucket with a SigV4-signed PUT (curl speaks SigV4 itself; radosgw wants the
 # payload-hash header, which this curl does not add on its own).
 for _ in $(seq 1 20); do
