@@ -61,8 +61,8 @@ describe('action.yml', () => {
     expect(String(parsed.dryRun)).toBe(def('dry-run'));
   });
 
-  it('runs the committed bundle on node20', () => {
-    expect(yml).toMatch(/^runs:\n {2}using: node20\n {2}main: packages\/action\/dist\/index\.js$/m);
+  it("runs the committed bundle on node24, the Node of GitHub's runners", () => {
+    expect(yml).toMatch(/^runs:\n {2}using: node24\n {2}main: packages\/action\/dist\/index\.js$/m);
     expect(existsSync(fileURLToPath(new URL('packages/action/dist/index.js', root)))).toBe(true);
   });
 });
