@@ -89,14 +89,28 @@ function ensureBinding(abi) {
   return out;
 }
 
+function bindingPaths() {
+  const target = join(betterSqlite3Dir(), 'build', 'Release', 'better_sqlite3.node');
+  return { target, saved: `${target}.node${process.versions.modules}` };
+}
+
+/**
+ * A run stopped by Ctrl+C while the Node 24 addon was in place (spawnSync blocks, so no
+ * `finally` runs) leaves this Node's own addon beside it: put it back. test.mjs calls this first.
+ */
+export function restoreInterruptedSwap() {
+  const { target, saved } = bindingPaths();
+  if (existsSync(saved)) renameSync(saved, target);
+}
+
 /**
  * Runs `fn` with the Node 24 build of better-sqlite3 in place. Swaps by rename (never writes
  * into the installed file: it may be a hard link into pnpm's store) and always swaps back.
  */
 export function withNode24Binding(abi, fn) {
   const binding = ensureBinding(abi);
-  const target = join(betterSqlite3Dir(), 'build', 'Release', 'better_sqlite3.node');
-  const saved = `${target}.node${process.versions.modules}`;
+  restoreInterruptedSwap();
+  const { target, saved } = bindingPaths();
   renameSync(target, saved);
   try {
     copyFileSync(binding, `${target}.tmp`);

@@ -10,7 +10,7 @@
 //      SNAPSHOTPLOT_SKIP_NODE24=1, or when this already is Node 24.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { vitestOnNode24 } from './node24.mjs';
+import { restoreInterruptedSwap, vitestOnNode24 } from './node24.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ENGINE_VARS = [
@@ -33,6 +33,7 @@ function vitest(args, env, label) {
   }
 }
 
+restoreInterruptedSwap();
 const defaults = { ...process.env };
 for (const name of ENGINE_VARS) delete defaults[name];
 vitest([], defaults, 'all packages on SQLite + local disk');
