@@ -86678,6 +86678,7 @@ const ErrorBodySchema = object({
 const ERROR_CODES = (/* unused pure expression or super */ null && ([
     'unauthorized',
     'forbidden',
+    'untrusted_identity',
     'invalid_token',
     'token_expired',
     'validation_failed',
@@ -86701,6 +86702,7 @@ const ERROR_CODES = (/* unused pure expression or super */ null && ([
     'insufficient_storage',
     'quota_exceeded',
     'storage_unavailable',
+    'identity_provider_unavailable',
     'internal_error',
 ]));
 /**

@@ -339,6 +339,7 @@ export type ErrorBody = z.infer<typeof ErrorBodySchema>;
 export const ERROR_CODES = [
   'unauthorized',
   'forbidden',
+  'untrusted_identity',
   'invalid_token',
   'token_expired',
   'validation_failed',
@@ -362,6 +363,7 @@ export const ERROR_CODES = [
   'insufficient_storage',
   'quota_exceeded',
   'storage_unavailable',
+  'identity_provider_unavailable',
   'internal_error',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -33,6 +33,19 @@ const ConfigSchema = z.object({
   jwtIssuer: z.string().min(1).optional(),
   /** Longest accepted JWT lifetime, seconds: exp - (iat or now, whichever is earlier). */
   jwtMaxLifetime: int(60).default(86400),
+  /** Issuers of CI ID tokens accepted with trust policies (comma-separated URLs). */
+  oidcIssuer: z
+    .string()
+    .transform((v) =>
+      v
+        .split(',')
+        .map((i) => i.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ })))
+    .default([]),
+  /** Required `aud` of CI ID tokens; default the public URL. */
+  oidcAudience: z.string().min(1).optional(),
   /** How often an open event stream re-checks its credential (also checked before each push). */
   streamRecheckMs: int(100).default(30_000),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -86,6 +99,8 @@ export const ENV_VARS: Record<keyof ServerConfig, string[]> = {
   jwtAudience: ['SNAPSHOTPLOT_JWT_AUDIENCE'],
   jwtIssuer: ['SNAPSHOTPLOT_JWT_ISSUER'],
   jwtMaxLifetime: ['SNAPSHOTPLOT_JWT_MAX_LIFETIME'],
+  oidcIssuer: ['SNAPSHOTPLOT_OIDC_ISSUER'],
+  oidcAudience: ['SNAPSHOTPLOT_OIDC_AUDIENCE'],
   streamRecheckMs: ['SNAPSHOTPLOT_STREAM_RECHECK_MS'],
   logLevel: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
   shutdownTimeoutMs: ['SNAPSHOTPLOT_SHUTDOWN_TIMEOUT_MS'],

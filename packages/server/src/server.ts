@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
+import { createOidcVerifier } from './auth/oidc.js';
 import type { ServerConfig } from './config.js';
 import { defaultMaxConnections } from './connection-limit.js';
 import { openStore } from './data/open-store.js';
@@ -123,6 +124,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       audience: config.jwtAudience,
       issuer: config.jwtIssuer,
       maxLifetime: config.jwtMaxLifetime,
+      now,
+    }),
+    oidc: createOidcVerifier({
+      issuers: config.oidcIssuer,
+      audience: () => config.oidcAudience ?? publicUrl,
       now,
     }),
     logger,

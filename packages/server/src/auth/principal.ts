@@ -1,17 +1,22 @@
 /** Who is calling and what they may do: resolved from a bearer token, checked per project. */
 import type { Request } from 'express';
 import type { Role, Store } from '../data/store.js';
-import { forbidden, unauthorized } from '../errors.js';
+import { forbidden, HttpError, unauthorized } from '../errors.js';
 import type { JwtVerifier } from './jwt.js';
+import { type OidcVerifier, unverifiedIssuer } from './oidc.js';
 import { isServiceToken, verifyServiceToken } from './service-tokens.js';
+import { grantsOf, untrustedMessage } from './trust.js';
 
 export interface Principal {
-  kind: 'token' | 'user';
-  /** token id or user id (JWT `sub`); what logs show, never the secret. */
+  /** A service token, a user JWT, or a CI job's OIDC ID token matched by trust policies. */
+  kind: 'token' | 'user' | 'oidc';
+  /** token id, user id (JWT `sub`) or `org/repo@ref`; what logs show, never the secret. */
   id: string;
-  /** Namespaces idempotency keys: `token:tok_…` or `user:…`. */
+  /** Namespaces idempotency keys: `token:tok_…`, `user:…` or `oidc:<issuer>:<repo>`. */
   key: string;
   grants: Map<string, Role>;
+  /** The 403 sentence when a project is not granted (default: "use a token created for it"). */
+  denied?: (projectId: string) => string;
 }
 
 const RANK: Record<Role, number> = { reader: 1, publisher: 2, admin: 3 };
@@ -34,7 +39,7 @@ export function bearerOf(req: Request): string | null {
 /** Resolves the bearer token to a principal; 401 (with WWW-Authenticate) when it is missing or bad. */
 export async function authenticate(
   req: Request,
-  o: { store: Store; jwt: JwtVerifier | null; now: Date },
+  o: { store: Store; jwt: JwtVerifier | null; oidc?: OidcVerifier | null; now: Date },
 ): Promise<Principal> {
   const token = bearerOf(req);
   if (!token) {
@@ -69,6 +74,17 @@ export async function authenticate(
       grants: new Map([[check.projectId, check.role]]),
     };
   }
+  if (o.oidc?.handles(token)) return oidcPrincipal(o.oidc, o.store, token);
+  if (o.oidc && !o.jwt && token.split('.').length === 3) {
+    const iss = unverifiedIssuer(token);
+    throw unauthorized(
+      'invalid_token',
+      iss
+        ? `The ID token comes from ${iss}, an issuer this server does not trust: start the server with --oidc-issuer ${iss} to accept it.`
+        : 'The token is not valid: send a service token ("spt_…") or a CI ID token.',
+      'invalid_token',
+    );
+  }
   if (o.jwt && token.split('.').length === 3) {
     const result = await o.jwt.verify(token);
     if (!result.ok) {
@@ -90,12 +106,41 @@ export async function authenticate(
   );
 }
 
+/** A CI job's ID token: verified, then granted what the matching trust policies say. */
+async function oidcPrincipal(oidc: OidcVerifier, store: Store, token: string): Promise<Principal> {
+  const result = await oidc.verify(token);
+  if (!result.ok) {
+    if (result.status === 503)
+      throw new HttpError(503, 'identity_provider_unavailable', result.message, undefined, {
+        'Retry-After': '5',
+      });
+    throw unauthorized(
+      result.expired ? 'token_expired' : 'invalid_token',
+      result.message,
+      'invalid_token',
+    );
+  }
+  const id = result.identity;
+  const policies = await store.trustPoliciesFor(id.issuer, id.repository.toLowerCase());
+  const grants = grantsOf(policies, id);
+  if (grants.size === 0) throw forbidden(untrustedMessage(id), 'untrusted_identity');
+  return {
+    kind: 'oidc',
+    id: `${id.repository}@${id.ref ?? '-'}`,
+    key: `oidc:${id.issuer}:${id.repository.toLowerCase()}`,
+    grants,
+    denied: (projectId) => untrustedMessage(id, projectId),
+  };
+}
+
 /** Throws 403 unless the principal holds at least `role` on the project. */
 export function requireRole(p: Principal, projectId: string, role: Role): void {
   const held = p.grants.get(projectId);
   if (!held) {
     throw forbidden(
-      `This credential has no access to project ${projectId}: use a token created for it.`,
+      p.denied?.(projectId) ??
+        `This credential has no access to project ${projectId}: use a token created for it.`,
+      p.denied ? 'untrusted_identity' : 'forbidden',
     );
   }
   if (RANK[held] < RANK[role]) {

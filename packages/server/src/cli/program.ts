@@ -10,6 +10,7 @@ import { retentionCommand } from './retention-command.js';
 import { serveCommand } from './serve-command.js';
 import { tokenCommand } from './token-command.js';
 import { transferCommands } from './transfer-command.js';
+import { trustCommand } from './trust-command.js';
 import { webhookCommand } from './webhook-command.js';
 
 /** A fresh program wired to `io` (commander state is per instance, so tests can build many). */
@@ -27,6 +28,7 @@ export function buildProgram(io: CliIo): Command {
   webhookCommand(program, io);
   retentionCommand(program, io);
   loginLinkCommand(program, io);
+  trustCommand(program, io);
   migrateCommand(program, io);
   transferCommands(program, io);
   return program;

@@ -45,6 +45,14 @@ export function serveCommand(program: Command, io: CliIo): void {
       'longest accepted user JWT lifetime, exp - iat (env SNAPSHOTPLOT_JWT_MAX_LIFETIME; default 86400)',
     )
     .option(
+      '--oidc-issuer <urls>',
+      'accept CI ID tokens from these issuers, comma-separated, with `trust add` policies (env SNAPSHOTPLOT_OIDC_ISSUER; e.g. https://token.actions.githubusercontent.com)',
+    )
+    .option(
+      '--oidc-audience <aud>',
+      'required "aud" of CI ID tokens (env SNAPSHOTPLOT_OIDC_AUDIENCE; default the public URL)',
+    )
+    .option(
       '--stream-recheck-ms <ms>',
       'how often open event streams re-check their credential (env SNAPSHOTPLOT_STREAM_RECHECK_MS; default 30000)',
     )

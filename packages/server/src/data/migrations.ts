@@ -10,6 +10,7 @@ import { naturalKeyIndex } from './migration-natural-key.js';
 import { quotasAndRetention } from './migration-retention.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
+import { trustPolicies } from './migration-trust.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -153,6 +154,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0004_sessions': sessionsTable(dialect),
     '0005_natural_key_index': naturalKeyIndex(),
     '0006_quotas_retention': quotasAndRetention(dialect),
+    '0007_trust_policies': trustPolicies(dialect),
   };
 }
 

@@ -27,6 +27,7 @@ export const TABLES = [
   'webhook_deliveries',
   'webhook_attempts',
   'retention_policies',
+  'trust_policies',
 ] as const satisfies ReadonlyArray<keyof Database>;
 export type TableName = (typeof TABLES)[number];
 

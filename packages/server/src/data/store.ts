@@ -13,6 +13,7 @@ import { retentionQueries } from './store-retention.js';
 import { sessionQueries } from './store-sessions.js';
 import { snapshotQueries } from './store-snapshots.js';
 import { transferQueries } from './store-transfer.js';
+import { trustQueries } from './store-trust.js';
 import type { Database } from './tables.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -26,6 +27,7 @@ function bind(db: Executor, dialect: Dialect) {
     ...transferQueries(db, dialect),
     ...retentionQueries(db, dialect),
     ...sessionQueries(db),
+    ...trustQueries(db),
   };
 }
 

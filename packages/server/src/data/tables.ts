@@ -176,6 +176,19 @@ export interface RetentionPoliciesTable {
   created_at: string;
 }
 
+/** One trust policy (0007): OIDC tokens of `issuer` for `repository` get `role`; null = any. */
+export interface TrustPoliciesTable {
+  id: string;
+  project_id: string;
+  issuer: string;
+  repository: string;
+  ref: string | null;
+  environment: string | null;
+  workflow: string | null;
+  role: Role;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   collections: CollectionsTable;
@@ -192,6 +205,7 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   sessions: SessionsTable;
   retention_policies: RetentionPoliciesTable;
+  trust_policies: TrustPoliciesTable;
 }
 
 export type { Generated };

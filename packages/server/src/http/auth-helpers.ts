@@ -21,7 +21,7 @@ export async function principalOf(
     !req.headers.authorization && READS.has(req.method) ? await sessionOf(ctx, req) : null;
   const p =
     fromSession?.principal ??
-    (await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() }));
+    (await authenticate(req, { store: ctx.store, jwt: ctx.jwt, oidc: ctx.oidc, now: ctx.now() }));
   res.locals.principal = p;
   // From here on this request's queries see only the principal's projects (PostgreSQL RLS).
   ctx.store.scope.restrict([...p.grants.keys()]);
@@ -40,7 +40,12 @@ export async function recheckPrincipal(ctx: AppContext, req: Request): Promise<P
     if (!req.headers.authorization && READS.has(req.method)) {
       return (await sessionOf(ctx, req))?.principal ?? null;
     }
-    return await authenticate(req, { store: ctx.store, jwt: ctx.jwt, now: ctx.now() });
+    return await authenticate(req, {
+      store: ctx.store,
+      jwt: ctx.jwt,
+      oidc: ctx.oidc,
+      now: ctx.now(),
+    });
   } catch {
     return null;
   }

@@ -1,6 +1,7 @@
 /** Everything a request handler needs, built once per server (no globals, injectable clock). */
 import type { Logger } from 'pino';
 import type { JwtVerifier } from '../auth/jwt.js';
+import type { OidcVerifier } from '../auth/oidc.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { EventNotifier } from '../events/notifier.js';
@@ -15,6 +16,8 @@ export interface AppContext {
   storage: Storage;
   secret: Buffer;
   jwt: JwtVerifier | null;
+  /** CI ID tokens (--oidc-issuer) mapped to projects by trust policies; null when off. */
+  oidc: OidcVerifier | null;
   logger: Logger;
   now: () => Date;
   /** The public base URL (no trailing slash); known once the port is bound. */
