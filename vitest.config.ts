@@ -27,6 +27,10 @@ export default defineConfig({
         find: /^snapshotplot-server\/testing$/,
         replacement: source('server/src/testing.ts'),
       },
+      {
+        find: /^snapshotplot-server\/testing-oidc$/,
+        replacement: source('server/src/testing-oidc.ts'),
+      },
     ],
   },
   test: {

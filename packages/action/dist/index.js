@@ -88965,6 +88965,8 @@ function parseInputs(env) {
         failOnError: inputs_getBooleanInput(env, 'fail-on-error', true),
         summary: inputs_getBooleanInput(env, 'summary', true),
         dryRun: inputs_getBooleanInput(env, 'dry-run', false),
+        useOidc: inputs_getBooleanInput(env, 'use-oidc', false),
+        oidcAudience: inputs_optional(inputs_getInput(env, 'oidc-audience')),
     };
 }
 /** The token alone, read before anything else so it can be masked even when other inputs are bad. */
@@ -88995,7 +88997,10 @@ function describeError(err, apiUrl) {
     if (err instanceof InputValueError || err instanceof ActionConfigError)
         return err.message;
     if (err instanceof ApiError) {
-        const hint = STATUS_HINTS[err.status] ? ` ${STATUS_HINTS[err.status]}` : '';
+        // An untrusted ID token's message already names the `trust add` command that fixes it.
+        const hint = STATUS_HINTS[err.status] && err.code !== 'untrusted_identity'
+            ? ` ${STATUS_HINTS[err.status]}`
+            : '';
         const rid = err.requestId ? `, request id ${err.requestId}` : '';
         return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${err.code}${rid}).${hint}`;
     }
@@ -89028,12 +89033,13 @@ function checkServerInputs(inputs, dryRun, fromFork = false) {
         missing.push('project-id (or SNAPSHOTPLOT_PROJECT)');
     if (!dryRun && !inputs.apiUrl)
         missing.push('api-url (or SNAPSHOTPLOT_API_URL)');
-    if (!dryRun && !inputs.token)
-        missing.push('token (or SNAPSHOTPLOT_TOKEN)');
+    if (!dryRun && !inputs.token && !inputs.useOidc) {
+        missing.push('token (or SNAPSHOTPLOT_TOKEN, or use-oidc: true)');
+    }
     if (missing.length > 0) {
         // The usual cause of an empty token on a PR from a fork: GitHub withholds secrets there.
         const fork = fromFork && !inputs.token
-            ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets: publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
+            ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets (and no ID token for use-oidc): publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
             : '';
         throw new ActionConfigError(`Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.${fork}`);
     }
@@ -89227,13 +89233,35 @@ async function run(o) {
         const client = o.client ??
             createClient({
                 baseUrl: inputs.apiUrl,
-                token: inputs.token,
+                token: inputs.useOidc ? await idToken(core, inputs, ctx.fromFork) : inputs.token,
                 userAgent: `snapshotplot-action/${dist_version_VERSION}`,
             });
         return await publishAll(plan, ctx, inputs, client, core);
     }
     catch (err) {
         return fail(core, failOnError, describeError(err, inputs?.apiUrl));
+    }
+}
+/**
+ * The job's ID token for the server (use-oidc): audience oidc-audience, else the api-url, which
+ * is what the server requires by default. Masked like a token.
+ */
+async function idToken(core, inputs, fromFork) {
+    const audience = inputs.oidcAudience ?? inputs.apiUrl.replace(/\/+$/, '');
+    if (inputs.token)
+        core.info('use-oidc is true: publishing with the ID token, not the token input.');
+    try {
+        if (!core.getIDToken)
+            throw new Error('no ID token provider');
+        const token = await core.getIDToken(audience);
+        core.setSecret(token);
+        return token;
+    }
+    catch (err) {
+        const fork = fromFork
+            ? ' This pull request comes from a fork, and GitHub issues no ID token to such workflows: publish from a workflow_run workflow instead (see the fork-safe example in the README).'
+            : '';
+        throw new ActionConfigError(`use-oidc is true but the job could not get an OIDC ID token (${err instanceof Error ? err.message : String(err)}): give the workflow or job \`permissions: id-token: write\`.${fork}`);
     }
 }
 function fail(core, failOnError, message) {

@@ -22,7 +22,11 @@ const STATUS_HINTS: Record<number, string> = {
 export function describeError(err: unknown, apiUrl?: string): string {
   if (err instanceof InputValueError || err instanceof ActionConfigError) return err.message;
   if (err instanceof ApiError) {
-    const hint = STATUS_HINTS[err.status] ? ` ${STATUS_HINTS[err.status]}` : '';
+    // An untrusted ID token's message already names the `trust add` command that fixes it.
+    const hint =
+      STATUS_HINTS[err.status] && err.code !== 'untrusted_identity'
+        ? ` ${STATUS_HINTS[err.status]}`
+        : '';
     const rid = err.requestId ? `, request id ${err.requestId}` : '';
     return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${err.code}${rid}).${hint}`;
   }

@@ -23,6 +23,10 @@ export interface ActionInputs {
   failOnError: boolean;
   summary: boolean;
   dryRun: boolean;
+  /** Publish with the job's OIDC ID token instead of a service token (no secret). */
+  useOidc: boolean;
+  /** `aud` of that ID token; default the api-url (what the server expects by default). */
+  oidcAudience?: string;
 }
 
 /** A bad input value, found before any request is made. */
@@ -88,6 +92,8 @@ export function parseInputs(env: Env): ActionInputs {
     failOnError: getBooleanInput(env, 'fail-on-error', true),
     summary: getBooleanInput(env, 'summary', true),
     dryRun: getBooleanInput(env, 'dry-run', false),
+    useOidc: getBooleanInput(env, 'use-oidc', false),
+    oidcAudience: optional(getInput(env, 'oidc-audience')),
   };
 }
 

@@ -35,12 +35,14 @@ export function checkServerInputs(inputs: ActionInputs, dryRun: boolean, fromFor
   const missing: string[] = [];
   if (!inputs.projectId) missing.push('project-id (or SNAPSHOTPLOT_PROJECT)');
   if (!dryRun && !inputs.apiUrl) missing.push('api-url (or SNAPSHOTPLOT_API_URL)');
-  if (!dryRun && !inputs.token) missing.push('token (or SNAPSHOTPLOT_TOKEN)');
+  if (!dryRun && !inputs.token && !inputs.useOidc) {
+    missing.push('token (or SNAPSHOTPLOT_TOKEN, or use-oidc: true)');
+  }
   if (missing.length > 0) {
     // The usual cause of an empty token on a PR from a fork: GitHub withholds secrets there.
     const fork =
       fromFork && !inputs.token
-        ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets: publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
+        ? ' This pull request comes from a fork, and GitHub gives such workflows no secrets (and no ID token for use-oidc): publish from a workflow_run workflow instead (see the fork-safe example in the README), or set fail-on-error: false to skip.'
         : '';
     throw new ActionConfigError(
       `Missing required input: ${missing.join(', ')}. Set it in the step's "with:" block; keep the token in a secret.${fork}`,

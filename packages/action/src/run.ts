@@ -6,7 +6,7 @@
 import { createClient, type SnapshotplotClient, VERSION } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
 import { type MappedContext, mapContext, type WorkflowContext } from './context.js';
-import { describeError } from './errors.js';
+import { ActionConfigError, describeError } from './errors.js';
 import { type ActionInputs, getBooleanInput, parseInputs, readToken } from './inputs.js';
 import { buildPlan, checkServerInputs, type Plan } from './plan.js';
 import {
@@ -28,6 +28,8 @@ export interface ActionCore {
   warning(message: string): void;
   info(message: string): void;
   summary: { addRaw(text: string, addEOL?: boolean): unknown; write(): Promise<unknown> };
+  /** The job's OIDC ID token for an audience (needs `permissions: id-token: write`). */
+  getIDToken?(audience?: string): Promise<string>;
 }
 
 export interface RunOptions {
@@ -74,12 +76,35 @@ export async function run(o: RunOptions): Promise<RunResult> {
       o.client ??
       createClient({
         baseUrl: inputs.apiUrl,
-        token: inputs.token,
+        token: inputs.useOidc ? await idToken(core, inputs, ctx.fromFork) : inputs.token,
         userAgent: `snapshotplot-action/${VERSION}`,
       });
     return await publishAll(plan, ctx, inputs, client, core);
   } catch (err) {
     return fail(core, failOnError, describeError(err, inputs?.apiUrl));
+  }
+}
+
+/**
+ * The job's ID token for the server (use-oidc): audience oidc-audience, else the api-url, which
+ * is what the server requires by default. Masked like a token.
+ */
+async function idToken(core: ActionCore, inputs: ActionInputs, fromFork: boolean): Promise<string> {
+  const audience = inputs.oidcAudience ?? inputs.apiUrl.replace(/\/+$/, '');
+  if (inputs.token)
+    core.info('use-oidc is true: publishing with the ID token, not the token input.');
+  try {
+    if (!core.getIDToken) throw new Error('no ID token provider');
+    const token = await core.getIDToken(audience);
+    core.setSecret(token);
+    return token;
+  } catch (err) {
+    const fork = fromFork
+      ? ' This pull request comes from a fork, and GitHub issues no ID token to such workflows: publish from a workflow_run workflow instead (see the fork-safe example in the README).'
+      : '';
+    throw new ActionConfigError(
+      `use-oidc is true but the job could not get an OIDC ID token (${err instanceof Error ? err.message : String(err)}): give the workflow or job \`permissions: id-token: write\`.${fork}`,
+    );
   }
 }
 

@@ -13,7 +13,7 @@ function keys(section: string): string[] {
 }
 
 describe('action.yml', () => {
-  it('declares the inputs of DESIGN.md plus directory and dry-run, each with a description and default', () => {
+  it('declares the inputs of DESIGN.md plus directory, dry-run and OIDC, each with a description and default', () => {
     expect(keys('inputs').sort()).toEqual(
       [
         'api-url',
@@ -30,9 +30,11 @@ describe('action.yml', () => {
         'fail-on-error',
         'summary',
         'dry-run',
+        'use-oidc',
+        'oidc-audience',
       ].sort(),
     );
-    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 15);
+    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 17);
     for (const b of blocks) {
       expect(b, b).toMatch(/\n {4}description: \S/);
       expect(b, b).toMatch(/\n {4}default: /);
