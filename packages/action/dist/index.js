@@ -88851,6 +88851,7 @@ async function publishSnapshot(client, o) {
 
 
 
+
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/context.ts
 

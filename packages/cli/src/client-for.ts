@@ -1,14 +1,29 @@
 /** The one place the CLI builds its API client, so publish and the read commands agree. */
 import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
+import { ciIdToken, IdTokenError } from '@snapshotplot/core';
 import { type Config, required } from './config.js';
+import { CliError, EXIT } from './errors.js';
 import type { CliIo } from './io.js';
 
-/** A client for the configured API URL and token (both required), retries and injected fetch. */
-export function clientFor(config: Config, io: CliIo): SnapshotplotClient {
+/**
+ * A client for the configured API URL and credential: the token, or with --oidc the CI job's ID
+ * token for --oidc-audience (default the API URL, what the server expects by default).
+ */
+export async function clientFor(config: Config, io: CliIo): Promise<SnapshotplotClient> {
+  const baseUrl = required(config, 'apiUrl');
   return createClient({
-    baseUrl: required(config, 'apiUrl'),
-    token: required(config, 'token'),
+    baseUrl,
+    token: config.oidc ? await idToken(config, baseUrl, io) : required(config, 'token'),
     ...(config.retries !== undefined ? { retries: config.retries } : {}),
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });
+}
+
+async function idToken(config: Config, baseUrl: string, io: CliIo): Promise<string> {
+  try {
+    return await ciIdToken(io.env, config.oidcAudience ?? baseUrl, io.fetch);
+  } catch (error) {
+    if (error instanceof IdTokenError) throw new CliError(EXIT.auth, error.message);
+    throw error;
+  }
 }

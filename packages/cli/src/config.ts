@@ -15,6 +15,8 @@ export const SETTINGS = {
   collection: { flag: '--collection NAME', env: 'SNAPSHOTPLOT_COLLECTION' },
   author: { flag: '--author NAME', env: 'SNAPSHOTPLOT_AUTHOR' },
   retries: { flag: '(no flag)', env: 'SNAPSHOTPLOT_RETRIES' },
+  oidc: { flag: '--oidc', env: 'SNAPSHOTPLOT_OIDC' },
+  oidcAudience: { flag: '--oidc-audience AUD', env: 'SNAPSHOTPLOT_OIDC_AUDIENCE' },
 } as const;
 export type SettingName = keyof typeof SETTINGS;
 
@@ -28,10 +30,16 @@ const ConfigSchema = z.object({
   collection: z.string().trim().min(1).max(100).optional(),
   author: z.string().trim().min(1).max(200).optional(),
   retries: z.coerce.number().int().min(0).max(10).optional(),
+  /** Authenticate with the CI job's OIDC ID token instead of a token (core/ci/id-token.ts). */
+  oidc: z
+    .enum(['1', 'true', '0', 'false'], { error: 'use 1/true or 0/false' })
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
+  oidcAudience: z.string().trim().min(1).optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 
-export type ConfigFlags = Partial<Record<SettingName, string | undefined>>;
+export type ConfigFlags = Partial<Record<SettingName, string | boolean | undefined>>;
 
 /** Flags win over the environment; blank values count as unset. */
 export function resolveConfig(flags: ConfigFlags, env: Env): Config {
@@ -39,14 +47,16 @@ export function resolveConfig(flags: ConfigFlags, env: Env): Config {
   for (const [name, setting] of Object.entries(SETTINGS) as Array<
     [SettingName, (typeof SETTINGS)[SettingName]]
   >) {
-    const value = flags[name]?.trim() || env[setting.env]?.trim();
+    const flag = flags[name];
+    const value =
+      (typeof flag === 'boolean' ? String(flag) : flag?.trim()) || env[setting.env]?.trim();
     if (value) raw[name] = value;
   }
   const parsed = ConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const name = issue.path[0] as SettingName;
-    const from = flags[name]?.trim() ? SETTINGS[name].flag.split(' ')[0] : SETTINGS[name].env;
+    const from = flags[name] ? SETTINGS[name].flag.split(' ')[0] : SETTINGS[name].env;
     throw new CliError(EXIT.usage, `Invalid ${from}: ${issue.message}.`);
   }
   return parsed.data;
@@ -59,6 +69,8 @@ const WHAT: Record<SettingName, string> = {
   collection: 'a collection',
   author: 'an author',
   retries: 'a retry count',
+  oidc: 'whether to use the CI ID token',
+  oidcAudience: 'an ID token audience',
 };
 
 /** The value of a required setting, or a usage error naming the flag and the variable. */
@@ -66,7 +78,8 @@ export function required<K extends SettingName>(config: Config, name: K): NonNul
   const value = config[name];
   if (value === undefined) {
     const s = SETTINGS[name];
-    throw new CliError(EXIT.usage, `Missing ${WHAT[name]}: pass ${s.flag} or set ${s.env}.`);
+    const oidc = name === 'token' ? " (or --oidc in CI, to use the job's ID token)" : '';
+    throw new CliError(EXIT.usage, `Missing ${WHAT[name]}: pass ${s.flag} or set ${s.env}${oidc}.`);
   }
   return value as NonNullable<Config[K]>;
 }

@@ -69,7 +69,8 @@ describe('required', () => {
     expect(err).toBeInstanceOf(CliError);
     expect(err).toMatchObject({
       exitCode: 2,
-      message: 'Missing an API token: pass --token TOKEN or set SNAPSHOTPLOT_TOKEN.',
+      message:
+        "Missing an API token: pass --token TOKEN or set SNAPSHOTPLOT_TOKEN (or --oidc in CI, to use the job's ID token).",
     });
     expect(() => required({}, 'project')).toThrow('pass --project ID or set SNAPSHOTPLOT_PROJECT');
     expect(() => required({}, 'apiUrl')).toThrow('pass --api-url URL or set SNAPSHOTPLOT_API_URL');

@@ -12,6 +12,7 @@ export {
   githubRunFields,
   githubRunFromEnv,
 } from './ci/github-event.js';
+export { ciIdToken, ID_TOKEN_ENV, IdTokenError } from './ci/id-token.js';
 export {
   CI_PROVIDERS,
   type CiContext,

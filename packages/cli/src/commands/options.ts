@@ -44,5 +44,13 @@ export function addServerOptions(cmd: Command): Command {
   return cmd
     .option('--api-url <url>', 'server URL (env SNAPSHOTPLOT_API_URL)')
     .option('--token <token>', 'API token (env SNAPSHOTPLOT_TOKEN)')
+    .option(
+      '--oidc',
+      "in CI: authenticate with the job's OIDC ID token, no token needed (env SNAPSHOTPLOT_OIDC)",
+    )
+    .option(
+      '--oidc-audience <aud>',
+      'audience of that ID token (env SNAPSHOTPLOT_OIDC_AUDIENCE; default the API URL)',
+    )
     .option('--debug', 'show stack traces on errors');
 }

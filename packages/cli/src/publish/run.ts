@@ -68,7 +68,7 @@ export async function runPublish(
   }
 
   const apiUrl = required(config, 'apiUrl');
-  const client = clientFor(config, io);
+  const client = await clientFor(config, io);
   const reporter = createReporter(io, isInteractive(io));
   const first = prepared[0]!;
   reporter.info(

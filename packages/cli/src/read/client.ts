@@ -6,14 +6,14 @@ import type { ErrorContext } from '../errors.js';
 import type { CliIo } from '../io.js';
 
 /** Resolves the config, records it for error messages and builds a client. */
-export function readClient(
+export async function readClient(
   flags: ConfigFlags,
   io: CliIo,
   ctx: ErrorContext,
-): { client: SnapshotplotClient; config: Config; apiUrl: string } {
+): Promise<{ client: SnapshotplotClient; config: Config; apiUrl: string }> {
   const config = resolveConfig(flags, io.env);
   ctx.project = config.project;
   ctx.apiUrl = config.apiUrl;
   const apiUrl = required(config, 'apiUrl');
-  return { client: clientFor(config, io), config, apiUrl };
+  return { client: await clientFor(config, io), config, apiUrl };
 }

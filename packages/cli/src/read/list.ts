@@ -21,7 +21,7 @@ const PAGE = 100;
 
 /** Fetches up to `limit` snapshots, following cursors past the server's page size. */
 export async function runList(opts: ListOptions, io: CliIo, ctx: ErrorContext): Promise<void> {
-  const { client, config } = readClient(opts, io, ctx);
+  const { client, config } = await readClient(opts, io, ctx);
   const project = required(config, 'project');
   const query: ListSnapshotsQuery = {};
   if (opts.collection ?? config.collection) query.collection = opts.collection ?? config.collection;

@@ -72,7 +72,7 @@ export async function runShow(
       `Invalid snapshot id "${id}": ids look like snap_01JD4Q8Z3K9XW7 (see snapshotplot list).`,
     );
   }
-  const { client, apiUrl } = readClient(opts, io, ctx);
+  const { client, apiUrl } = await readClient(opts, io, ctx);
   const snapshot = await client.getSnapshot(id);
   io.stdout.write(
     opts.json ? `${JSON.stringify(snapshot)}\n` : `${describeSnapshot(snapshot, apiUrl)}\n`,
