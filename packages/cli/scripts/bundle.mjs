@@ -1,13 +1,14 @@
 // Bundles the CLI into dist/bin.js (plus lazily loaded chunks) so start-up does not resolve
 // and compile dozens of modules: `snapshotplot --version` must start well under 150 ms.
 // tsc -b still type-checks and emits the per-file build; this overwrites dist/bin.js.
-import { chmodSync, rmSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { build } from 'esbuild';
 
 // Chunk names carry content hashes: drop the previous build's so they do not pile up.
 rmSync('dist/chunks', { recursive: true, force: true });
 
-await build({
+const result = await build({
   entryPoints: { bin: 'src/bin.ts' },
   outdir: 'dist',
   bundle: true,
@@ -23,6 +24,35 @@ await build({
     js: "import { createRequire as __snapshotplotCreateRequire } from 'node:module'; const require = __snapshotplotCreateRequire(import.meta.url);",
   },
   logLevel: 'warning',
+  metafile: true,
 });
 // So `./dist/bin.js` runs directly too (package managers set this on install).
 chmodSync('dist/bin.js', 0o755);
+
+// The bundle carries its dependencies (so the package declares none): ship their licenses.
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const m = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+  if (!m || packages.has(m[1])) continue;
+  const dir = m[1];
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
+  const file = readdirSync(dir).find((f) => /^(licen[cs]e|copying)(\.|$)/i.test(f));
+  packages.set(dir, {
+    name: pkg.name,
+    version: pkg.version,
+    license: pkg.license,
+    text: file ? readFileSync(join(dir, file), 'utf8').trim() : null,
+  });
+}
+const workspace = new Set(['@snapshotplot/api-client', '@snapshotplot/core']);
+const notices = [...packages.values()]
+  .filter((p) => !workspace.has(p.name))
+  .sort((a, b) => a.name.localeCompare(b.name))
+  .map(
+    (p) =>
+      `${p.name}@${p.version} (${p.license ?? 'see below'})\n\n${p.text ?? '(no license file in the package)'}`,
+  );
+writeFileSync(
+  'dist/THIRD-PARTY-LICENSES.txt',
+  `Third-party code bundled into dist/bin.js and dist/chunks/ (the snapshotplot packages are MIT, see LICENSE):\n\n${notices.join(`\n\n${'-'.repeat(72)}\n\n`)}\n`,
+);
