@@ -5,6 +5,7 @@ import { buildProgram, leafCommands } from '../src/cli/program.js';
 import { parseDuration, resolveConfig } from '../src/config.js';
 import { CliError, ConfigError, TransferError, UnavailableError } from '../src/errors.js';
 import type { Setting } from '../src/settings/define.js';
+import { resolveInstall } from '../src/settings/options.js';
 import { SETTINGS } from '../src/settings/resolve.js';
 
 describe('server configuration', () => {
@@ -70,6 +71,35 @@ describe('server configuration', () => {
     expect(parseDuration('12h')).toBe(43200);
     expect(parseDuration('90')).toBe(90);
     expect(() => parseDuration('soon')).toThrow(/30d/);
+  });
+});
+
+describe('install settings (every command)', () => {
+  const pg = (name: string) => `postgres://u@db/${name}`;
+  it('take the flag, else the first variable set (empty ones skipped), else the default', () => {
+    const env = {
+      SNAPSHOTPLOT_DATABASE_URL: '',
+      DATABASE_URL: pg('env'),
+      SNAPSHOTPLOT_DATA_DIR: '/srv/sp',
+    };
+    expect(resolveInstall({}, env)).toMatchObject({ databaseUrl: pg('env'), dataDir: '/srv/sp' });
+    expect(resolveInstall({}, { ...env, SNAPSHOTPLOT_DATABASE_URL: pg('first') }).databaseUrl).toBe(
+      pg('first'),
+    );
+    expect(resolveInstall({ databaseUrl: pg('flag'), dataDir: 'rel' }, env)).toMatchObject({
+      databaseUrl: pg('flag'),
+      dataDir: resolve('rel'),
+    });
+    expect(resolveInstall({}, {})).toEqual({
+      dataDir: resolve('./snapshotplot-data'),
+      s3Region: 'us-east-1',
+    });
+  });
+
+  it('name only the variable of a setting that has no flag', () => {
+    expect(() => resolveInstall({}, { SNAPSHOTPLOT_SECRET: 'short' })).toThrow(
+      /^Invalid SNAPSHOTPLOT_SECRET: must be at least 32 characters\.$/,
+    );
   });
 });
 

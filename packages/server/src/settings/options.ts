@@ -35,7 +35,10 @@ export function settingOptions(cmd: Command, keys: readonly SettingKey[]): Comma
 
 export type InstallSettings = Pick<Settings, (typeof INSTALL_KEYS)[number]>;
 
-/** Where the install is, from a command's flags and the environment. */
+/**
+ * Where the install is, from a command's flags (the shared set program.ts gives every command)
+ * and the environment; the data dir made absolute.
+ */
 export function resolveInstall(flags: Record<string, unknown>, env: Env): InstallSettings {
   const s = resolveSettings(INSTALL_KEYS, flags as Flags, env);
   return { ...s, dataDir: resolve(s.dataDir) };
