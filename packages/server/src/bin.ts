@@ -1,5 +1,10 @@
 #!/usr/bin/env node
-/** Entry point: runs the command, turns errors into one line and an exit code, handles signals. */
+/**
+ * Entry point: runs the command, handles signals, and is the one place that turns a failure
+ * into one line on stderr and an exit code — commander's usage errors 2, a CliError (or one of
+ * its typed kinds: ConfigError 2, UnavailableError and TransferError 1) its code, anything else 1.
+ * Nothing below this file exits or writes to the process's stderr.
+ */
 import { CommanderError } from 'commander';
 import { buildProgram } from './cli/program.js';
 import { CliError } from './errors.js';

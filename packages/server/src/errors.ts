@@ -90,7 +90,10 @@ export class ServerBusyError extends Error {
   }
 }
 
-/** A failure of an admin command, shown to the user as one line (no stack). */
+/**
+ * A failure meant for the person at the terminal: one line, never a stack, and the exit code
+ * the process ends with. Thrown anywhere; bin.ts is the one place that prints it and exits.
+ */
 export class CliError extends Error {
   constructor(
     message: string,
@@ -98,5 +101,40 @@ export class CliError extends Error {
   ) {
     super(message);
     this.name = 'CliError';
+  }
+}
+
+/**
+ * A setting (flag or environment variable, see settings/) whose value cannot work: bad usage,
+ * exit 2. `setting` is the settings key (`storage`, `databaseUrl`, …); the message names the
+ * flag, its variables and the fix.
+ */
+export class ConfigError extends CliError {
+  constructor(
+    message: string,
+    readonly setting: string,
+  ) {
+    super(message, 2);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A backend the settings point at (PostgreSQL, the S3 bucket) cannot be used: exit 1. */
+export class UnavailableError extends CliError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 1);
+    this.name = 'UnavailableError';
+    if (options?.cause !== undefined) this.cause = options.cause;
+  }
+}
+
+/**
+ * `export` / `import` refused: the directory, the target database or an artifact is not what
+ * it must be. The message says what to do; nothing (more) was written. Exit 1.
+ */
+export class TransferError extends CliError {
+  constructor(message: string) {
+    super(message, 1);
+    this.name = 'TransferError';
   }
 }

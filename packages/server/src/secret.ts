@@ -1,9 +1,9 @@
-/** The server's HMAC secret: SNAPSHOTPLOT_SECRET, else a file in the data dir made on first start. */
+/** The server's HMAC secret: SNAPSHOTPLOT_SECRET (the settings' `secret`), else a file in the data dir made on first start. */
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensurePrivateDir, tighten } from './data-dir.js';
-import { CliError } from './errors.js';
+import { ConfigError } from './errors.js';
 
 export const SECRET_FILE = 'secret.key';
 
@@ -28,21 +28,18 @@ export function loadSecret(dataDir: string, given?: string): Buffer {
  * The secret an admin command shares with `serve` on the same data dir and environment. On
  * a shared database (PostgreSQL) the command may run on another machine than `serve`: a
  * secret it made up there would seal and sign with a key no server has, so it must be given
- * (SNAPSHOTPLOT_SECRET) or already be in the data dir.
+ * (SNAPSHOTPLOT_SECRET, already checked by the settings) or already be in the data dir.
  */
-export function commandSecret(
-  where: { dataDir: string; databaseUrl?: string },
-  env: Record<string, string | undefined>,
-): Buffer {
-  const given = env.SNAPSHOTPLOT_SECRET || undefined;
-  if (!given && where.databaseUrl && !existsSync(join(where.dataDir, SECRET_FILE))) {
-    throw new CliError(
+export function commandSecret(install: {
+  dataDir: string;
+  databaseUrl?: string;
+  secret?: string;
+}): Buffer {
+  if (!install.secret && install.databaseUrl && !existsSync(join(install.dataDir, SECRET_FILE))) {
+    throw new ConfigError(
       `No server secret here: set SNAPSHOTPLOT_SECRET to the value \`serve\` uses (or run this on the server with its --data-dir, which holds ${SECRET_FILE}).`,
-      2,
+      'secret',
     );
   }
-  if (given && given.length < 32) {
-    throw new CliError('SNAPSHOTPLOT_SECRET must be at least 32 characters, as for `serve`.', 2);
-  }
-  return loadSecret(where.dataDir, given);
+  return loadSecret(install.dataDir, install.secret);
 }

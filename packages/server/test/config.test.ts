@@ -1,7 +1,12 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildProgram, leafCommands } from '../src/cli/program.js';
 import { parseDuration, resolveConfig } from '../src/config.js';
-import { CliError } from '../src/errors.js';
+import { CliError, ConfigError, TransferError, UnavailableError } from '../src/errors.js';
+import type { Setting } from '../src/settings/define.js';
+import { resolveInstall } from '../src/settings/options.js';
+import { SETTINGS } from '../src/settings/resolve.js';
 
 describe('server configuration', () => {
   it('uses the documented defaults', () => {
@@ -66,5 +71,76 @@ describe('server configuration', () => {
     expect(parseDuration('12h')).toBe(43200);
     expect(parseDuration('90')).toBe(90);
     expect(() => parseDuration('soon')).toThrow(/30d/);
+  });
+});
+
+describe('install settings (every command)', () => {
+  const pg = (name: string) => `postgres://u@db/${name}`;
+  it('take the flag, else the first variable set (empty ones skipped), else the default', () => {
+    const env = {
+      SNAPSHOTPLOT_DATABASE_URL: '',
+      DATABASE_URL: pg('env'),
+      SNAPSHOTPLOT_DATA_DIR: '/srv/sp',
+    };
+    expect(resolveInstall({}, env)).toMatchObject({ databaseUrl: pg('env'), dataDir: '/srv/sp' });
+    expect(resolveInstall({}, { ...env, SNAPSHOTPLOT_DATABASE_URL: pg('first') }).databaseUrl).toBe(
+      pg('first'),
+    );
+    expect(resolveInstall({ databaseUrl: pg('flag'), dataDir: 'rel' }, env)).toMatchObject({
+      databaseUrl: pg('flag'),
+      dataDir: resolve('rel'),
+    });
+    expect(resolveInstall({}, {})).toEqual({
+      dataDir: resolve('./snapshotplot-data'),
+      s3Region: 'us-east-1',
+    });
+  });
+
+  it('name only the variable of a setting that has no flag', () => {
+    expect(() => resolveInstall({}, { SNAPSHOTPLOT_SECRET: 'short' })).toThrow(
+      /^Invalid SNAPSHOTPLOT_SECRET: must be at least 32 characters\.$/,
+    );
+  });
+});
+
+describe('the README', () => {
+  const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+  const rows = readme.split('\n').filter((l) => l.startsWith('| '));
+  const ticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]);
+  /** A table row's cells (a `\\|` inside a cell is not a separator). */
+  const cells = (row: string) => row.split(/(?<!\\)\|/).slice(1);
+  const variables = (cell: string) => ticked(cell).filter((t) => /^[A-Z][A-Z0-9_]+$/.test(t!));
+
+  it('lists every setting with the variables the code reads, in the same order', () => {
+    for (const [key, s] of Object.entries(SETTINGS) as Array<[string, Setting]>) {
+      if (key.startsWith('aws')) continue; // the AWS_* credentials are described in prose
+      const flag = s.flag?.split(' ')[0];
+      const row = rows.find((r) => {
+        const [first, second] = r
+          .split('|')
+          .slice(1, 3)
+          .map((c) => c.trim());
+        return flag ? first === `\`${flag}\`` : first === '—' && ticked(second!)[0] === s.env[0];
+      });
+      expect(row, `${key}: a row for ${flag ?? s.env[0]}`).toBeDefined();
+      expect(variables(cells(row!)[1]!), key).toEqual(s.env);
+    }
+  });
+
+  it('names every command, and its exit-code table matches the typed errors', () => {
+    const io = { env: {}, stdout() {}, stderr() {}, now: () => new Date() };
+    for (const cmd of leafCommands(buildProgram(io))) {
+      const path = cmd.parent?.parent ? [cmd.parent.name(), cmd.name()] : [cmd.name()];
+      const named = rows.some((r) => {
+        const first = cells(r)[0]!.trim();
+        return first.startsWith(`\`${path[0]} `) && (!path[1] || first.includes(path[1]));
+      });
+      expect(named, path.join(' ')).toBe(true);
+    }
+    const codes = rows.filter((r) => /^\| `[0-2]` /.test(r)).map((r) => ticked(r)[0]);
+    expect(codes).toEqual(['0', '1', '2']);
+    expect(new ConfigError('x', 'storage').exitCode).toBe(2);
+    expect(new UnavailableError('x').exitCode).toBe(1);
+    expect(new TransferError('x').exitCode).toBe(1);
   });
 });

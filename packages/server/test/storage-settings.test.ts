@@ -1,5 +1,6 @@
 /** Storage flags and environment of `serve` (no store needed), and a bucket that cannot be reached. */
 import { execFile } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,38 @@ describe('storage settings', () => {
     }
     for (const url of ['s3://UPPER/x', 's3://b/../x', 'http://b/x']) {
       expect(() => parseS3Url(url)).toThrow(CliError);
+    }
+  });
+
+  it('reads the AWS_* variables into the settings; the S3 adapter reads no environment', () => {
+    const env = {
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9000',
+      AWS_REGION: 'eu-north-1',
+      AWS_ACCESS_KEY_ID: 'key',
+      AWS_SECRET_ACCESS_KEY: 'secret',
+      AWS_SESSION_TOKEN: 'session',
+    };
+    expect(resolveStorageSettings({ storage: 's3://bkt/p' }, env).s3).toEqual({
+      endpoint: 'http://127.0.0.1:9000',
+      region: 'eu-north-1',
+      pathStyle: true,
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret', sessionToken: 'session' },
+    });
+    // The SNAPSHOTPLOT_* variable and the flag win; no keys: the SDK's default chain.
+    expect(
+      resolveStorageSettings(
+        { storage: 's3://bkt/p', s3Endpoint: 'https://flag.example' },
+        { AWS_ENDPOINT_URL: 'http://aws', SNAPSHOTPLOT_S3_REGION: 'r1', AWS_REGION: 'r2' },
+      ).s3,
+    ).toEqual({ endpoint: 'https://flag.example', region: 'r1', pathStyle: true });
+    expect(resolveStorageSettings({}, {}).s3).toEqual({ region: 'us-east-1', pathStyle: false });
+    const adapter = readdirSync(new URL('../src/storage/', import.meta.url)).filter((f) =>
+      f.startsWith('s3-'),
+    );
+    expect(adapter).toEqual(expect.arrayContaining(['s3-client.ts', 's3-storage.ts']));
+    for (const file of adapter) {
+      const text = readFileSync(new URL(`../src/storage/${file}`, import.meta.url), 'utf8');
+      expect(text, file).not.toMatch(/process\.env|\bAWS_[A-Z_]+/);
     }
   });
 

@@ -1,6 +1,7 @@
-/** What a command needs from the outside world, injectable for tests. */
+/** What a command needs from the outside world (injectable for tests), and opening the install. */
 import type { StoreLocation } from '../data/open-store.js';
 import type { Store } from '../data/store.js';
+import type { InstallSettings } from '../settings/options.js';
 import type { Storage } from '../storage/storage.js';
 
 export interface CliIo {
@@ -11,16 +12,6 @@ export interface CliIo {
   /** Resolves once the server has stopped (serve) — lets the entry wait. */
   onServing?: (stop: () => Promise<void>) => void;
 }
-
-/** The data dir from the flag, else SNAPSHOTPLOT_DATA_DIR, else ./snapshotplot-data. */
-export const dataDirOf = (flag: string | undefined, env: CliIo['env']) =>
-  flag ?? env.SNAPSHOTPLOT_DATA_DIR ?? './snapshotplot-data';
-
-/** Where admin commands find the database: DATABASE_URL (PostgreSQL) wins over the data dir. */
-export const storeOf = (flag: string | undefined, env: CliIo['env']): StoreLocation => ({
-  dataDir: dataDirOf(flag, env),
-  databaseUrl: env.SNAPSHOTPLOT_DATABASE_URL || env.DATABASE_URL || undefined,
-});
 
 /** Opens the store (a data dir, or a location with a database URL) for one command; always closes it. */
 export async function withStore<T>(
@@ -42,21 +33,20 @@ export function output(io: CliIo, json: boolean | undefined, value: unknown, hum
 }
 
 /**
- * Opens the database and the artifact storage an install's `serve` would use (flags over
- * DATABASE_URL / SNAPSHOTPLOT_STORAGE, else the data dir) for one command; always closes the store.
+ * Opens the database and the artifact storage `serve` would use for the same install settings
+ * (settings/options.ts) for one command; always closes the store.
  */
 export async function withInstall<T>(
   io: CliIo,
-  o: { dataDir?: string; databaseUrl?: string; storage?: string },
-  fn: (store: Store, storage: Storage, where: StoreLocation) => Promise<T>,
+  install: InstallSettings,
+  fn: (store: Store, storage: Storage) => Promise<T>,
 ): Promise<T> {
-  const { openStorage, resolveStorageSettings } = await import('../storage/open-storage.js');
-  const where = storeOf(o.dataDir, io.env);
-  if (o.databaseUrl) where.databaseUrl = o.databaseUrl;
-  const { storage } = await openStorage(resolveStorageSettings({ storage: o.storage }, io.env), {
-    dataDir: where.dataDir,
+  const { openStorage } = await import('../storage/open-storage.js');
+  const { storageSettingsOf } = await import('../settings/storage.js');
+  const { storage } = await openStorage(storageSettingsOf(install), {
+    dataDir: install.dataDir,
     maxUploadBytes: 5 * 1024 ** 3,
     now: io.now,
   });
-  return withStore(where, (store) => fn(store, storage, where));
+  return withStore(install, (store) => fn(store, storage));
 }

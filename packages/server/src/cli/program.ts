@@ -1,8 +1,13 @@
-/** The `snapshotplot-server` command tree. */
+/**
+ * The `snapshotplot-server` command tree. Every command opens the install, so every leaf
+ * command gets the one shared install option set (`--data-dir`, `--database-url`,
+ * `--storage`, the S3 connection) here, after the command files declared their own flags.
+ */
 import { Command } from 'commander';
-import { loginLinkCommand } from '../gallery/login-link-command.js';
+import { installOptions } from '../settings/options.js';
 import { VERSION } from '../version.js';
 import type { CliIo } from './io.js';
+import { loginLinkCommand } from './login-link-command.js';
 import { memberCommand } from './member-command.js';
 import { migrateCommand } from './migrate-command.js';
 import { projectCommand } from './project-command.js';
@@ -12,6 +17,11 @@ import { tokenCommand } from './token-command.js';
 import { transferCommands } from './transfer-command.js';
 import { trustCommand } from './trust-command.js';
 import { webhookCommand } from './webhook-command.js';
+
+/** The commands that run something (not groups such as `project`). */
+export function leafCommands(cmd: Command): Command[] {
+  return cmd.commands.length === 0 ? [cmd] : cmd.commands.flatMap(leafCommands);
+}
 
 /** A fresh program wired to `io` (commander state is per instance, so tests can build many). */
 export function buildProgram(io: CliIo): Command {
@@ -31,5 +41,6 @@ export function buildProgram(io: CliIo): Command {
   trustCommand(program, io);
   migrateCommand(program, io);
   transferCommands(program, io);
+  for (const cmd of leafCommands(program)) installOptions(cmd, io.env);
   return program;
 }

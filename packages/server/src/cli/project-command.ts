@@ -3,7 +3,8 @@ import { IdSchema } from '@snapshotplot/api-client/contract';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { resolveInstall } from '../settings/options.js';
+import { type CliIo, output, withStore } from './io.js';
 
 const UNITS: Record<string, number> = {
   '': 1,
@@ -38,9 +39,8 @@ export function projectCommand(program: Command, io: CliIo): void {
     .description('create a project')
     .requiredOption('--name <name>', 'display name')
     .option('--id <id>', 'project id (default: generated proj_…)')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"id","name"}')
-    .action(async (o: { name: string; id?: string; dataDir?: string; json?: boolean }) => {
+    .action(async (o: { name: string; id?: string; json?: boolean }) => {
       const name = o.name.trim();
       if (!name || name.length > 200) throw new CliError('--name must be 1-200 characters.', 2);
       if (o.id !== undefined && !IdSchema.safeParse(o.id).success) {
@@ -51,7 +51,7 @@ export function projectCommand(program: Command, io: CliIo): void {
       }
       const now = io.now();
       const id = o.id ?? newId('proj', now.getTime());
-      await withStore(storeOf(o.dataDir, io.env), async (store) => {
+      await withStore(resolveInstall(o, io.env), async (store) => {
         const created = await store.createProject({
           id,
           name,
@@ -69,21 +69,14 @@ export function projectCommand(program: Command, io: CliIo): void {
     .requiredOption('--project <id>', 'project id')
     .option('--max-bytes <n>', 'stored artifact bytes, e.g. 10GiB, or off')
     .option('--max-snapshots <n>', 'snapshots, pending ones included, or off')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"project_id","max_bytes","max_snapshots","bytes","snapshots"}')
     .action(
-      async (o: {
-        project: string;
-        maxBytes?: string;
-        maxSnapshots?: string;
-        dataDir?: string;
-        json?: boolean;
-      }) => {
+      async (o: { project: string; maxBytes?: string; maxSnapshots?: string; json?: boolean }) => {
         const limits = {
           max_bytes: parseLimit('--max-bytes', o.maxBytes, true),
           max_snapshots: parseLimit('--max-snapshots', o.maxSnapshots, false),
         };
-        const usage = await withStore(storeOf(o.dataDir, io.env), async (store) => {
+        const usage = await withStore(resolveInstall(o, io.env), async (store) => {
           if (!(await store.setQuota(o.project, limits))) throw noProject(o.project);
           return (await store.projectUsage(o.project))!;
         });
@@ -102,13 +95,12 @@ export function projectCommand(program: Command, io: CliIo): void {
     .description('set the branch retention never deletes from (default main)')
     .requiredOption('--project <id>', 'project id')
     .requiredOption('--branch <name>', 'branch name, e.g. main')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"project_id","default_branch"}')
-    .action(async (o: { project: string; branch: string; dataDir?: string; json?: boolean }) => {
+    .action(async (o: { project: string; branch: string; json?: boolean }) => {
       const branch = o.branch.trim();
       if (!branch || branch.length > 255)
         throw new CliError('--branch must be 1-255 characters.', 2);
-      await withStore(storeOf(o.dataDir, io.env), async (store) => {
+      await withStore(resolveInstall(o, io.env), async (store) => {
         if (!(await store.setDefaultBranch(o.project, branch))) throw noProject(o.project);
       });
       output(
@@ -121,10 +113,9 @@ export function projectCommand(program: Command, io: CliIo): void {
   project
     .command('list')
     .description('list projects')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print a JSON array')
-    .action(async (o: { dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listProjects());
+    .action(async (o: { json?: boolean }) => {
+      const rows = await withStore(resolveInstall(o, io.env), (s) => s.listProjects());
       const list = rows.map((r) => ({ id: r.id, name: r.name, created_at: r.created_at }));
       output(io, o.json, list, list.map((p) => `${p.id}\t${p.name}`).join('\n') || 'No projects.');
     });

@@ -5,9 +5,8 @@
 import type { Command } from 'commander';
 import type { RetentionPoliciesTable } from '../data/tables.js';
 import { CliError } from '../errors.js';
-import { type CliIo, output, storeOf, withInstall, withStore } from './io.js';
-
-const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
+import { resolveInstall } from '../settings/options.js';
+import { type CliIo, output, withInstall, withStore } from './io.js';
 
 /** `--keep-per-title` / `--pr-days`: a whole number from 1, or off (null). */
 function parseCount(flag: string, text: string | undefined): number | null | undefined {
@@ -37,7 +36,6 @@ const describe = (p: ReturnType<typeof shown>) =>
     .filter(Boolean)
     .join('; ')}`;
 
-/** The store and storage `serve` would use for the same flags and environment. */
 export function retentionCommand(program: Command, io: CliIo): void {
   const retention = program
     .command('retention')
@@ -49,7 +47,6 @@ export function retentionCommand(program: Command, io: CliIo): void {
     .option('--collection <name>', "only this collection (replaces the project's policy there)")
     .option('--keep-per-title <n>', 'keep the newest N per title on each other branch, or off')
     .option('--pr-days <n>', "delete PR snapshots N days after the PR's last publish, or off")
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print the policy')
     .action(
       async (o: {
@@ -57,7 +54,6 @@ export function retentionCommand(program: Command, io: CliIo): void {
         collection?: string;
         keepPerTitle?: string;
         prDays?: string;
-        dataDir?: string;
         json?: boolean;
       }) => {
         const keep = parseCount('--keep-per-title', o.keepPerTitle);
@@ -66,7 +62,7 @@ export function retentionCommand(program: Command, io: CliIo): void {
           throw new CliError('Give --keep-per-title and/or --pr-days (a number, or off).', 2);
         }
         const collection = o.collection?.trim() ?? '';
-        const policy = await withStore(storeOf(o.dataDir, io.env), async (store) => {
+        const policy = await withStore(resolveInstall(o, io.env), async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: see \`snapshotplot-server project list\`.`,
@@ -90,10 +86,9 @@ export function retentionCommand(program: Command, io: CliIo): void {
     .command('list')
     .description('list policies')
     .option('--project <id>', 'only this project')
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print a JSON array')
-    .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) =>
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const rows = await withStore(resolveInstall(o, io.env), (s) =>
         s.listRetentionPolicies(o.project),
       );
       const list = rows.map(shown);
@@ -104,59 +99,41 @@ export function retentionCommand(program: Command, io: CliIo): void {
     .description('remove the policy of a project, or of one of its collections')
     .requiredOption('--project <id>', 'project id')
     .option('--collection <name>', 'the collection policy to remove')
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print {"project_id","collection","removed"}')
-    .action(
-      async (o: { project: string; collection?: string; dataDir?: string; json?: boolean }) => {
-        const collection = o.collection?.trim() ?? '';
-        const ok = await withStore(storeOf(o.dataDir, io.env), (s) =>
-          s.removeRetentionPolicy(o.project, collection),
+    .action(async (o: { project: string; collection?: string; json?: boolean }) => {
+      const collection = o.collection?.trim() ?? '';
+      const ok = await withStore(resolveInstall(o, io.env), (s) =>
+        s.removeRetentionPolicy(o.project, collection),
+      );
+      const what = `${o.project}${collection ? `/${collection}` : ''}`;
+      if (!ok) {
+        throw new CliError(
+          `No retention policy for ${what}: see \`snapshotplot-server retention list\`.`,
         );
-        const what = `${o.project}${collection ? `/${collection}` : ''}`;
-        if (!ok) {
-          throw new CliError(
-            `No retention policy for ${what}: see \`snapshotplot-server retention list\`.`,
-          );
-        }
-        output(
-          io,
-          o.json,
-          { project_id: o.project, collection: collection || null, removed: true },
-          `Removed the retention policy of ${what}.`,
-        );
-      },
-    );
+      }
+      output(
+        io,
+        o.json,
+        { project_id: o.project, collection: collection || null, removed: true },
+        `Removed the retention policy of ${what}.`,
+      );
+    });
   retention
     .command('run')
     .description('apply the policies now: delete the snapshots they select, with their files')
     .option('--project <id>', 'only this project')
     .option('--dry-run', 'list what would be deleted, delete nothing')
-    .option('--data-dir <dir>', DATA_DIR)
-    .option(
-      '--database-url <url>',
-      'postgres://… (env DATABASE_URL); default SQLite in the data dir',
-    )
-    .option('--storage <url>', 'local or s3://BUCKET/PREFIX (env SNAPSHOTPLOT_STORAGE, AWS_*)')
     .option('--json', 'print {"dry_run","deleted":[…],"files_removed"}')
-    .action(
-      async (o: {
-        project?: string;
-        dryRun?: boolean;
-        dataDir?: string;
-        databaseUrl?: string;
-        storage?: string;
-        json?: boolean;
-      }) => {
-        const { runRetention } = await import('../retention/run.js');
-        const r = await withInstall(io, o, (store, storage) =>
-          runRetention({ store, storage, now: io.now }, { projectId: o.project, dryRun: o.dryRun }),
-        );
-        const lines = r.deleted.map(
-          (d) => `${d.id}\t${d.reason}\t${d.branch ?? ''}\t${d.pr_number ?? ''}\t${d.title}`,
-        );
-        const verb = r.dry_run ? 'Would delete' : 'Deleted';
-        const summary = `${verb} ${r.deleted.length} snapshot(s)${r.dry_run ? '' : ` and ${r.files_removed} file(s)`}.`;
-        output(io, o.json, r, [...lines, summary].join('\n'));
-      },
-    );
+    .action(async (o: { project?: string; dryRun?: boolean; json?: boolean }) => {
+      const { runRetention } = await import('../retention/run.js');
+      const r = await withInstall(io, resolveInstall(o, io.env), (store, storage) =>
+        runRetention({ store, storage, now: io.now }, { projectId: o.project, dryRun: o.dryRun }),
+      );
+      const lines = r.deleted.map(
+        (d) => `${d.id}\t${d.reason}\t${d.branch ?? ''}\t${d.pr_number ?? ''}\t${d.title}`,
+      );
+      const verb = r.dry_run ? 'Would delete' : 'Deleted';
+      const summary = `${verb} ${r.deleted.length} snapshot(s)${r.dry_run ? '' : ` and ${r.files_removed} file(s)`}.`;
+      output(io, o.json, r, [...lines, summary].join('\n'));
+    });
 }

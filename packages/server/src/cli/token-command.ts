@@ -5,7 +5,8 @@ import { createServiceToken } from '../auth/service-tokens.js';
 import { parseDuration } from '../config.js';
 import type { Role } from '../data/store.js';
 import { CliError } from '../errors.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { resolveInstall } from '../settings/options.js';
+import { type CliIo, output, withStore } from './io.js';
 
 export function tokenCommand(program: Command, io: CliIo): void {
   const token = program.command('token').description('manage service tokens');
@@ -16,7 +17,6 @@ export function tokenCommand(program: Command, io: CliIo): void {
     .addOption(new Option('--role <role>', 'what it may do').choices(ROLES).default('publisher'))
     .option('--name <name>', 'a label, e.g. "github-actions"')
     .option('--expires-in <duration>', 'lifetime like 30d, 12h (default: never)')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"token","id","project_id","role"}')
     .action(
       async (o: {
@@ -24,30 +24,26 @@ export function tokenCommand(program: Command, io: CliIo): void {
         role: Role;
         name?: string;
         expiresIn?: string;
-        dataDir?: string;
         json?: boolean;
       }) => {
         const now = io.now();
         const expiresAt = o.expiresIn
           ? new Date(now.getTime() + parseDuration(o.expiresIn) * 1000).toISOString()
           : null;
-        const { token: secret, row } = await withStore(
-          storeOf(o.dataDir, io.env),
-          async (store) => {
-            if (!(await store.getProject(o.project))) {
-              throw new CliError(
-                `Project ${o.project} does not exist: create it with \`snapshotplot-server project create --name NAME\`.`,
-              );
-            }
-            return createServiceToken(store, {
-              projectId: o.project,
-              role: o.role,
-              name: o.name ?? null,
-              expiresAt,
-              now,
-            });
-          },
-        );
+        const { token: secret, row } = await withStore(resolveInstall(o, io.env), async (store) => {
+          if (!(await store.getProject(o.project))) {
+            throw new CliError(
+              `Project ${o.project} does not exist: create it with \`snapshotplot-server project create --name NAME\`.`,
+            );
+          }
+          return createServiceToken(store, {
+            projectId: o.project,
+            role: o.role,
+            name: o.name ?? null,
+            expiresAt,
+            now,
+          });
+        });
         output(
           io,
           o.json,
@@ -60,10 +56,9 @@ export function tokenCommand(program: Command, io: CliIo): void {
     .command('list')
     .description('list tokens (never their secrets)')
     .option('--project <id>', 'only this project')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print a JSON array')
-    .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listTokens(o.project));
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const rows = await withStore(resolveInstall(o, io.env), (s) => s.listTokens(o.project));
       const list = rows.map(({ token_hash: _hash, ...r }) => r);
       const human = list
         .map(
@@ -77,10 +72,9 @@ export function tokenCommand(program: Command, io: CliIo): void {
     .command('revoke')
     .description('revoke a token by id')
     .argument('<id>', 'token id (tok_…)')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"id","revoked"}')
-    .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(storeOf(o.dataDir, io.env), (s) =>
+    .action(async (id: string, o: { json?: boolean }) => {
+      const ok = await withStore(resolveInstall(o, io.env), (s) =>
         s.revokeToken(id, io.now().toISOString()),
       );
       if (!ok) throw new CliError(`No active token ${id}: see \`snapshotplot-server token list\`.`);

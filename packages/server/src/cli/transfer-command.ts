@@ -4,29 +4,23 @@ import type { Store } from '../data/store.js';
 import type { TransferSummary } from '../data/transfer.js';
 import type { TransferKeys } from '../data/transfer-secrets.js';
 import { loadSecret } from '../secret.js';
+import { resolveInstall } from '../settings/options.js';
 import type { Storage } from '../storage/storage.js';
 import { type CliIo, output, withInstall } from './io.js';
 
-interface Flags {
-  dataDir?: string;
-  databaseUrl?: string;
-  storage?: string;
-  json?: boolean;
-}
+type Flags = { json?: boolean };
 
-/** Runs `fn` with the store and storage that serve would use for the same flags and env. */
 /** The install's store and storage, and the secret serve would use there. */
 function withTransferInstall<T>(
   io: CliIo,
   o: Flags,
   fn: (store: Store, storage: Storage, keys: TransferKeys) => Promise<T>,
 ): Promise<T> {
-  return withInstall(io, o, (store, storage, where) =>
+  const install = resolveInstall(o, io.env);
+  return withInstall(io, install, (store, storage) =>
     // Webhook secrets are sealed under a key derived from the server secret. An import into a
     // new install may make it (serve on that data dir then uses the same one).
-    fn(store, storage, {
-      serverSecret: loadSecret(where.dataDir, io.env.SNAPSHOTPLOT_SECRET || undefined),
-    }),
+    fn(store, storage, { serverSecret: loadSecret(install.dataDir, install.secret) }),
   );
 }
 
@@ -36,16 +30,9 @@ const describe = (s: TransferSummary) =>
     .map(([t, n]) => `${n} ${t}`)
     .join(', ')}; ${s.artifacts} artifact files (${s.bytes} bytes), hashes verified`;
 
-function options(cmd: Command): Command {
-  return cmd
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
-    .option(
-      '--database-url <url>',
-      'postgres://… (env DATABASE_URL); default SQLite in the data dir',
-    )
-    .option('--storage <url>', 'local or s3://BUCKET/PREFIX (env SNAPSHOTPLOT_STORAGE, AWS_*)')
-    .option('--json', 'print the row counts and file totals as JSON');
-}
+/** The install flags come from the shared set (program.ts). */
+const options = (cmd: Command): Command =>
+  cmd.option('--json', 'print the row counts and file totals as JSON');
 
 export function transferCommands(program: Command, io: CliIo): void {
   options(

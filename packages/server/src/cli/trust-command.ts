@@ -10,11 +10,12 @@ import type { Role } from '../data/store.js';
 import type { TrustPoliciesTable } from '../data/tables.js';
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { resolveInstall } from '../settings/options.js';
+import { type CliIo, output, withStore } from './io.js';
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+(\/[A-Za-z0-9_.-]+)+$/;
 
-interface AddOptions {
+type AddOptions = {
   project: string;
   repository: string;
   issuer: string;
@@ -22,9 +23,8 @@ interface AddOptions {
   environment?: string;
   workflow?: string;
   role: Role;
-  dataDir?: string;
   json?: boolean;
-}
+};
 
 /** Checks the flags; CliError (exit 2) names the flag and the expected shape. */
 function policyOf(o: AddOptions, now: Date): TrustPoliciesTable {
@@ -117,11 +117,10 @@ export function trustCommand(program: Command, io: CliIo): void {
     .addOption(
       new Option('--role <role>', 'what matching jobs may do').choices(ROLES).default('publisher'),
     )
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print the policy as JSON')
     .action(async (o: AddOptions) => {
       const policy = policyOf(o, io.now());
-      await withStore(storeOf(o.dataDir, io.env), async (store) => {
+      await withStore(resolveInstall(o, io.env), async (store) => {
         if (!(await store.getProject(o.project))) {
           throw new CliError(
             `Project ${o.project} does not exist: create it with \`snapshotplot-server project create --name NAME\`.`,
@@ -140,10 +139,9 @@ export function trustCommand(program: Command, io: CliIo): void {
     .command('list')
     .description('list trust policies')
     .option('--project <id>', 'only this project')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print a JSON array')
-    .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) =>
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const rows = await withStore(resolveInstall(o, io.env), (s) =>
         s.listTrustPolicies(o.project),
       );
       output(io, o.json, rows, rows.map(describe).join('\n') || 'No trust policies.');
@@ -154,10 +152,9 @@ export function trustCommand(program: Command, io: CliIo): void {
       'remove a trust policy by id (ID tokens it let in are refused from the next request)',
     )
     .argument('<id>', 'policy id (trust_…)')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"id","removed"}')
-    .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(storeOf(o.dataDir, io.env), (s) => s.removeTrustPolicy(id));
+    .action(async (id: string, o: { json?: boolean }) => {
+      const ok = await withStore(resolveInstall(o, io.env), (s) => s.removeTrustPolicy(id));
       if (!ok) throw new CliError(`No trust policy ${id}: see \`snapshotplot-server trust list\`.`);
       output(io, o.json, { id, removed: true }, `Removed trust policy ${id}.`);
     });

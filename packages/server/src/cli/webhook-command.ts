@@ -4,6 +4,8 @@ import { sealWebhookSecret, webhookSecretKey } from '../data/webhook-secrets.js'
 import { CliError } from '../errors.js';
 import { newId } from '../ids.js';
 import { commandSecret } from '../secret.js';
+import { resolveInstall } from '../settings/options.js';
+import { resolveSettings } from '../settings/resolve.js';
 import { newWebhookSecret } from '../webhooks/signing.js';
 import {
   ALLOW_FLAG,
@@ -11,10 +13,9 @@ import {
   PrivateTargetError,
   urlProblem,
 } from '../webhooks/url-policy.js';
-import { type CliIo, output, storeOf, withStore } from './io.js';
+import { type CliIo, output, withStore } from './io.js';
 
 export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
-const DATA_DIR = 'data directory (env SNAPSHOTPLOT_DATA_DIR)';
 
 /** The --events list, validated. */
 function parseEvents(text: string): string[] {
@@ -59,7 +60,6 @@ export function webhookCommand(program: Command, io: CliIo): void {
       ALLOW_FLAG,
       'allow a loopback or private target (env SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS)',
     )
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print {"id","project_id","url","events","secret"}')
     .action(
       async (o: {
@@ -67,21 +67,19 @@ export function webhookCommand(program: Command, io: CliIo): void {
         url: string;
         events?: string;
         allowPrivateWebhooks?: boolean;
-        dataDir?: string;
         json?: boolean;
       }) => {
         const problem = urlProblem(o.url);
         if (problem) throw new CliError(problem, 2);
         const events = o.events ? parseEvents(o.events) : [...EVENT_TYPES];
-        const allow =
-          o.allowPrivateWebhooks === true ||
-          ['1', 'true'].includes(io.env.SNAPSHOTPLOT_ALLOW_PRIVATE_WEBHOOKS ?? '');
-        await checkTarget(new URL(o.url), allow, io);
+        const { allowPrivateWebhooks } = resolveSettings(['allowPrivateWebhooks'], o, io.env);
+        await checkTarget(new URL(o.url), allowPrivateWebhooks, io);
         const now = io.now();
         const id = newId('wh', now.getTime());
         const secret = newWebhookSecret();
         // Stored sealed under the server secret: the database alone cannot forge deliveries.
-        const key = webhookSecretKey(commandSecret(storeOf(o.dataDir, io.env), io.env));
+        const install = resolveInstall(o, io.env);
+        const key = webhookSecretKey(commandSecret(install));
         const row = {
           id,
           project_id: o.project,
@@ -92,7 +90,7 @@ export function webhookCommand(program: Command, io: CliIo): void {
           disabled_at: null,
           disabled_reason: null,
         };
-        await withStore(storeOf(o.dataDir, io.env), async (store) => {
+        await withStore(install, async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: create it with \`snapshotplot-server project create --name NAME\`.`,
@@ -113,10 +111,9 @@ export function webhookCommand(program: Command, io: CliIo): void {
     .command('list')
     .description('list endpoints (never their secrets)')
     .option('--project <id>', 'only this project')
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print a JSON array')
-    .action(async (o: { project?: string; dataDir?: string; json?: boolean }) => {
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) => s.listWebhooks(o.project));
+    .action(async (o: { project?: string; json?: boolean }) => {
+      const rows = await withStore(resolveInstall(o, io.env), (s) => s.listWebhooks(o.project));
       const list = rows.map(({ secret: _secret, ...r }) => ({
         ...r,
         events: JSON.parse(r.events) as string[],
@@ -133,10 +130,9 @@ export function webhookCommand(program: Command, io: CliIo): void {
     .command('remove')
     .description('remove an endpoint and its delivery history')
     .argument('<id>', 'webhook id (wh_…)')
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print {"id","removed"}')
-    .action(async (id: string, o: { dataDir?: string; json?: boolean }) => {
-      const ok = await withStore(storeOf(o.dataDir, io.env), (s) => s.deleteWebhook(id));
+    .action(async (id: string, o: { json?: boolean }) => {
+      const ok = await withStore(resolveInstall(o, io.env), (s) => s.deleteWebhook(id));
       if (!ok) throw new CliError(`No webhook ${id}: see \`snapshotplot-server webhook list\`.`);
       output(io, o.json, { id, removed: true }, `Removed webhook ${id}.`);
     });
@@ -145,14 +141,13 @@ export function webhookCommand(program: Command, io: CliIo): void {
     .description('recent deliveries of a project, newest first, with every attempt')
     .requiredOption('--project <id>', 'project id')
     .option('--limit <n>', 'how many (default 50)', '50')
-    .option('--data-dir <dir>', DATA_DIR)
     .option('--json', 'print a JSON array')
-    .action(async (o: { project: string; limit: string; dataDir?: string; json?: boolean }) => {
+    .action(async (o: { project: string; limit: string; json?: boolean }) => {
       const limit = Number(o.limit);
       if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
         throw new CliError(`--limit "${o.limit}" must be a whole number from 1 to 1000.`, 2);
       }
-      const rows = await withStore(storeOf(o.dataDir, io.env), (s) =>
+      const rows = await withStore(resolveInstall(o, io.env), (s) =>
         s.listDeliveries(o.project, limit),
       );
       const list = rows.map(({ payload: _payload, attempt_log, ...d }) => ({

@@ -6,12 +6,11 @@
  */
 import { lstat, readdir, realpath } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { CliError } from '../errors.js';
+import { TransferError } from '../errors.js';
 
 const refuse = (dir: string, entry: string, problem: string) =>
-  new CliError(
+  new TransferError(
     `${join(dir, entry)} ${problem}: an export holds only plain files and folders; nothing was imported, export again (or copy the folder without links).`,
-    1,
   );
 
 /**
@@ -20,7 +19,7 @@ const refuse = (dir: string, entry: string, problem: string) =>
  */
 export async function checkExportFolder(dir: string): Promise<string> {
   const root = await realpath(dir).catch(() => {
-    throw new CliError(`${dir} does not exist: give the directory written by export.`, 1);
+    throw new TransferError(`${dir} does not exist: give the directory written by export.`);
   });
   const pending = [''];
   while (pending.length > 0) {
@@ -43,9 +42,8 @@ export async function checkExportFolder(dir: string): Promise<string> {
 export async function insideExport(root: string, dir: string, entry: string): Promise<string> {
   const real = await realpath(join(root, entry)).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') {
-      throw new CliError(
+      throw new TransferError(
         `${join(dir, entry)} is missing: the export is incomplete; nothing was imported, export again.`,
-        1,
       );
     }
     throw error;

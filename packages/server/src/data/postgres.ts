@@ -5,7 +5,7 @@
  */
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { CliError } from '../errors.js';
+import { UnavailableError } from '../errors.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionServices } from './pg-session.js';
 import { createPostgresStore, type Store } from './store.js';
@@ -50,7 +50,7 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   try {
     await pool.query('select 1').catch((error: Error) => {
-      throw new CliError(
+      throw new UnavailableError(
         `Cannot connect to PostgreSQL at ${where(url)}: ${error.message}. Check --database-url (DATABASE_URL), that the server is running, and that the role may log in to that database.`,
       );
     });

@@ -1,5 +1,5 @@
 /** Webhook secrets across export/import: in clear inside the export, sealed in each database. */
-import { CliError } from '../errors.js';
+import { TransferError } from '../errors.js';
 import type { Row } from './store-transfer.js';
 import {
   isSealed,
@@ -26,7 +26,7 @@ export function openSecrets(rows: Row[], serverSecret: Buffer): void {
     try {
       r.secret = openWebhookSecret(key, r.id, r.secret);
     } catch (error) {
-      throw new CliError(
+      throw new TransferError(
         `${(error as Error).message}; give export the SNAPSHOTPLOT_SECRET (or data dir) that serve uses.`,
       );
     }
@@ -42,7 +42,7 @@ export function sealSecrets(rows: Row[], dir: string, serverSecret: Buffer): voi
       try {
         secret = openWebhookSecret(key, r.id, secret);
       } catch {
-        throw new CliError(
+        throw new TransferError(
           `${dir}/tables/webhooks.jsonl holds the encrypted secret of webhook ${r.id} under another server secret: export again with this version (it writes secrets the target can seal); nothing was imported.`,
         );
       }

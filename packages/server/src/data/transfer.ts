@@ -11,7 +11,7 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CliError } from '../errors.js';
+import { TransferError } from '../errors.js';
 import { isStorageKey, type Storage } from '../storage/storage.js';
 import { checkExportFolder, insideExport } from './export-folder.js';
 import type { Store } from './store.js';
@@ -45,7 +45,7 @@ export async function exportTo(
 ): Promise<TransferSummary> {
   const existing = await readdir(dir).catch(() => []);
   if (existing.length > 0) {
-    throw new CliError(`Export directory ${dir} is not empty: give a new or empty directory.`, 1);
+    throw new TransferError(`Export directory ${dir} is not empty: give a new or empty directory.`);
   }
   // The export holds what the data dir holds (webhook secrets in clear too): owner only.
   await mkdir(join(dir, 'tables'), { recursive: true, mode: 0o700 });
@@ -69,7 +69,7 @@ export async function exportTo(
   for (const a of dumped.get('artifacts') as unknown as ArtifactRow[]) {
     const object = await storage.get(a.storage_key);
     if (!object) {
-      throw new CliError(
+      throw new TransferError(
         `Artifact ${a.storage_key} is recorded but missing from storage: restore it, or delete its snapshot, then export again.`,
       );
     }
@@ -84,7 +84,7 @@ export async function exportTo(
     });
     await pipeline(object.stream, tap, createWriteStream(target, { mode: 0o600 }));
     if (hash.digest('hex') !== a.sha256) {
-      throw new CliError(
+      throw new TransferError(
         `Artifact ${a.storage_key} does not match its recorded sha256 (corrupt storage): nothing can vouch for it; restore it from a backup and export again.`,
       );
     }
@@ -110,13 +110,13 @@ async function readManifest(root: string, dir: string): Promise<Manifest> {
     const file = await insideExport(root, dir, 'manifest.json');
     manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
   } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(
+    if (error instanceof TransferError) throw error;
+    throw new TransferError(
       `${dir} has no readable manifest.json: give the directory written by \`snapshotplot-server export --to DIR\`.`,
     );
   }
   if (manifest.format !== FORMAT || manifest.version !== VERSION) {
-    throw new CliError(`${dir} is not a snapshotplot export of version ${VERSION}.`);
+    throw new TransferError(`${dir} is not a snapshotplot export of version ${VERSION}.`);
   }
   return manifest;
 }
@@ -144,7 +144,7 @@ export async function importFrom(
   const manifest = await readManifest(root, dir);
   for (const table of ['projects', 'tokens', 'snapshots'] as const) {
     if ((await store.countRows(table)) > 0) {
-      throw new CliError(
+      throw new TransferError(
         `The target database already has ${table}: import only into a new, empty database (run \`snapshotplot-server migrate\` on a fresh one).`,
       );
     }
@@ -153,7 +153,7 @@ export async function importFrom(
   for (const table of TABLES) {
     const r = await readRows(root, dir, table);
     if (r.length !== manifest.tables[table]) {
-      throw new CliError(
+      throw new TransferError(
         `${dir}/tables/${table}.jsonl has ${r.length} rows, the manifest says ${manifest.tables[table]}: the export is incomplete; export again.`,
       );
     }
@@ -164,7 +164,7 @@ export async function importFrom(
   const sources = new Map<string, string>();
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
     if (!isStorageKey(a.storage_key)) {
-      throw new CliError(
+      throw new TransferError(
         `${dir}/tables/artifacts.jsonl has an invalid storage key ${JSON.stringify(a.storage_key)} (expected e.g. plots/<project>/<snapshot>/plot.png): the export is damaged or was edited; nothing was imported, export again.`,
       );
     }
@@ -188,7 +188,7 @@ export async function importFrom(
   for (const table of TABLES) {
     tables[table] = await store.countRows(table);
     if (tables[table] !== manifest.tables[table]) {
-      throw new CliError(
+      throw new TransferError(
         `After import ${table} has ${tables[table]} rows, the export ${manifest.tables[table]}.`,
       );
     }
@@ -196,7 +196,7 @@ export async function importFrom(
   for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
     const stat = await storage.stat(a.storage_key);
     if (stat?.size !== a.size) {
-      throw new CliError(`After import ${a.storage_key} is missing or has the wrong size.`);
+      throw new TransferError(`After import ${a.storage_key} is missing or has the wrong size.`);
     }
   }
   return { tables, artifacts: tables.artifacts, bytes };

@@ -1,79 +1,19 @@
 /**
  * The storage factory: local disk under `<data-dir>/files` by default, or an S3-compatible
- * bucket with `--storage s3://bucket/prefix`. Storage flags are read here, apart from
- * config.ts, with the same precedence: flags, then environment variables, then defaults.
+ * bucket with `--storage s3://bucket/prefix`. What to open comes resolved from the settings
+ * (settings/storage.ts); this file only opens it.
  */
 import { join } from 'node:path';
-import { CliError } from '../errors.js';
+import { ConfigError, UnavailableError } from '../errors.js';
+import type { StorageSettings } from '../settings/storage.js';
 import { LocalDiskStorage } from './local-disk.js';
-import type { S3Settings } from './s3-client.js';
 import type { PresignedUploads } from './s3-presigned.js';
 import type { Storage } from './storage.js';
 
+export { resolveStorageSettings, type StorageSettings } from '../settings/storage.js';
+
 /** CopyObject, used to promote a verified upload, copies at most 5 GiB in one request. */
 const S3_MAX_COPY_BYTES = 5 * 1024 ** 3;
-
-export interface StorageSettings {
-  /** `s3://bucket/prefix`; undefined = local disk in the data dir. */
-  url?: string;
-  s3: S3Settings;
-  uploadMode: 'proxy' | 'presigned';
-  /** Where the AWS_* credentials and endpoint variables are read from. */
-  env: Record<string, string | undefined>;
-}
-
-type Flags = Record<string, string | boolean | undefined>;
-
-const pick = (flag: unknown, ...values: Array<string | undefined>) =>
-  typeof flag === 'string' ? flag : values.find((v) => v !== undefined && v !== '');
-
-/** Storage settings from serve's flags and the environment; CliError (exit 2) on bad values. */
-export function resolveStorageSettings(
-  flags: Flags,
-  env: Record<string, string | undefined>,
-): StorageSettings {
-  const url = pick(flags.storage, env.SNAPSHOTPLOT_STORAGE);
-  if (url !== undefined && url !== 'local' && !url.startsWith('s3://')) {
-    throw new CliError(`Invalid --storage "${url}": use local or s3://BUCKET/PREFIX.`, 2);
-  }
-  const mode = pick(flags.uploadMode, env.SNAPSHOTPLOT_UPLOAD_MODE) ?? 'proxy';
-  if (mode !== 'proxy' && mode !== 'presigned') {
-    throw new CliError(`Invalid --upload-mode "${mode}": use proxy or presigned.`, 2);
-  }
-  const s3 = url?.startsWith('s3://') ? url : undefined;
-  if (mode === 'presigned' && !s3) {
-    throw new CliError(
-      '--upload-mode presigned needs S3 storage: add --storage s3://BUCKET/PREFIX.',
-      2,
-    );
-  }
-  const endpoint = pick(flags.s3Endpoint, env.SNAPSHOTPLOT_S3_ENDPOINT);
-  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) {
-    throw new CliError(`Invalid --s3-endpoint "${endpoint}": use http(s)://HOST[:PORT].`, 2);
-  }
-  const timeout = pick(flags.s3TimeoutMs, env.SNAPSHOTPLOT_S3_TIMEOUT_MS);
-  if (timeout !== undefined && !(/^\d+$/.test(timeout) && Number(timeout) >= 100)) {
-    throw new CliError(
-      `Invalid --s3-timeout-ms "${timeout}" (or SNAPSHOTPLOT_S3_TIMEOUT_MS): use a whole number of milliseconds, at least 100.`,
-      2,
-    );
-  }
-  const pathStyle = pick(
-    flags.s3PathStyle === true ? 'true' : flags.s3PathStyle,
-    env.SNAPSHOTPLOT_S3_PATH_STYLE,
-  );
-  return {
-    url: s3,
-    s3: {
-      endpoint,
-      region: pick(flags.s3Region, env.SNAPSHOTPLOT_S3_REGION),
-      pathStyle: pathStyle === undefined ? undefined : pathStyle === 'true' || pathStyle === '1',
-      ...(timeout === undefined ? {} : { timeoutMs: Number(timeout) }),
-    },
-    uploadMode: mode,
-    env,
-  };
-}
 
 export interface OpenedStorage {
   storage: Storage;
@@ -93,9 +33,9 @@ export async function openStorage(
     return { storage: disk, presigned: null, swept: await disk.init() };
   }
   if (o.maxUploadBytes > S3_MAX_COPY_BYTES) {
-    throw new CliError(
+    throw new ConfigError(
       `--max-upload-bytes ${o.maxUploadBytes} is over 5 GiB, the most S3 storage copies in one request: lower it.`,
-      2,
+      'maxUploadBytes',
     );
   }
   // We pin the SDK; its notice about future releases needing Node 22 is not for operators.
@@ -109,18 +49,16 @@ export async function openStorage(
     import('./s3-presigned.js'),
     import('./s3-storage.js'),
   ]);
-  const storage = new S3Storage(
-    createS3Client(settings.s3, settings.env),
-    parseS3Url(settings.url),
-    { timeoutMs: settings.s3.timeoutMs },
-  );
+  const storage = new S3Storage(createS3Client(settings.s3), parseS3Url(settings.url), {
+    timeoutMs: settings.s3.timeoutMs,
+  });
   let swept: number;
   try {
     swept = await storage.init(o.now());
   } catch (error) {
-    throw new CliError(
+    throw new UnavailableError(
       `Cannot use ${settings.url}: ${(error as Error).message}. Check the bucket, --s3-endpoint (AWS_ENDPOINT_URL), the region and AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY.`,
-      1,
+      { cause: error },
     );
   }
   const presigned = settings.uploadMode === 'presigned' ? new PresignedUploads(storage) : null;

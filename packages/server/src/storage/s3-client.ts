@@ -1,57 +1,35 @@
 /**
- * Where an S3-compatible store is and how to talk to it: `s3://bucket/prefix` plus endpoint,
- * region, path-style and credentials from flags or the usual AWS environment variables.
+ * The S3 client for an S3-compatible store. How to reach it (endpoint, region, path style,
+ * credentials) is resolved by the settings (settings/storage.ts): nothing here reads the
+ * environment.
  */
 import { S3Client } from '@aws-sdk/client-s3';
-import { CliError } from '../errors.js';
+import { type S3Settings, s3SettingsFromEnv } from '../settings/storage.js';
 
-export interface S3Location {
-  bucket: string;
-  /** Key prefix without leading or trailing slash; '' for the bucket root. */
-  prefix: string;
-}
-
-export interface S3Settings {
-  endpoint?: string;
-  region?: string;
-  pathStyle?: boolean;
-  /** Per call (see createS3Client); default DEFAULT_S3_TIMEOUT_MS. */
-  timeoutMs?: number;
-}
+export type { S3Settings } from '../settings/storage.js';
+export { parseS3Url, type S3Location } from './s3-url.js';
 
 /** How long one S3 call may go unanswered before it is given up (503 storage_unavailable). */
 export const DEFAULT_S3_TIMEOUT_MS = 30_000;
 
-/** Parses `s3://bucket/optional/prefix`; CliError (exit 2) names the expected shape. */
-export function parseS3Url(url: string): S3Location {
-  const m = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url.trim());
-  const prefix = (m?.[2] ?? '').replace(/^\/+|\/+$/g, '');
-  if (!m || !/^[A-Za-z0-9_./-]*$/.test(prefix) || prefix.includes('..')) {
-    throw new CliError(
-      `Invalid --storage "${url}": use s3://BUCKET or s3://BUCKET/PREFIX (lower-case bucket name; prefix of letters, digits, _ . - /).`,
-      2,
-    );
-  }
-  return { bucket: m[1]!, prefix };
-}
-
 /**
- * The S3 client: explicit settings win over AWS_* variables; the SDK's chain does the rest.
- * Every request gets `timeoutMs` to connect and then may be idle (no byte either way) at
- * most that long: an idle, not a total, limit, so a large part that keeps moving is never cut,
- * while a store that accepts and never answers is given up. S3Storage adds a total deadline
- * to the calls that carry no streamed body.
+ * The S3 client. Every request gets `timeoutMs` to connect and then may be idle (no byte
+ * either way) at most that long: an idle, not a total, limit, so a large part that keeps
+ * moving is never cut, while a store that accepts and never answers is given up. S3Storage
+ * adds a total deadline to the calls that carry no streamed body.
+ *
+ * `env`, when given, fills what `settings` leaves out the way the settings would (for test
+ * helpers that have only the environment); the server passes resolved settings alone.
  */
-export function createS3Client(s: S3Settings, env: Record<string, string | undefined>): S3Client {
-  const endpoint = s.endpoint ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
-  const region = s.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const key = env.AWS_ACCESS_KEY_ID;
-  const secret = env.AWS_SECRET_ACCESS_KEY;
+export function createS3Client(
+  settings: S3Settings,
+  env?: Record<string, string | undefined>,
+): S3Client {
+  const s = env ? { ...s3SettingsFromEnv(env), ...definedOnly(settings) } : settings;
   return new S3Client({
-    region,
-    ...(endpoint ? { endpoint } : {}),
-    // Most self-hosted stores (radosgw, MinIO, s3rver) have no wildcard DNS for buckets.
-    forcePathStyle: s.pathStyle ?? Boolean(endpoint),
+    region: s.region ?? 'us-east-1',
+    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
+    forcePathStyle: s.pathStyle ?? Boolean(s.endpoint),
     // Without these the SDK adds flexible checksums (trailers) that streamed bodies and
     // older S3-compatible stores do not handle (radosgw 16 rejects them; s3rver corrupts).
     requestChecksumCalculation: 'WHEN_REQUIRED',
@@ -62,17 +40,12 @@ export function createS3Client(s: S3Settings, env: Record<string, string | undef
       socketTimeout: s.timeoutMs ?? DEFAULT_S3_TIMEOUT_MS,
     },
     // Without explicit keys the SDK's default chain applies (profiles, SSO, instance roles).
-    ...(key && secret
-      ? {
-          credentials: {
-            accessKeyId: key,
-            secretAccessKey: secret,
-            ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
-          },
-        }
-      : {}),
+    ...(s.credentials ? { credentials: s.credentials } : {}),
   });
 }
+
+const definedOnly = (s: S3Settings): S3Settings =>
+  Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined));
 
 /** Whether an SDK error means "no such object". */
 export function isNotFound(error: unknown): boolean {

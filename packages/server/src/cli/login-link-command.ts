@@ -1,11 +1,15 @@
 /** `snapshotplot-server login-link`: a one-click, 10-minute, single-use gallery sign-in link. */
 import type { Command } from 'commander';
 import { createServiceToken } from '../auth/service-tokens.js';
-import { type CliIo, output, storeOf, withStore } from '../cli/io.js';
-import { parseDuration } from '../config.js';
 import { CliError } from '../errors.js';
+import { LOGIN_LINK_TTL_SECONDS, mintLoginLink } from '../gallery/login-link.js';
 import { commandSecret } from '../secret.js';
-import { LOGIN_LINK_TTL_SECONDS, mintLoginLink } from './login-link.js';
+import { parseDuration } from '../settings/define.js';
+import { helpOf, resolveInstall } from '../settings/options.js';
+import { resolveSettings, SETTINGS } from '../settings/resolve.js';
+import { type CliIo, output, withStore } from './io.js';
+
+const DEFAULT_URL = 'http://127.0.0.1:8080';
 
 /** Registers the command on the program. */
 export function loginLinkCommand(program: Command, io: CliIo): void {
@@ -14,12 +18,12 @@ export function loginLinkCommand(program: Command, io: CliIo): void {
     .description('print a one-click gallery sign-in link (10 minutes, single use)')
     .requiredOption('--project <id>', 'project to open')
     .option('--token-id <id>', 'sign in as this existing token (default: a new reader token)')
+    // The public URL setting under the flag name this command has always had.
     .option(
       '--url <url>',
-      'the gallery base URL (env SNAPSHOTPLOT_PUBLIC_URL; default http://127.0.0.1:8080)',
+      helpOf({ ...SETTINGS.publicUrl, help: 'the gallery base URL', shownDefault: DEFAULT_URL }),
     )
     .option('--expires-in <duration>', 'lifetime of a new reader token (default 30d)', '30d')
-    .option('--data-dir <dir>', 'data directory (env SNAPSHOTPLOT_DATA_DIR)')
     .option('--json', 'print {"url","token_id","expires_at"}')
     .action(
       async (o: {
@@ -27,17 +31,17 @@ export function loginLinkCommand(program: Command, io: CliIo): void {
         tokenId?: string;
         url?: string;
         expiresIn: string;
-        dataDir?: string;
         json?: boolean;
       }) => {
         const now = io.now();
-        const baseUrl = o.url ?? io.env.SNAPSHOTPLOT_PUBLIC_URL ?? 'http://127.0.0.1:8080';
-        if (!/^https?:\/\/[^/]/.test(baseUrl)) {
-          throw new CliError(`Invalid --url "${baseUrl}": give the server's http(s) URL.`, 2);
-        }
+        const { publicUrl } = resolveSettings(['publicUrl'], { publicUrl: o.url }, io.env, {
+          publicUrl: '--url',
+        });
+        const baseUrl = publicUrl ?? DEFAULT_URL;
+        const install = resolveInstall(o, io.env);
         // Before any token is made: without the server's secret the link could not work.
-        const secret = commandSecret(storeOf(o.dataDir, io.env), io.env);
-        const tokenId = await withStore(storeOf(o.dataDir, io.env), async (store) => {
+        const secret = commandSecret(install);
+        const tokenId = await withStore(install, async (store) => {
           if (!(await store.getProject(o.project))) {
             throw new CliError(
               `Project ${o.project} does not exist: list them with \`snapshotplot-server project list\`.`,
