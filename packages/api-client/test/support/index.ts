@@ -2,3 +2,4 @@
 export * from './fake-api.js';
 export * from './fixtures.js';
 export * from './handle.js';
+export * from './msw-server.js';
