@@ -86675,7 +86675,7 @@ const ErrorBodySchema = object({
 })
     .meta({ id: 'ErrorBody' });
 /** Error codes the reference server emits. Clients must tolerate others. */
-const ERROR_CODES = (/* unused pure expression or super */ null && ([
+const ERROR_CODES = [
     'unauthorized',
     'forbidden',
     'untrusted_identity',
@@ -86704,7 +86704,7 @@ const ERROR_CODES = (/* unused pure expression or super */ null && ([
     'storage_unavailable',
     'identity_provider_unavailable',
     'internal_error',
-]));
+];
 /**
  * Event payloads (SSE and Standard Webhooks): `{ type, timestamp, data }`.
  * `snapshot.ready` carries the ready snapshot.
@@ -86746,8 +86746,9 @@ const IDEMPOTENCY_TTL_SECONDS = (/* unused pure expression or super */ null && (
  * deadline), 429 (over --rate-limit-per-minute), 500 (a bug), 503 (server busy, storage down).
  */
 const ANY_REQUEST = [408, 429, 500, 503];
+/** The error statuses of an entry, typed by their literal statuses (no index signature). */
 const errors = (...statuses) => Object.fromEntries([...new Set([...statuses, ...ANY_REQUEST])].sort().map((s) => [s, ErrorBodySchema]));
-const contract = {
+const contract_contract = {
     publish: {
         method: 'POST',
         path: '/api/snapshots/publish',
@@ -86905,14 +86906,23 @@ function proxyOptions(env) {
  * The client's three error classes. Callers branch on the class and on `code`; `message` is a
  * sentence for people that names the problem and what to do about it.
  */
+
+const KNOWN_CODES = new Set(ERROR_CODES);
+/** A server's `error.code` as an ApiErrorCode: a code this client does not know is 'unknown_error'. */
+function knownCode(code) {
+    return KNOWN_CODES.has(code) ? code : 'unknown_error';
+}
 /**
- * HTTP error answered by the server (after retries for retryable ones). `code` is one of the
- * contract's ERROR_CODES, or another string from a proxy or a newer server.
+ * HTTP error answered by the server (after retries for retryable ones). Branch on `code`;
+ * `serverCode` is the code exactly as a contract error body gave it, also one this client
+ * does not know (a newer server), which `code` names 'unknown_error'.
  */
 class ApiError extends Error {
     name = 'ApiError';
     status;
     code;
+    /** `error.code` as the server sent it, when the body was a contract error body. */
+    serverCode;
     requestId;
     /** Server-supplied `error.details`, when any. */
     details;
@@ -86922,6 +86932,8 @@ class ApiError extends Error {
         super(o.message);
         this.status = o.status;
         this.code = o.code;
+        if (o.serverCode !== undefined)
+            this.serverCode = o.serverCode;
         if (o.requestId !== undefined)
             this.requestId = o.requestId;
         if (o.details !== undefined)
@@ -87024,6 +87036,79 @@ function canonicalJson(value) {
     return JSON.stringify(value);
 }
 //# sourceMappingURL=idempotency.js.map
+;// CONCATENATED MODULE: ../api-client/dist/endpoint.js
+/**
+ * A contract entry turned into a request and read back from a response: the path with its
+ * `:params` filled, the query from the entry's query schema, the response schema per status.
+ * Pure (no transport), so the server and the msw fakes read the table the way the client does.
+ */
+
+
+/** Every entry of the contract with its name, read when called (so a test may edit the table). */
+function entries() {
+    return Object.entries(contract);
+}
+/** The `:name` segments of `path`, in order. */
+function pathParamNames(path) {
+    return [...path.matchAll(/:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]);
+}
+/**
+ * The entry's path with each `:name` segment replaced by its value, URI-encoded. A missing value
+ * is a bug in the caller, not a request to make: it throws rather than send `/api/snapshots/`.
+ */
+function pathFor(entry, ...[params]) {
+    const values = (params ?? {});
+    return entry.path.replace(/:([A-Za-z_][A-Za-z0-9_]*)/g, (_segment, name) => {
+        const value = values[name];
+        if (value === undefined || value === null) {
+            throw new TypeError(`${entry.path} needs a value for :${name}`);
+        }
+        return encodeURIComponent(String(value));
+    });
+}
+/** The keys an entry's query schema declares, in its order; none without a query schema. */
+function queryKeys(entry) {
+    if (!entry.query)
+        return [];
+    if (!(entry.query instanceof ZodObject)) {
+        throw new TypeError('a contract query schema must be a z.object of its parameters');
+    }
+    return Object.keys(entry.query.shape);
+}
+/**
+ * `?a=1&b=2` for the values of `query` that the entry's query schema declares, in the schema's
+ * order; undefined and null values are left out, and '' when nothing is left.
+ */
+function queryFor(entry, query = {}) {
+    const values = query;
+    const params = new URLSearchParams();
+    for (const key of queryKeys(entry)) {
+        const value = values[key];
+        if (value !== undefined && value !== null)
+            params.set(key, String(value));
+    }
+    return params.size ? `?${params}` : '';
+}
+/** The statuses an entry declares, ascending. */
+function declaredStatuses(entry) {
+    return Object.keys(entry.responses)
+        .map(Number)
+        .sort((a, b) => a - b);
+}
+/** The declared 2xx statuses of an entry, ascending. */
+function successStatuses(entry) {
+    return declaredStatuses(entry).filter((s) => s >= 200 && s < 300);
+}
+/**
+ * The schema of the answer with `status`: the entry's own, `z.unknown()` for a declared
+ * non-JSON answer (null in the table), undefined when the entry does not declare the status.
+ */
+function responseSchema(entry, status) {
+    if (!Object.hasOwn(entry.responses, status))
+        return undefined;
+    return entry.responses[status] ?? unknown();
+}
+//# sourceMappingURL=endpoint.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/is-network-error@1.3.2/node_modules/is-network-error/index.js
 const objectToString = Object.prototype.toString;
 
@@ -87376,7 +87461,7 @@ function errorFromResponse(res, text, url, requestId) {
     const parsed = ErrorBodySchema.safeParse(safeJson(text));
     if (parsed.success) {
         const { code, message, details } = parsed.data.error;
-        return new ApiError({ ...common, code, message, details });
+        return new ApiError({ ...common, code: knownCode(code), serverCode: code, message, details });
     }
     const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
     return new ApiError({
@@ -87387,8 +87472,25 @@ function errorFromResponse(res, text, url, requestId) {
             'check the API URL and try again later.',
     });
 }
-/** Parses a 2xx body with the contract schema; a mismatch is an ApiError 'invalid_response'. */
-function parseSuccess(schema, res, text, url, requestId) {
+/**
+ * Parses a 2xx body with the schema the endpoint declares for its status: a status it does not
+ * declare is an ApiError 'unexpected_status', a body that fails the schema 'invalid_response'.
+ * Neither is retried (a 2xx is never retryable): asking again would get the same answer.
+ */
+function parseSuccess(responses, res, text, url, requestId) {
+    const schema = Object.hasOwn(responses, res.status) ? responses[res.status] : undefined;
+    if (!schema) {
+        const declared = Object.keys(responses).join(', ');
+        throw new ApiError({
+            status: res.status,
+            code: 'unexpected_status',
+            requestId: res.headers.get('x-request-id') ?? requestId,
+            message: `HTTP ${res.status} from ${describeUrl(url)} is not an answer this request can get ` +
+                `(it expects ${declared}). The API URL may point at something other than a ` +
+                'snapshotplot server, or the server and this client disagree on the API version; ' +
+                'check the URL and upgrade both.',
+        });
+    }
     const json = safeJson(text);
     const result = schema.safeParse(json);
     if (result.success)
@@ -87597,7 +87699,7 @@ async function once(config, spec, requestId, n, timer) {
         throw errorFromResponse(res, text, spec.url, requestId);
     return {
         status: res.status,
-        data: parseSuccess(spec.schema, res, text, spec.url, requestId),
+        data: parseSuccess(spec.responses, res, text, spec.url, requestId),
         requestId,
     };
 }
@@ -87643,6 +87745,45 @@ function toError(error) {
     return error instanceof Error ? error : new Error(String(error));
 }
 //# sourceMappingURL=transport.js.map
+;// CONCATENATED MODULE: ../api-client/dist/request.js
+/**
+ * A call to one contract entry: the method, the path (params filled), the query and the answers
+ * to expect all come from the entry, so a change to the contract reaches every client method
+ * and none of them restates a path or a status.
+ */
+
+
+
+/** The declared 2xx answers of an entry as the schemas the transport parses them with. */
+function successSchemas(entry, o = {}) {
+    const out = {};
+    for (const status of successStatuses(entry)) {
+        const schema = responseSchema(entry, status);
+        out[status] = o.allowEmpty ? schema.or(schemas_undefined()) : schema;
+    }
+    return { ...out, ...o.extra };
+}
+/** Calls `entry` on the API at `baseUrl` through the retrying transport. */
+function callEntry(config, baseUrl, entry, o = {}) {
+    const url = o.url ?? `${baseUrl}${pathFor(entry, o.params)}${queryFor(entry, o.query)}`;
+    const json = o.json;
+    const body = json === undefined ? o.body : () => JSON.stringify(json);
+    const headers = {
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        ...o.headers,
+    };
+    return call(config, {
+        method: entry.method,
+        url,
+        // Upload URLs carry their own token; the bearer token goes to the API only.
+        auth: entry.auth === 'bearer',
+        responses: successSchemas(entry, o),
+        ...(Object.keys(headers).length ? { headers } : {}),
+        ...(body ? { body } : {}),
+        ...(o.timeout ? { timeout: o.timeout } : {}),
+    });
+}
+//# sourceMappingURL=request.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/multipart.js
 /**
  * Direct publish: one multipart/form-data request with a `metadata` JSON part and the file
@@ -87655,8 +87796,11 @@ function toError(error) {
 
 
 
-/** Checks the metadata, then publishes, stores and finalizes the given files in one request. */
-async function publishDirect(config, url, metadata, inspected) {
+/**
+ * Checks the metadata, then publishes, stores and finalizes the given files in one request to
+ * `contract.publishDirect` on the API at `baseUrl`.
+ */
+async function publishDirect(config, baseUrl, metadata, inspected) {
     const parsed = DirectPublishMetadataSchema.safeParse(metadata);
     if (!parsed.success)
         throw invalidMetadata(parsed.error.issues);
@@ -87668,12 +87812,8 @@ async function publishDirect(config, url, metadata, inspected) {
         metadata: parsed.data,
         files: inspected.map((f) => ({ kind: f.kind, sha256: f.sha256, type: f.contentType })),
     });
-    const res = await call(config, {
-        method: 'POST',
-        url,
-        auth: true,
+    const res = await callEntry(config, baseUrl, contract_contract.publishDirect, {
         timeout: 'idle',
-        schema: SnapshotSchema,
         headers: { [HEADERS.idempotencyKey]: idempotencyKey },
         // Rebuilt per attempt; fetch sets the multipart boundary and the Content-Type itself.
         body: async () => {
@@ -87767,10 +87907,11 @@ const dist_version_VERSION = '0.1.0';
 
 
 
-
-const JSON_HEADERS = { 'content-type': 'application/json' };
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-/** A client for the snapshotplot API at `baseUrl`. Creates nothing until the first request. */
+/**
+ * A client for the snapshotplot API at `baseUrl`. Creates nothing until the first request. Each
+ * method calls one contract entry (`contract.publish`, …): method, path and answers come from it.
+ */
 function createClient(o) {
     const baseUrl = o.baseUrl.replace(/\/+$/, '');
     const config = {
@@ -87785,35 +87926,26 @@ function createClient(o) {
         ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
         ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
     };
-    const api = (path) => `${baseUrl}${path}`;
-    const id = encodeURIComponent;
-    const json = (method, path, schema, body, headers) => call(config, {
-        method,
-        url: api(path),
-        auth: true,
-        schema,
-        ...(body === undefined
-            ? {}
-            : { body: () => JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers } }),
-    });
     return {
         baseUrl,
         async publish(body, opts = {}) {
             const headers = {};
             if (opts.idempotencyKey)
                 headers[HEADERS.idempotencyKey] = opts.idempotencyKey;
-            const res = await json('POST', '/api/snapshots/publish', PublishResponseSchema, body, headers);
+            const res = await callEntry(config, baseUrl, contract_contract.publish, { json: body, headers });
+            // The contract's 201 is a new snapshot, its 200 one the server already had.
             return { ...res.data, created: res.status === 201 };
         },
         async upload(url, source, opts) {
             const bodies = uploadBodies(source);
             try {
-                const res = await call(config, {
-                    method: 'PUT',
+                // The server handed out the URL (its own, or an object store's presigned one), so it
+                // is used as given; what may come back is still contract.upload's.
+                const res = await callEntry(config, baseUrl, contract_contract.upload, {
                     url,
-                    auth: false,
                     timeout: 'idle',
-                    schema: UploadResponseSchema.or(schemas_undefined()),
+                    // A presigned PUT answers an empty 2xx: the server checks the object at finalize.
+                    allowEmpty: true,
                     headers: {
                         'content-type': opts.contentType,
                         'content-length': String(opts.size),
@@ -87839,28 +87971,28 @@ function createClient(o) {
             }
         },
         async finalize(body) {
-            return (await json('POST', '/api/snapshots/finalize', FinalizeResponseSchema, body)).data;
+            return (await callEntry(config, baseUrl, contract_contract.finalize, { json: body })).data;
         },
-        async getSnapshot(snapshotId) {
-            return (await json('GET', `/api/snapshots/${id(snapshotId)}`, SnapshotSchema)).data;
+        async getSnapshot(id) {
+            return (await callEntry(config, baseUrl, contract_contract.getSnapshot, { params: { id } })).data;
         },
-        async listSnapshots(projectId, query = {}) {
-            const params = new URLSearchParams();
-            for (const [k, v] of Object.entries(query))
-                if (v !== undefined && v !== null)
-                    params.set(k, String(v));
-            const qs = params.size ? `?${params}` : '';
-            return (await json('GET', `/api/projects/${id(projectId)}/snapshots${qs}`, ListSnapshotsResponseSchema)).data;
+        async listSnapshots(id, query = {}) {
+            const entry = contract_contract.listSnapshots;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, query })).data;
         },
-        async listCollections(projectId) {
-            return (await json('GET', `/api/projects/${id(projectId)}/collections`, ListCollectionsResponseSchema)).data;
+        async listCollections(id) {
+            return (await callEntry(config, baseUrl, contract_contract.listCollections, { params: { id } })).data;
         },
-        async deleteSnapshot(snapshotId) {
-            // 204 No Content is as good as the contract's { status: 'ok' }.
-            await json('DELETE', `/api/snapshots/${id(snapshotId)}`, DeleteSnapshotResponseSchema.or(schemas_undefined()));
+        async deleteSnapshot(id) {
+            await callEntry(config, baseUrl, contract_contract.deleteSnapshot, {
+                params: { id },
+                // 204 No Content (or an empty body) is as good as the contract's { status: 'ok' }.
+                allowEmpty: true,
+                extra: { 204: schemas_undefined() },
+            });
         },
         publishDirect(metadata, files) {
-            return publishDirect(config, api('/api/snapshots/publish'), metadata, files);
+            return publishDirect(config, baseUrl, metadata, files);
         },
     };
 }
@@ -87900,9 +88032,11 @@ function formatBytes(n) {
 ;// CONCATENATED MODULE: ../api-client/dist/contract-entry.js
 /**
  * `@snapshotplot/api-client/contract`: the wire contract alone — schemas, content types, the
- * endpoint table, error codes. Nothing here loads the transport (undici, p-retry), so the
- * server can validate with the same schemas without paying for the client.
+ * endpoint table and the helpers that read it (`pathFor`, `entries`), error codes. Nothing
+ * here loads the transport (undici, p-retry), so the server can validate with the same
+ * schemas and mount its routes from the same table without paying for the client.
  */
+
 
 
 
@@ -89003,7 +89137,9 @@ function describeError(err, apiUrl) {
             ? ` ${STATUS_HINTS[err.status]}`
             : '';
         const rid = err.requestId ? `, request id ${err.requestId}` : '';
-        return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${err.code}${rid}).${hint}`;
+        // The code as the server sent it, also one this client names 'unknown_error'.
+        const code = err.serverCode ?? err.code;
+        return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${code}${rid}).${hint}`;
     }
     if (err instanceof NetworkError) {
         const where = apiUrl ? ` at ${apiUrl}` : '';
@@ -89283,7 +89419,8 @@ async function publishAll(plan, ctx, inputs, client, core) {
                 metadata: item.metadata,
                 inspected: item.inspected,
             });
-            const url = snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}/api/snapshots/${snapshot.id}`;
+            const resource = pathFor(contract_contract.getSnapshot, { id: snapshot.id });
+            const url = snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}${resource}`;
             published.push({ snapshot, url });
             core.info(`${created ? 'Published' : 'Already published'} "${snapshot.title}": ${url}`);
         }

@@ -28,7 +28,9 @@ export function describeError(err: unknown, apiUrl?: string): string {
         ? ` ${STATUS_HINTS[err.status]}`
         : '';
     const rid = err.requestId ? `, request id ${err.requestId}` : '';
-    return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${err.code}${rid}).${hint}`;
+    // The code as the server sent it, also one this client names 'unknown_error'.
+    const code = err.serverCode ?? err.code;
+    return `The snapshotplot server refused the request: ${err.message} (HTTP ${err.status} ${code}${rid}).${hint}`;
   }
   if (err instanceof NetworkError) {
     const where = apiUrl ? ` at ${apiUrl}` : '';

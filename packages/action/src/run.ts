@@ -3,7 +3,13 @@
  * and write the job summary. Every failure ends in exactly one setFailed (or one warning with
  * fail-on-error: false); run() itself never throws and never exits the process.
  */
-import { createClient, type SnapshotplotClient, VERSION } from '@snapshotplot/api-client';
+import {
+  contract,
+  createClient,
+  pathFor,
+  type SnapshotplotClient,
+  VERSION,
+} from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
 import { type MappedContext, mapContext, type WorkflowContext } from './context.js';
 import { ActionConfigError, describeError } from './errors.js';
@@ -131,8 +137,8 @@ async function publishAll(
         metadata: item.metadata,
         inspected: item.inspected,
       });
-      const url =
-        snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}/api/snapshots/${snapshot.id}`;
+      const resource = pathFor(contract.getSnapshot, { id: snapshot.id });
+      const url = snapshot.web_url ?? `${client.baseUrl.replace(/\/+$/, '')}${resource}`;
       published.push({ snapshot, url });
       core.info(`${created ? 'Published' : 'Already published'} "${snapshot.title}": ${url}`);
     } catch (err) {

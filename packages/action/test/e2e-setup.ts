@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Snapshot } from '@snapshotplot/api-client';
+import { contract, pathFor, type Snapshot } from '@snapshotplot/api-client';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { PNG } from './helpers.js';
@@ -60,7 +60,7 @@ export function useE2E(): E2E {
       ...over,
     }),
     async stored(id) {
-      const res = await fetch(`${server.url}/api/snapshots/${id}`, {
+      const res = await fetch(`${server.url}${pathFor(contract.getSnapshot, { id })}`, {
         headers: { authorization: `Bearer ${token}` },
       });
       expect(res.status).toBe(200);

@@ -15,6 +15,18 @@ describe('describeError', () => {
     );
   });
 
+  it("names a code this client does not know as the server sent it, not as 'unknown_error'", () => {
+    const err = new ApiError({
+      status: 400,
+      code: 'unknown_error',
+      serverCode: 'tag_limit_reached',
+      message: 'Too many tags.',
+    });
+    expect(describeError(err)).toBe(
+      'The snapshotplot server refused the request: Too many tags. (HTTP 400 tag_limit_reached).',
+    );
+  });
+
   it('a network failure names the server URL and what to check', () => {
     const err = new NetworkError('network_error', 'connect ECONNREFUSED 127.0.0.1:9');
     const msg = describeError(err, 'http://127.0.0.1:9');

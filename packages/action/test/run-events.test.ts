@@ -7,9 +7,10 @@ import {
   recordingCore,
   useWorkspace,
 } from './helpers.js';
-import { memoryClient } from './memory-client.js';
+import { PUBLIC_URL, useServer } from './server-client.js';
 
 const ws = useWorkspace();
+const srv = useServer();
 
 describe('run() per event', () => {
   const cases: Array<[string, () => Payload, (p: Payload) => object]> = [
@@ -66,10 +67,10 @@ describe('run() per event', () => {
     '%s publishes with the right commit, branch and PR',
     async (event, payloadOf, expected) => {
       const payload = payloadOf();
-      const client = memoryClient();
+      const client = srv.client();
       const core = recordingCore();
       const result = await run({
-        env: ws.env(),
+        env: { ...ws.env(), ...srv.env() },
         context: contextFor(event, payload, { sha: 'c'.repeat(40), ref: 'refs/heads/main' }),
         client,
         core,
@@ -79,7 +80,7 @@ describe('run() per event', () => {
       expect(client.published).toHaveLength(1);
       const body = client.published[0]!;
       expect(body).toMatchObject({
-        project_id: 'proj_1',
+        project_id: srv.projectId(),
         title: 'loss',
         tags: ['ml', 'nightly'],
         author: 'octocat',
@@ -93,12 +94,16 @@ describe('run() per event', () => {
         },
       });
       expect(body.repo_owner && body.repo_name).toBeTruthy();
+      const { snapshot } = result.published[0]!;
+      expect(snapshot.id).toMatch(/^snap_/);
+      expect(snapshot.web_url).toMatch(new RegExp(`^${PUBLIC_URL}/.*${snapshot.id}$`));
       expect(core.outputs).toMatchObject({
-        'snapshot-id': 'snap_1',
-        'snapshot-url': 'https://plots.example.com/api/snapshots/snap_1',
-        'plot-url': expect.stringContaining('/api/snapshots/snap_1/plot'),
-        'code-url': expect.stringContaining('/api/snapshots/snap_1/code'),
-        'snapshot-ids': '["snap_1"]',
+        'snapshot-id': snapshot.id,
+        // The server's page for the snapshot (a server without one: run-snapshot-url.test.ts).
+        'snapshot-url': snapshot.web_url,
+        'plot-url': expect.stringContaining(`/api/snapshots/${snapshot.id}/plot`),
+        'code-url': expect.stringContaining(`/api/snapshots/${snapshot.id}/code`),
+        'snapshot-ids': `["${snapshot.id}"]`,
       });
       expect(core.summaries.join('')).toContain('Plot snapshot: loss');
     },

@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/run.js';
 import { contextFor, examplePayload, recordingCore, TOKEN, useWorkspace } from './helpers.js';
-import { memoryClient } from './memory-client.js';
+import { useServer } from './server-client.js';
 
 const ws = useWorkspace();
+const srv = useServer();
 
 describe('run() failures and masking', () => {
   it('masks the token before logging anything, even when another input is invalid', async () => {
     const core = recordingCore();
     await run({
-      env: { ...ws.env(), INPUT_SUMMARY: 'sure' },
+      env: { ...ws.env(), ...srv.env(), INPUT_SUMMARY: 'sure' },
       context: contextFor('push', examplePayload('push')),
-      client: memoryClient(),
+      client: srv.client(),
       core,
     });
     expect(core.calls[0]).toBe('setSecret');
@@ -27,9 +28,9 @@ describe('run() failures and masking', () => {
 
   it('fail-on-error true: one setFailed naming the file, no outputs', async () => {
     const core = recordingCore();
-    const client = memoryClient();
+    const client = srv.client();
     const result = await run({
-      env: { ...ws.env(), INPUT_PLOT: 'missing.png' },
+      env: { ...ws.env(), ...srv.env(), INPUT_PLOT: 'missing.png' },
       context: contextFor('push', examplePayload('push')),
       client,
       core,
@@ -45,9 +46,9 @@ describe('run() failures and masking', () => {
   it('fail-on-error false: a warning, no failure, outputs empty', async () => {
     const core = recordingCore();
     const result = await run({
-      env: { ...ws.env(), INPUT_PLOT: 'missing.png', 'INPUT_FAIL-ON-ERROR': 'false' },
+      env: { ...ws.env(), ...srv.env(), INPUT_PLOT: 'missing.png', 'INPUT_FAIL-ON-ERROR': 'false' },
       context: contextFor('push', examplePayload('push')),
-      client: memoryClient(),
+      client: srv.client(),
       core,
     });
     expect(result.ok).toBe(false);
@@ -77,7 +78,7 @@ describe('run() failures and masking', () => {
     };
     const core = recordingCore();
     await run({
-      env: { ...ws.env(), INPUT_TOKEN: '' },
+      env: { ...ws.env(), ...srv.env(), INPUT_TOKEN: '' },
       context: contextFor('pull_request', payload),
       core,
     });
@@ -89,9 +90,9 @@ describe('run() failures and masking', () => {
 
   it('an invalid tag fails before any request, naming the field', async () => {
     const core = recordingCore();
-    const client = memoryClient();
+    const client = srv.client();
     await run({
-      env: { ...ws.env(), INPUT_TAGS: 'ok, not ok' },
+      env: { ...ws.env(), ...srv.env(), INPUT_TAGS: 'ok, not ok' },
       context: contextFor('push', {}),
       client,
       core,
@@ -103,24 +104,25 @@ describe('run() failures and masking', () => {
 
   it('summary: false writes no summary but still sets the outputs', async () => {
     const core = recordingCore();
-    const env = { ...ws.env(), INPUT_SUMMARY: 'false' };
-    await run({
+    const env = { ...ws.env(), ...srv.env(), INPUT_SUMMARY: 'false' };
+    const result = await run({
       env,
       context: contextFor('push', examplePayload('push')),
-      client: memoryClient(),
+      client: srv.client(),
       core,
     });
     expect(core.failed).toEqual([]);
     expect(core.summaries).toEqual([]);
-    expect(core.outputs['snapshot-id']).toBe('snap_1');
+    expect(core.outputs['snapshot-id']).toMatch(/^snap_/);
+    expect(core.outputs['snapshot-id']).toBe(result.published[0]!.snapshot.id);
   });
 
   it('refuses plot and directory together', async () => {
     const core = recordingCore();
     await run({
-      env: { ...ws.env(), INPUT_DIRECTORY: '.' },
+      env: { ...ws.env(), ...srv.env(), INPUT_DIRECTORY: '.' },
       context: contextFor('push', {}),
-      client: memoryClient(),
+      client: srv.client(),
       core,
     });
     expect(core.failed[0]).toContain('input plot and input directory cannot be combined');
@@ -129,11 +131,11 @@ describe('run() failures and masking', () => {
 
 it('also masks a token given as SNAPSHOTPLOT_TOKEN, before any output', async () => {
   const core = recordingCore();
-  const env = { ...ws.env(), INPUT_TOKEN: '', SNAPSHOTPLOT_TOKEN: 'spt_from_env' };
+  const env = { ...ws.env(), ...srv.env(), INPUT_TOKEN: '', SNAPSHOTPLOT_TOKEN: 'spt_from_env' };
   await run({
     env,
     context: contextFor('push', examplePayload('push')),
-    client: memoryClient(),
+    client: srv.client(),
     core,
   });
   expect(core.calls.slice(0, 1)).toEqual(['setSecret']);

@@ -3,31 +3,25 @@
  * transport, every response checked against its schema.
  */
 import { z } from 'zod';
-import { HEADERS } from './contract.js';
+import { contract, HEADERS } from './contract.js';
 import { type Env, proxyAwareFetch } from './default-fetch.js';
 import { ApiError } from './errors.js';
 import { type ArtifactFile, publishDirect } from './multipart.js';
+import { callEntry } from './request.js';
 import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
-import {
-  DeleteSnapshotResponseSchema,
-  type DirectPublishMetadata,
-  type FinalizeRequest,
-  type FinalizeResponse,
-  FinalizeResponseSchema,
-  type ListCollectionsResponse,
-  ListCollectionsResponseSchema,
-  type ListSnapshotsQuery,
-  type ListSnapshotsResponse,
-  ListSnapshotsResponseSchema,
-  type PublishRequest,
-  type PublishResponse,
-  PublishResponseSchema,
-  type Snapshot,
-  SnapshotSchema,
-  type UploadResponse,
-  UploadResponseSchema,
+import type {
+  DirectPublishMetadata,
+  FinalizeRequest,
+  FinalizeResponse,
+  ListCollectionsResponse,
+  ListSnapshotsQuery,
+  ListSnapshotsResponse,
+  PublishRequest,
+  PublishResponse,
+  Snapshot,
+  UploadResponse,
 } from './schemas.js';
-import { call, type TransportConfig } from './transport.js';
+import type { TransportConfig } from './transport.js';
 import { countingBody, type UploadSource, uploadBodies } from './upload-body.js';
 import { VERSION } from './version.js';
 
@@ -79,10 +73,12 @@ export interface SnapshotplotClient {
   publishDirect(metadata: DirectPublishMetadata, files: readonly ArtifactFile[]): Promise<Snapshot>;
 }
 
-const JSON_HEADERS = { 'content-type': 'application/json' };
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** A client for the snapshotplot API at `baseUrl`. Creates nothing until the first request. */
+/**
+ * A client for the snapshotplot API at `baseUrl`. Creates nothing until the first request. Each
+ * method calls one contract entry (`contract.publish`, …): method, path and answers come from it.
+ */
 export function createClient(o: ClientOptions): SnapshotplotClient {
   const baseUrl = o.baseUrl.replace(/\/+$/, '');
   const config: TransportConfig = {
@@ -97,48 +93,26 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
     ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
     ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
   };
-  const api = (path: string) => `${baseUrl}${path}`;
-  const id = encodeURIComponent;
-  const json = <T>(
-    method: 'GET' | 'POST' | 'DELETE',
-    path: string,
-    schema: z.ZodType<T>,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ) =>
-    call(config, {
-      method,
-      url: api(path),
-      auth: true,
-      schema,
-      ...(body === undefined
-        ? {}
-        : { body: () => JSON.stringify(body), headers: { ...JSON_HEADERS, ...headers } }),
-    });
 
   return {
     baseUrl,
     async publish(body, opts = {}) {
       const headers: Record<string, string> = {};
       if (opts.idempotencyKey) headers[HEADERS.idempotencyKey] = opts.idempotencyKey;
-      const res = await json(
-        'POST',
-        '/api/snapshots/publish',
-        PublishResponseSchema,
-        body,
-        headers,
-      );
+      const res = await callEntry(config, baseUrl, contract.publish, { json: body, headers });
+      // The contract's 201 is a new snapshot, its 200 one the server already had.
       return { ...res.data, created: res.status === 201 };
     },
     async upload(url, source, opts) {
       const bodies = uploadBodies(source);
       try {
-        const res = await call(config, {
-          method: 'PUT',
+        // The server handed out the URL (its own, or an object store's presigned one), so it
+        // is used as given; what may come back is still contract.upload's.
+        const res = await callEntry(config, baseUrl, contract.upload, {
           url,
-          auth: false,
           timeout: 'idle',
-          schema: UploadResponseSchema.or(z.undefined()),
+          // A presigned PUT answers an empty 2xx: the server checks the object at finalize.
+          allowEmpty: true,
           headers: {
             'content-type': opts.contentType,
             'content-length': String(opts.size),
@@ -162,43 +136,28 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
       }
     },
     async finalize(body) {
-      return (await json('POST', '/api/snapshots/finalize', FinalizeResponseSchema, body)).data;
+      return (await callEntry(config, baseUrl, contract.finalize, { json: body })).data;
     },
-    async getSnapshot(snapshotId) {
-      return (await json('GET', `/api/snapshots/${id(snapshotId)}`, SnapshotSchema)).data;
+    async getSnapshot(id) {
+      return (await callEntry(config, baseUrl, contract.getSnapshot, { params: { id } })).data;
     },
-    async listSnapshots(projectId, query = {}) {
-      const params = new URLSearchParams();
-      for (const [k, v] of Object.entries(query))
-        if (v !== undefined && v !== null) params.set(k, String(v));
-      const qs = params.size ? `?${params}` : '';
-      return (
-        await json(
-          'GET',
-          `/api/projects/${id(projectId)}/snapshots${qs}`,
-          ListSnapshotsResponseSchema,
-        )
-      ).data;
+    async listSnapshots(id, query = {}) {
+      const entry = contract.listSnapshots;
+      return (await callEntry(config, baseUrl, entry, { params: { id }, query })).data;
     },
-    async listCollections(projectId) {
-      return (
-        await json(
-          'GET',
-          `/api/projects/${id(projectId)}/collections`,
-          ListCollectionsResponseSchema,
-        )
-      ).data;
+    async listCollections(id) {
+      return (await callEntry(config, baseUrl, contract.listCollections, { params: { id } })).data;
     },
-    async deleteSnapshot(snapshotId) {
-      // 204 No Content is as good as the contract's { status: 'ok' }.
-      await json(
-        'DELETE',
-        `/api/snapshots/${id(snapshotId)}`,
-        DeleteSnapshotResponseSchema.or(z.undefined()),
-      );
+    async deleteSnapshot(id) {
+      await callEntry(config, baseUrl, contract.deleteSnapshot, {
+        params: { id },
+        // 204 No Content (or an empty body) is as good as the contract's { status: 'ok' }.
+        allowEmpty: true,
+        extra: { 204: z.undefined() },
+      });
     },
     publishDirect(metadata, files) {
-      return publishDirect(config, api('/api/snapshots/publish'), metadata, files);
+      return publishDirect(config, baseUrl, metadata, files);
     },
   };
 }

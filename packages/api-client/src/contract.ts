@@ -55,12 +55,13 @@ export interface Endpoint {
  * What any request may get besides an endpoint's own errors: 408 (its body missed its
  * deadline), 429 (over --rate-limit-per-minute), 500 (a bug), 503 (server busy, storage down).
  */
-const ANY_REQUEST = [408, 429, 500, 503];
+const ANY_REQUEST = [408, 429, 500, 503] as const;
 
-const errors = (...statuses: number[]) =>
+/** The error statuses of an entry, typed by their literal statuses (no index signature). */
+const errors = <const S extends readonly number[]>(...statuses: S) =>
   Object.fromEntries(
     [...new Set([...statuses, ...ANY_REQUEST])].sort().map((s) => [s, ErrorBodySchema]),
-  ) as Record<number, z.ZodType>;
+  ) as { [K in S[number] | (typeof ANY_REQUEST)[number]]: typeof ErrorBodySchema };
 
 export const contract = {
   publish: {

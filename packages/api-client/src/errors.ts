@@ -3,16 +3,48 @@
  * sentence for people that names the problem and what to do about it.
  */
 
-import type { ErrorCode } from './schemas.js';
+import { ERROR_CODES, type ErrorCode } from './schemas.js';
 
 /**
- * HTTP error answered by the server (after retries for retryable ones). `code` is one of the
- * contract's ERROR_CODES, or another string from a proxy or a newer server.
+ * Codes the client gives an error response itself, when its body is not a contract error:
+ * a proxy's page named by its status (`bad_gateway`, `http_418`, …), a 2xx body that fails the
+ * schema (`invalid_response`), a status the endpoint does not declare (`unexpected_status`),
+ * or a contract error body whose code this client does not know (`unknown_error`).
+ */
+export type ClientErrorCode =
+  | 'bad_request'
+  | 'unprocessable_entity'
+  | 'too_early'
+  | 'bad_gateway'
+  | 'service_unavailable'
+  | 'gateway_timeout'
+  | 'server_error'
+  | `http_${number}`
+  | 'invalid_response'
+  | 'unexpected_status'
+  | 'unknown_error';
+
+/** What `ApiError.code` can be: one of the contract's ERROR_CODES or a ClientErrorCode. */
+export type ApiErrorCode = ErrorCode | ClientErrorCode;
+
+const KNOWN_CODES: ReadonlySet<string> = new Set(ERROR_CODES);
+
+/** A server's `error.code` as an ApiErrorCode: a code this client does not know is 'unknown_error'. */
+export function knownCode(code: string): ErrorCode | 'unknown_error' {
+  return KNOWN_CODES.has(code) ? (code as ErrorCode) : 'unknown_error';
+}
+
+/**
+ * HTTP error answered by the server (after retries for retryable ones). Branch on `code`;
+ * `serverCode` is the code exactly as a contract error body gave it, also one this client
+ * does not know (a newer server), which `code` names 'unknown_error'.
  */
 export class ApiError extends Error {
   override name = 'ApiError';
   readonly status: number;
-  readonly code: ErrorCode | (string & {});
+  readonly code: ApiErrorCode;
+  /** `error.code` as the server sent it, when the body was a contract error body. */
+  readonly serverCode?: string;
   readonly requestId?: string;
   /** Server-supplied `error.details`, when any. */
   readonly details?: unknown;
@@ -21,8 +53,9 @@ export class ApiError extends Error {
 
   constructor(o: {
     status: number;
-    code: ErrorCode | (string & {});
+    code: ApiErrorCode;
     message: string;
+    serverCode?: string;
     requestId?: string;
     details?: unknown;
     retryAfterMs?: number;
@@ -30,6 +63,7 @@ export class ApiError extends Error {
     super(o.message);
     this.status = o.status;
     this.code = o.code;
+    if (o.serverCode !== undefined) this.serverCode = o.serverCode;
     if (o.requestId !== undefined) this.requestId = o.requestId;
     if (o.details !== undefined) this.details = o.details;
     if (o.retryAfterMs !== undefined) this.retryAfterMs = o.retryAfterMs;

@@ -4,17 +4,17 @@
  */
 import { openAsBlob } from 'node:fs';
 import { basename } from 'node:path';
-import { HEADERS } from './contract.js';
+import { contract, HEADERS } from './contract.js';
 import { InputError, invalidMetadata } from './errors.js';
 import { keyFor } from './idempotency.js';
+import { callEntry } from './request.js';
 import {
   type ArtifactKind,
   type DirectPublishMetadata,
   DirectPublishMetadataSchema,
   type Snapshot,
-  SnapshotSchema,
 } from './schemas.js';
-import { call, type TransportConfig } from './transport.js';
+import type { TransportConfig } from './transport.js';
 
 /** A file already checked and hashed by the caller (@snapshotplot/core's inspectFile). */
 export interface ArtifactFile {
@@ -24,10 +24,13 @@ export interface ArtifactFile {
   contentType: string;
 }
 
-/** Checks the metadata, then publishes, stores and finalizes the given files in one request. */
+/**
+ * Checks the metadata, then publishes, stores and finalizes the given files in one request to
+ * `contract.publishDirect` on the API at `baseUrl`.
+ */
 export async function publishDirect(
   config: TransportConfig,
-  url: string,
+  baseUrl: string,
   metadata: DirectPublishMetadata,
   inspected: readonly ArtifactFile[],
 ): Promise<Snapshot> {
@@ -44,12 +47,8 @@ export async function publishDirect(
     metadata: parsed.data,
     files: inspected.map((f) => ({ kind: f.kind, sha256: f.sha256, type: f.contentType })),
   });
-  const res = await call(config, {
-    method: 'POST',
-    url,
-    auth: true,
+  const res = await callEntry(config, baseUrl, contract.publishDirect, {
     timeout: 'idle',
-    schema: SnapshotSchema,
     headers: { [HEADERS.idempotencyKey]: idempotencyKey },
     // Rebuilt per attempt; fetch sets the multipart boundary and the Content-Type itself.
     body: async () => {

@@ -3,12 +3,12 @@
  * schemas, and error pages that are not JSON (a proxy's HTML 502) still give a readable message.
  */
 import type { z } from 'zod';
-import { ApiError, describeIssues } from './errors.js';
+import { ApiError, type ApiErrorCode, describeIssues, knownCode } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
 import { ErrorBodySchema } from './schemas.js';
 
 /** Codes for error responses whose body is not the contract's `{ error: { code, message } }`. */
-const STATUS_CODES: Record<number, string> = {
+const STATUS_CODES: Record<number, ApiErrorCode> = {
   400: 'bad_request',
   401: 'unauthorized',
   403: 'forbidden',
@@ -63,7 +63,7 @@ export function errorFromResponse(
   const parsed = ErrorBodySchema.safeParse(safeJson(text));
   if (parsed.success) {
     const { code, message, details } = parsed.data.error;
-    return new ApiError({ ...common, code, message, details });
+    return new ApiError({ ...common, code: knownCode(code), serverCode: code, message, details });
   }
   const status = `HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`;
   return new ApiError({
@@ -76,14 +76,32 @@ export function errorFromResponse(
   });
 }
 
-/** Parses a 2xx body with the contract schema; a mismatch is an ApiError 'invalid_response'. */
+/**
+ * Parses a 2xx body with the schema the endpoint declares for its status: a status it does not
+ * declare is an ApiError 'unexpected_status', a body that fails the schema 'invalid_response'.
+ * Neither is retried (a 2xx is never retryable): asking again would get the same answer.
+ */
 export function parseSuccess<T>(
-  schema: z.ZodType<T>,
+  responses: Readonly<Record<number, z.ZodType<T>>>,
   res: Response,
   text: string,
   url: string,
   requestId: string,
 ): T {
+  const schema = Object.hasOwn(responses, res.status) ? responses[res.status] : undefined;
+  if (!schema) {
+    const declared = Object.keys(responses).join(', ');
+    throw new ApiError({
+      status: res.status,
+      code: 'unexpected_status',
+      requestId: res.headers.get('x-request-id') ?? requestId,
+      message:
+        `HTTP ${res.status} from ${describeUrl(url)} is not an answer this request can get ` +
+        `(it expects ${declared}). The API URL may point at something other than a ` +
+        'snapshotplot server, or the server and this client disagree on the API version; ' +
+        'check the URL and upgrade both.',
+    });
+  }
   const json = safeJson(text);
   const result = schema.safeParse(json);
   if (result.success) return result.data;

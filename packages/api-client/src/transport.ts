@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import pRetry, { AbortError } from 'p-retry';
 import type { z } from 'zod';
-import { HEADERS } from './contract.js';
+import { type Endpoint, HEADERS } from './contract.js';
 import { ApiError, NetworkError } from './errors.js';
 import { describeUrl, errorFromResponse, parseSuccess } from './response.js';
 import { isRetryable, type RetryPolicy, retryDelay } from './retry-policy.js';
@@ -22,7 +22,7 @@ export interface TransportConfig extends RetryPolicy {
 }
 
 export interface CallSpec<T> {
-  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  method: Endpoint['method'];
   url: string;
   /** Send the bearer token (not to upload URLs, which carry their own token). */
   auth: boolean;
@@ -31,7 +31,8 @@ export interface CallSpec<T> {
   body?: (touch: () => void) => Body | Promise<Body>;
   /** 'idle': the timeout restarts whenever body bytes flow (uploads of any size). */
   timeout?: 'attempt' | 'idle';
-  schema: z.ZodType<T>;
+  /** The success answers the endpoint declares: a schema per 2xx status (see endpoint.ts). */
+  responses: Readonly<Record<number, z.ZodType<T>>>;
 }
 
 export interface CallResult<T> {
@@ -132,7 +133,7 @@ async function once<T>(
   if (!res.ok) throw errorFromResponse(res, text, spec.url, requestId);
   return {
     status: res.status,
-    data: parseSuccess(spec.schema, res, text, spec.url, requestId),
+    data: parseSuccess(spec.responses, res, text, spec.url, requestId),
     requestId,
   };
 }

@@ -1,5 +1,11 @@
-/** openapi.json is a valid OpenAPI 3.1 document and states the publish cross-field rules. */
+/**
+ * openapi.json is a valid OpenAPI 3.1 document, is what the contract generates today (so an
+ * edited path or status fails here until the document is regenerated), and states the publish
+ * cross-field rules.
+ */
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { expect, it } from 'vitest';
@@ -13,6 +19,14 @@ it('is a valid OpenAPI 3.1 document', async () => {
   expect(result.errors ?? []).toEqual([]);
   expect(result.valid).toBe(true);
   expect(validator.version).toBe('3.1');
+});
+
+it('is what the contract generates (regenerate with `pnpm --filter @snapshotplot/api-client openapi`)', () => {
+  const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+  const script = fileURLToPath(new URL('../scripts/generate-openapi.ts', import.meta.url));
+  // --check exits non-zero, naming the fix, when the committed file differs from the output.
+  const run = () => execFileSync(tsx, [script, '--check'], { encoding: 'utf8', stdio: 'pipe' });
+  expect(run).not.toThrow();
 });
 
 it('agrees with zod on the publish cross-field rules', () => {

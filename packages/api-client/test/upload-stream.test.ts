@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { truncate, writeFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { createClient, NetworkError } from '@snapshotplot/api-client';
+import { contract, createClient, NetworkError, pathFor } from '@snapshotplot/api-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Received, startByteServer, uploadAnswer } from './support/byte-server.js';
 import { recordingSleep, snapshot, tempFiles } from './support/fixtures.js';
@@ -11,6 +11,10 @@ const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((c) => c()));
 });
+
+/** An upload URL as a server hands it out: the contract's upload path plus its token. */
+const uploadUrl = (base: string, kind = 'plot') =>
+  `${base}${pathFor(contract.upload, { kind, snapshot_id: 'snap_1' })}?token=t`;
 
 async function setup(
   answer: (r: Received, res: import('node:http').ServerResponse) => void = uploadAnswer,
@@ -33,7 +37,7 @@ describe('streamed uploads against a real HTTP server', () => {
     const before = process.memoryUsage();
     let peak = 0;
     let lastSent = 0;
-    const res = await client.upload(`${server.url}/upload/plot/snap_1?token=t`, path, {
+    const res = await client.upload(uploadUrl(server.url), path, {
       contentType: 'image/png',
       size,
       onProgress: (sent) => {
@@ -64,7 +68,7 @@ describe('streamed uploads against a real HTTP server', () => {
       token: 'spt_secret',
       fetch: globalThis.fetch,
     });
-    await client.upload(`${server.url}/upload/plot/snap_1?token=t`, path, {
+    await client.upload(uploadUrl(server.url), path, {
       contentType: 'image/svg+xml',
       size: svg.length,
       sha256,
@@ -96,7 +100,7 @@ describe('streamed uploads against a real HTTP server', () => {
       fetch: globalThis.fetch,
       sleep: recordingSleep().sleep,
     });
-    const url = `${server.url}/upload/code/snap_1?token=t`;
+    const url = uploadUrl(server.url, 'code');
     let opened = 0;
     const fresh = () => {
       opened++;
@@ -128,7 +132,7 @@ describe('streamed uploads against a real HTTP server', () => {
       sleep: recordingSleep().sleep,
     });
     const error = await client
-      .upload(`${server.url}/upload/plot/snap_1?token=t`, path, {
+      .upload(uploadUrl(server.url), path, {
         contentType: 'image/png',
         size: 1000,
       })
@@ -151,7 +155,7 @@ describe('streamed uploads against a real HTTP server', () => {
       retries: 0,
     });
     const error = await client
-      .upload(`${server.url}/upload/plot/snap_1?token=t`, path, {
+      .upload(uploadUrl(server.url), path, {
         contentType: 'image/png',
         size: 1000,
       })

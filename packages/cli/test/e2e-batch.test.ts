@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ListSnapshotsResponse } from '@snapshotplot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2e, PNG, setupE2e, svg } from './helpers/e2e-setup.js';
+import { type E2e, listPath, PNG, setupE2e, svg } from './helpers/e2e-setup.js';
 import { runCli, spawnCli } from './helpers/run-cli.js';
 
 let e: E2e;
@@ -18,11 +18,7 @@ afterAll(async () => {
 });
 
 const list = async (collection: string) =>
-  (
-    await e.api<ListSnapshotsResponse>(
-      `/api/projects/${e.project}/snapshots?collection=${collection}&limit=100`,
-    )
-  ).data;
+  (await e.api<ListSnapshotsResponse>(listPath(e.project, { collection, limit: 100 }))).data;
 
 /** A folder of `n` plots, every other one with a same-stem Python file. */
 function figures(name: string, n: number): string {

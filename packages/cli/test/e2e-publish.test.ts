@@ -4,9 +4,14 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ListSnapshotsResponse, Snapshot } from '@snapshotplot/api-client';
+import {
+  contract,
+  type ListSnapshotsResponse,
+  pathFor,
+  type Snapshot,
+} from '@snapshotplot/api-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type E2e, setupE2e } from './helpers/e2e-setup.js';
+import { type E2e, listPath, setupE2e } from './helpers/e2e-setup.js';
 import { runCli } from './helpers/run-cli.js';
 
 const ESC = '\x1b';
@@ -20,11 +25,7 @@ afterAll(async () => {
 });
 
 const count = async (collection: string) =>
-  (
-    await e.api<ListSnapshotsResponse>(
-      `/api/projects/${e.project}/snapshots?collection=${collection}&limit=100`,
-    )
-  ).data.length;
+  (await e.api<ListSnapshotsResponse>(listPath(e.project, { collection, limit: 100 }))).data.length;
 
 describe('snapshotplot publish (built bin, real server)', () => {
   it('publishes plot and code with git-detected repo, commit and branch; --json is pure', async () => {
@@ -66,7 +67,7 @@ describe('snapshotplot publish (built bin, real server)', () => {
     expect(out.plot_url).toMatch(/^http/);
     expect(out.code_url).toMatch(/^http/);
 
-    const stored = await e.api<Snapshot>(`/api/snapshots/${out.snapshot_id}`);
+    const stored = await e.api<Snapshot>(pathFor(contract.getSnapshot, { id: out.snapshot_id }));
     expect(stored).toMatchObject({
       title: 'Loss curve',
       collection: 'e2e-git',
@@ -118,7 +119,9 @@ describe('snapshotplot publish (built bin, real server)', () => {
     );
     expect(run.stderr).not.toContain(`${ESC}[`); // CI=true: plain lines, no escape codes
     expect(run.code).toBe(0);
-    const stored = await e.api<Snapshot>(`/api/snapshots/${JSON.parse(run.stdout).snapshot_id}`);
+    const stored = await e.api<Snapshot>(
+      pathFor(contract.getSnapshot, { id: JSON.parse(run.stdout).snapshot_id }),
+    );
     expect(stored).toMatchObject({
       repo_owner: 'octo-org',
       repo_name: 'plots',
@@ -161,7 +164,7 @@ describe('snapshotplot publish (built bin, real server)', () => {
       new RegExp(`^✓ Published "Flags": ${e.server.url}/projects/\\S+/snapshots/snap_\\S+\\n$`),
     );
     const list = await e.api<ListSnapshotsResponse>(
-      `/api/projects/${e.project}/snapshots?collection=e2e-flags`,
+      listPath(e.project, { collection: 'e2e-flags' }),
     );
     expect(list.data[0]?.branch).toBe('flag-branch');
   });

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { createClient, InputError, type Snapshot } from '@snapshotplot/api-client';
+import { contract, createClient, InputError, type Snapshot } from '@snapshotplot/api-client';
 import {
   BASE,
   errorBody,
+  handle,
   recordingSleep,
   snapshot,
   tempFiles,
 } from '@snapshotplot/api-client/testing';
 import { publishDirect } from '@snapshotplot/core';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,7 +31,7 @@ interface Seen {
 function directPublish(answers: Array<() => Response | undefined> = []) {
   const seen: Seen[] = [];
   server.use(
-    http.post<never, never, Snapshot>(`${BASE}/api/snapshots/publish`, async ({ request }) => {
+    handle<never, never, Snapshot>(contract.publishDirect, async ({ request }) => {
       const form = await request.formData();
       const parts: Seen['parts'] = {};
       for (const kind of ['plot', 'code']) {

@@ -1,16 +1,25 @@
 import { createHash } from 'node:crypto';
-import { ApiError, createClient, InputError, idempotencyKeyFor } from '@snapshotplot/api-client';
+import {
+  ApiError,
+  contract,
+  createClient,
+  InputError,
+  idempotencyKeyFor,
+  pathFor,
+} from '@snapshotplot/api-client';
 import {
   BASE,
   errorBody,
   fakeApi,
+  handle,
   metadata,
   recordingSleep,
+  requestLine,
   snapshot,
   tempFiles,
 } from '@snapshotplot/api-client/testing';
 import { type ProgressEvent, publishSnapshot } from '@snapshotplot/core';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
@@ -36,6 +45,13 @@ function setup() {
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 const calls = (api: ReturnType<typeof fakeApi>) =>
   api.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`);
+// The request lines of the flow, as the contract places them.
+const PUBLISH = requestLine(contract.publish);
+const FINALIZE = requestLine(contract.finalize);
+const PLOT = { kind: 'plot', snapshot_id: 'snap_1' };
+/** Overrides the plot's upload URL (the fake API hands out snap_1's). */
+const onPlotUpload = (resolver: Parameters<typeof handle>[1]) =>
+  handle(contract.upload, resolver, { params: PLOT });
 
 describe('publishSnapshot', () => {
   it('publishes with checksums, uploads both files concurrently, finalizes', async () => {
@@ -64,7 +80,7 @@ describe('publishSnapshot', () => {
       contentType: 'image/png',
     });
     expect(api.uploads.find((u) => u.kind === 'code')?.contentType).toBe('text/x-python');
-    expect(calls(api).at(-1)).toBe('POST /api/snapshots/finalize');
+    expect(calls(api).at(-1)).toBe(FINALIZE);
     expect(events.filter((e) => e.type === 'phase').map((e) => e.phase)).toEqual([
       'checking',
       'publishing',
@@ -103,7 +119,7 @@ describe('publishSnapshot', () => {
     const { api, client } = setup();
     let puts = 0;
     server.use(
-      http.put(`${BASE}/upload/plot/snap_1`, () => {
+      onPlotUpload(() => {
         puts++;
         return puts === 1
           ? errorBody(403, 'upload_url_expired', 'The upload URL has expired.')
@@ -112,12 +128,7 @@ describe('publishSnapshot', () => {
     );
     const result = await publishSnapshot(client, { metadata, plot: files.path('fig.png') });
     expect(result.snapshot.id).toBe('snap_1');
-    expect(calls(api)).toEqual([
-      'POST /api/snapshots/publish',
-      'POST /api/snapshots/publish',
-      'PUT /upload/plot/snap_1',
-      'POST /api/snapshots/finalize',
-    ]);
+    expect(calls(api)).toEqual([PUBLISH, PUBLISH, requestLine(contract.upload, PLOT), FINALIZE]);
     const keys = api.requests
       .filter((r) => r.method === 'POST')
       .map((r) => r.headers.get('idempotency-key'));
@@ -130,7 +141,7 @@ describe('publishSnapshot', () => {
     const { api, client } = setup();
     let puts = 0;
     server.use(
-      http.put(`${BASE}/upload/plot/snap_1`, () => {
+      onPlotUpload(() => {
         puts++;
         return puts === 1
           ? new HttpResponse(
@@ -144,46 +155,36 @@ describe('publishSnapshot', () => {
     expect(result.snapshot.id).toBe('snap_1');
     expect(puts).toBe(2);
     // The PUTs were answered by the object-store handler above, not recorded by the fake API.
-    expect(calls(api)).toEqual([
-      'POST /api/snapshots/publish',
-      'POST /api/snapshots/publish',
-      'POST /api/snapshots/finalize',
-    ]);
+    expect(calls(api)).toEqual([PUBLISH, PUBLISH, FINALIZE]);
   });
 
   it('gives up after two renewals and reports the upload error', async () => {
     const { api, client } = setup();
-    server.use(
-      http.put(`${BASE}/upload/plot/snap_1`, () => errorBody(409, 'upload_url_used', 'Used.')),
-    );
+    server.use(onPlotUpload(() => errorBody(409, 'upload_url_used', 'Used.')));
     const error = await publishSnapshot(client, { metadata, plot: files.path('fig.png') }).catch(
       (e) => e,
     );
     expect(error).toBeInstanceOf(ApiError);
     expect(error).toMatchObject({ status: 409, code: 'upload_url_used' });
-    expect(calls(api).filter((c) => c.startsWith('POST /api/snapshots/publish'))).toHaveLength(3);
-    expect(calls(api)).not.toContain('POST /api/snapshots/finalize');
+    expect(calls(api).filter((c) => c === PUBLISH)).toHaveLength(3);
+    expect(calls(api)).not.toContain(FINALIZE);
   });
 
   it('does not re-publish for other upload errors', async () => {
     const { api, client } = setup();
-    server.use(
-      http.put(`${BASE}/upload/plot/snap_1`, () =>
-        errorBody(400, 'checksum_mismatch', 'Mismatch.'),
-      ),
-    );
+    server.use(onPlotUpload(() => errorBody(400, 'checksum_mismatch', 'Mismatch.')));
     await expect(
       publishSnapshot(client, { metadata, plot: files.path('fig.png') }),
     ).rejects.toMatchObject({
       code: 'checksum_mismatch',
     });
-    expect(calls(api).filter((c) => c.startsWith('POST /api/snapshots/publish'))).toHaveLength(1);
+    expect(calls(api).filter((c) => c === PUBLISH)).toHaveLength(1);
   });
 
   it('skips the uploads when the snapshot is already ready', async () => {
     const { api, client } = setup();
     server.use(
-      http.post(`${BASE}/api/snapshots/publish`, () =>
+      handle(contract.publish, () =>
         HttpResponse.json({
           snapshot_id: 'snap_1',
           status: 'ready',
@@ -199,25 +200,23 @@ describe('publishSnapshot', () => {
       onProgress: (e) => events.push(e),
     });
     expect(result.created).toBe(false);
-    expect(calls(api)).toEqual(['POST /api/snapshots/finalize']);
+    expect(calls(api)).toEqual([FINALIZE]);
     expect(events.some((e) => e.type === 'phase' && e.phase === 'uploading')).toBe(false);
   });
 
   it('reads the snapshot back when finalize answers only { status: "ok" }', async () => {
     const { api, client } = setup();
-    server.use(
-      http.post(`${BASE}/api/snapshots/finalize`, () => HttpResponse.json({ status: 'ok' })),
-    );
+    server.use(handle(contract.finalize, () => HttpResponse.json({ status: 'ok' })));
     const result = await publishSnapshot(client, { metadata, plot: files.path('fig.png') });
     expect(result.snapshot).toEqual(snapshot());
-    expect(calls(api).at(-1)).toBe('GET /api/snapshots/snap_1');
+    expect(calls(api).at(-1)).toBe(requestLine(contract.getSnapshot, { id: 'snap_1' }));
   });
 
   it('retries a failed upload with the file re-read from the start', async () => {
     const { api, client } = setup();
     let puts = 0;
     server.use(
-      http.put(`${BASE}/upload/plot/snap_1`, async ({ request }) => {
+      onPlotUpload(async ({ request }) => {
         puts++;
         if (puts === 1) {
           await request.arrayBuffer();
@@ -250,7 +249,7 @@ describe('idempotency keys', () => {
     });
     await run();
     const keys = api.requests
-      .filter((r) => r.url.endsWith('/publish'))
+      .filter((r) => new URL(r.url).pathname === pathFor(contract.publish))
       .map((r) => r.headers.get('idempotency-key'));
     expect(keys).toHaveLength(3);
     expect(keys[0]).toMatch(/^[\x21-\x7e]{1,255}$/);

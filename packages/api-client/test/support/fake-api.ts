@@ -1,10 +1,12 @@
 /**
- * msw handlers, one per endpoint, typed by the contract, over a tiny in-memory backend.
- * Tests override single endpoints with `server.use(...)` to misbehave.
+ * msw handlers, one per endpoint, typed by the contract and mounted at the contract's method
+ * and path (`handle`), over a tiny in-memory backend. Tests override single endpoints with
+ * `server.use(handle(contract.x, ...))` to misbehave.
  */
 
 import { createHash } from 'node:crypto';
 import {
+  contract,
   type ErrorBody,
   type FinalizeRequest,
   type FinalizeResponse,
@@ -13,11 +15,13 @@ import {
   type PublishRequest,
   PublishRequestSchema,
   type PublishResponse,
+  pathFor,
   type Snapshot,
   type UploadResponse,
 } from '@snapshotplot/api-client';
-import { HttpResponse, http } from 'msw';
+import { HttpResponse } from 'msw';
 import { BASE, snapshot } from './fixtures.js';
+import { handle } from './handle.js';
 
 export interface Recorded {
   method: string;
@@ -39,14 +43,16 @@ export function fakeApi() {
     for (const kind of ['plot', 'code'] as const) {
       const stored = uploads.some((u) => u.kind === kind);
       if (body.artifacts?.[kind] && !stored)
-        out[kind] = `${BASE}/upload/${kind}/snap_1?token=t${urlVersion}`;
+        out[kind] =
+          `${BASE}${pathFor(contract.upload, { kind, snapshot_id: 'snap_1' })}` +
+          `?token=t${urlVersion}`;
     }
     return out;
   };
 
   const handlers = {
-    publish: http.post<never, PublishRequest, PublishResponse | ErrorBody>(
-      `${BASE}/api/snapshots/publish`,
+    publish: handle<never, PublishRequest, PublishResponse | ErrorBody>(
+      contract.publish,
       async ({ request }) => {
         record(request);
         const body = PublishRequestSchema.parse(await request.json());
@@ -58,8 +64,8 @@ export function fakeApi() {
         );
       },
     ),
-    upload: http.put<{ kind: string }, never, UploadResponse | ErrorBody>(
-      `${BASE}/upload/:kind/snap_1`,
+    upload: handle<{ kind: string }, never, UploadResponse | ErrorBody>(
+      contract.upload,
       async ({ request, params }) => {
         record(request);
         const bytes = Buffer.from(await request.arrayBuffer());
@@ -74,30 +80,31 @@ export function fakeApi() {
           sha256,
         });
       },
+      { params: { snapshot_id: 'snap_1' } },
     ),
-    finalize: http.post<never, FinalizeRequest, FinalizeResponse | ErrorBody>(
-      `${BASE}/api/snapshots/finalize`,
+    finalize: handle<never, FinalizeRequest, FinalizeResponse | ErrorBody>(
+      contract.finalize,
       ({ request }) => {
         record(request);
         return HttpResponse.json({ status: 'ok', snapshot: snapshot() });
       },
     ),
-    getSnapshot: http.get<{ id: string }, never, Snapshot | ErrorBody>(
-      `${BASE}/api/snapshots/:id`,
+    getSnapshot: handle<{ id: string }, never, Snapshot | ErrorBody>(
+      contract.getSnapshot,
       ({ request, params }) => {
         record(request);
         return HttpResponse.json(snapshot({ id: params.id }));
       },
     ),
-    listSnapshots: http.get<{ id: string }, never, ListSnapshotsResponse | ErrorBody>(
-      `${BASE}/api/projects/:id/snapshots`,
+    listSnapshots: handle<{ id: string }, never, ListSnapshotsResponse | ErrorBody>(
+      contract.listSnapshots,
       ({ request }) => {
         record(request);
         return HttpResponse.json({ data: [snapshot()], next_cursor: null });
       },
     ),
-    listCollections: http.get<{ id: string }, never, ListCollectionsResponse | ErrorBody>(
-      `${BASE}/api/projects/:id/collections`,
+    listCollections: handle<{ id: string }, never, ListCollectionsResponse | ErrorBody>(
+      contract.listCollections,
       ({ request, params }) => {
         record(request);
         const collection = {
@@ -110,8 +117,8 @@ export function fakeApi() {
         return HttpResponse.json({ data: [collection] });
       },
     ),
-    deleteSnapshot: http.delete<{ id: string }, never, { status: 'ok'; id: string } | ErrorBody>(
-      `${BASE}/api/snapshots/:id`,
+    deleteSnapshot: handle<{ id: string }, never, { status: 'ok'; id: string } | ErrorBody>(
+      contract.deleteSnapshot,
       ({ request, params }) => {
         record(request);
         return HttpResponse.json({ status: 'ok', id: params.id });

@@ -1,3 +1,5 @@
 /** Test support shared with @snapshotplot/core's tests (vitest alias `@snapshotplot/api-client/testing`). */
 export * from './fake-api.js';
 export * from './fixtures.js';
+export * from './handle.js';
+export * from './msw-server.js';

@@ -1,8 +1,10 @@
 /** What `publish` prints: result objects for --json, lines for people, the dry-run preview. */
 import {
+  contract,
   idempotencyKeyFor,
   type PublishMetadata,
   type PublishRequest,
+  pathFor,
   type Snapshot,
 } from '@snapshotplot/api-client';
 import type { InspectedFile } from '@snapshotplot/core';
@@ -22,7 +24,7 @@ export interface PublishResult {
 
 /** The snapshot's page: the server's web_url, else its API resource. */
 export function snapshotUrl(snapshot: Snapshot, apiUrl: string): string {
-  return snapshot.web_url ?? `${apiUrl}/api/snapshots/${snapshot.id}`;
+  return snapshot.web_url ?? `${apiUrl}${pathFor(contract.getSnapshot, { id: snapshot.id })}`;
 }
 
 export function publishResult(
@@ -55,8 +57,8 @@ export function dryRunPreview(
 ) {
   return {
     dry_run: true,
-    method: 'POST',
-    url: apiUrl ? `${apiUrl}/api/snapshots/publish` : null,
+    method: contract.publish.method,
+    url: apiUrl ? `${apiUrl}${pathFor(contract.publish)}` : null,
     idempotency_key: idempotencyKeyFor(metadata, checksumsOf(files)),
     body,
     uploads: Object.values(files).map((f) => ({

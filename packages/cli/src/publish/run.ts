@@ -143,8 +143,10 @@ export async function runPublish(
   throw new BatchError(failures, prepared.length);
 }
 
+/** The failure's code for --json: an API error's as the server sent it (also an unknown one). */
 function errorCode(err: unknown): string {
-  const code = (err as { code?: unknown } | undefined)?.code;
+  const e = err as { code?: unknown; serverCode?: unknown } | undefined;
+  const code = e?.serverCode ?? e?.code;
   return typeof code === 'string' ? code : 'error';
 }
 

@@ -1,6 +1,7 @@
 /** A real server, a project, tokens and a feature-branch repository with figures, for e2e tests. */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { contract, type ListSnapshotsQuery, pathFor, queryFor } from '@snapshotplot/api-client';
 import { makeRepo, type TempRepo } from '@snapshotplot/core/testing';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { CLI_BIN } from './run-cli.js';
@@ -13,6 +14,10 @@ export const PNG = Buffer.from(
 
 export const svg = (label: string) =>
   `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><title>${label}</title></svg>\n`;
+
+/** The API path that lists a project's snapshots with `query`, as the contract places it. */
+export const listPath = (project: string, query: ListSnapshotsQuery) =>
+  `${pathFor(contract.listSnapshots, { id: project })}${queryFor(contract.listSnapshots, query)}`;
 
 export interface E2e {
   server: TestServer;
