@@ -40,6 +40,16 @@ async function shutdown(signal: string): Promise<void> {
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
 
+// Started by `npx snapshotplot-server serve` (npm exec, which sets npm_command=exec): a service
+// manager's SIGTERM reaches npm's wrapper, which exits and would leave this server running with
+// no parent. Leave with it: when the parent is gone (reparented), shut down as on SIGTERM.
+if (process.env.npm_command === 'exec') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) void shutdown('parent process exited');
+  }, 500).unref();
+}
+
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
