@@ -86755,7 +86755,8 @@ const contract = {
         responses: {
             201: PublishResponseSchema,
             200: PublishResponseSchema,
-            ...errors(400, 401, 403, 409, 413, 422, 429, 507),
+            // 415: a body that is neither JSON nor multipart.
+            ...errors(400, 401, 403, 409, 413, 415, 422, 429, 507),
         },
     },
     publishDirect: {
@@ -86865,7 +86866,8 @@ const contract = {
         path: '/healthz',
         summary: 'Liveness and readiness: database and storage reachability.',
         auth: 'none',
-        responses: { 200: HealthResponseSchema, 503: HealthResponseSchema },
+        // 401: a bearer header is checked when sent (it lets the probe past the anonymous cap).
+        responses: { 200: HealthResponseSchema, 401: ErrorBodySchema, 503: HealthResponseSchema },
     },
 };
 //# sourceMappingURL=contract.js.map
@@ -87903,6 +87905,8 @@ function formatBytes(n) {
  */
 
 
+
+// The server fingerprints idempotent requests with the same canonical JSON the client keys them by.
 
 
 //# sourceMappingURL=contract-entry.js.map
