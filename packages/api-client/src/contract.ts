@@ -116,7 +116,11 @@ export const contract = {
     summary: 'Mark a snapshot ready once every requested artifact is stored.',
     auth: 'bearer',
     body: FinalizeRequestSchema,
-    responses: { 200: FinalizeResponseSchema, ...errors(400, 401, 403, 404, 409) },
+    responses: {
+      200: FinalizeResponseSchema,
+      // 413/415/507: --upload-mode presigned checks each S3 upload at finalize.
+      ...errors(400, 401, 403, 404, 409, 413, 415, 507),
+    },
   },
   getSnapshot: {
     method: 'GET',
