@@ -10,7 +10,8 @@ import {
 } from '@snapshotplot/api-client/contract';
 import type { Request, Router } from 'express';
 import { badRequest, StorageLimitError } from '../errors.js';
-import { authoriseUpload, upload } from '../snapshots/upload.js';
+import { upload } from '../snapshots/upload.js';
+import { authoriseUpload } from '../snapshots/upload-grant.js';
 import { extendBodyDeadline } from './body-deadline.js';
 import { type AppContext, snapshotDeps } from './context.js';
 import { mountFor } from './mount.js';

@@ -1,6 +1,6 @@
 /**
  * One artifact upload (PUT /upload/{kind}/{snapshot_id}), as a state machine over the stored
- * snapshot: the URL's token is checked first (authoriseUpload), then every rule that needs no
+ * snapshot: the URL's token is checked first (upload-grant.ts), then every rule that needs no
  * body (single use, snapshot state, type, declared size, quota, bound checksum, one upload at
  * a time), and only then is the body streamed to storage and recorded in one transaction.
  * The token's nonce is consumed only once the object is safely stored, so a failed upload
@@ -14,18 +14,11 @@ import {
   extensionFor,
   HEADERS,
 } from '@snapshotplot/api-client/contract';
-import { readUploadToken, type UploadTokenPayload } from '../auth/upload-tokens.js';
-import { conflict, forbidden, HttpError, notFound, unauthorized } from '../errors.js';
+import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import { artifactKey } from '../storage/storage.js';
 import type { SnapshotDeps } from './deps.js';
-
-/** A checked upload token: what it lets the caller upload. */
-export interface UploadGrant {
-  snapshotId: string;
-  kind: ArtifactKind;
-  token: UploadTokenPayload;
-}
+import type { UploadGrant } from './upload-grant.js';
 
 /** The request as the route parsed it. */
 export interface UploadRequest {
@@ -47,51 +40,11 @@ export interface UploadResult {
   sha256: string;
 }
 
-const invalidToken = (status: 401 | 403, message: string) =>
-  status === 401
-    ? unauthorized('invalid_upload_token', message, 'invalid_token')
-    : forbidden(message, 'invalid_upload_token');
-
 const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
   conflict(
     'conflict',
     `The ${kind} of ${snapshotId} is already uploaded and cannot be replaced: publish again with "replace": true for a new snapshot.`,
   );
-
-/** Checks the upload URL's token for this snapshot and kind (401/403 when it does not hold). */
-export function authoriseUpload(
-  deps: Pick<SnapshotDeps, 'signer' | 'now'>,
-  token: unknown,
-  snapshotId: string,
-  kind: ArtifactKind,
-): UploadGrant {
-  if (typeof token !== 'string' || token === '') {
-    throw invalidToken(
-      401,
-      'The upload URL has no token: use the exact upload_urls value returned by publish.',
-    );
-  }
-  const payload = readUploadToken(deps.signer.secret, token);
-  if (!payload) {
-    throw invalidToken(
-      401,
-      'The upload token is not valid (altered or from another server): publish again for fresh upload URLs.',
-    );
-  }
-  if (payload.s !== snapshotId || payload.k !== kind) {
-    throw invalidToken(
-      403,
-      `This upload token is for ${payload.k} of ${payload.s}, not ${kind} of ${snapshotId}: use the URL publish returned for this artifact.`,
-    );
-  }
-  if (payload.e * 1000 <= deps.now().getTime()) {
-    throw forbidden(
-      'The upload URL has expired: publish again (same Idempotency-Key) for fresh upload URLs.',
-      'upload_url_expired',
-    );
-  }
-  return { snapshotId, kind, token: payload };
-}
 
 /** Everything that can refuse an upload before its body is read; returns the storage key. */
 async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
