@@ -1,7 +1,8 @@
-// The package graph and "no cycles", checked on every `pnpm lint` (a small rule check in the
-// spirit of dependency-cruiser, with no dependency): packages import only downward
-// (cli -> core -> api-client, action -> core -> api-client, server -> api-client/contract),
-// never by a relative path across packages/, and no source file imports itself round a loop.
+// The package graph, the server's layers and "no cycles", checked on every `pnpm lint` (a
+// small rule check in the spirit of dependency-cruiser, with no dependency): packages import
+// only downward (cli -> core -> api-client, action -> core -> api-client, server ->
+// api-client/contract), never by a relative path across packages/; inside the server no
+// folder imports a layer above it (LAYERS); and no source file imports itself round a loop.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
@@ -11,6 +12,22 @@ const ALLOWED = {
   cli: ['@snapshotplot/core', '@snapshotplot/api-client', '@snapshotplot/api-client/contract'],
   action: ['@snapshotplot/core', '@snapshotplot/api-client', '@snapshotplot/api-client/contract'],
   server: ['@snapshotplot/api-client/contract', '@snapshotplot/api-client/openapi.json'],
+};
+// Server folders (under packages/server/src) and the folders each must not import. Routes
+// (http, gallery) sit on the services (snapshots, events, webhooks), which sit on data and
+// storage; server.ts, testing.ts, bin.ts and cli/ are the top and may import anything.
+const LAYERS = {
+  data: ['http', 'snapshots', 'events', 'gallery', 'cli', 'webhooks'],
+  storage: ['http', 'snapshots', 'events', 'gallery', 'cli', 'webhooks'],
+  snapshots: ['http', 'gallery', 'cli'],
+  events: ['http', 'gallery', 'cli'],
+  http: ['gallery', 'cli'],
+  gallery: ['cli'],
+};
+/** The top folder of a server source file ('' for files directly in src/). */
+const serverLayer = (src, file) => {
+  const parts = relative(src, file).split('/');
+  return parts.length > 1 ? parts[0] : '';
 };
 const WORKSPACE = /^(@snapshotplot\/|snapshotplot(-server)?(\/|$))/;
 const root = resolve(import.meta.dirname, '..');
@@ -37,6 +54,12 @@ for (const [pkg, allowed] of Object.entries(ALLOWED)) {
         const target = resolve(dirname(file), spec).replace(/\.js$/, '.ts');
         if (!target.startsWith(src))
           errors.push(`${where}: relative import out of its package: ${spec}`);
+        const from = pkg === 'server' ? LAYERS[serverLayer(src, file)] : undefined;
+        const to = serverLayer(src, target);
+        if (from?.includes(to))
+          errors.push(
+            `${where}: imports ${spec}: ${serverLayer(src, file)}/ must not import ${to}/`,
+          );
         deps.push(target);
       }
     }
@@ -64,4 +87,4 @@ if (errors.length) {
   console.error(`check-imports: ${errors.length} problem(s)\n${errors.join('\n')}`);
   process.exit(1);
 }
-console.log('check-imports: package graph and cycles ok');
+console.log('check-imports: package graph, server layers and cycles ok');

@@ -8,4 +8,6 @@ export * from './content-types.js';
 export * from './contract.js';
 export * from './endpoint.js';
 export { formatBytes } from './format-bytes.js';
+// The server fingerprints idempotent requests with the same canonical JSON the client keys them by.
+export { canonicalJson } from './idempotency.js';
 export * from './schemas.js';

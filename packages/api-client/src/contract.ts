@@ -74,7 +74,8 @@ export const contract = {
     responses: {
       201: PublishResponseSchema,
       200: PublishResponseSchema,
-      ...errors(400, 401, 403, 409, 413, 422, 429, 507),
+      // 415: a body that is neither JSON nor multipart.
+      ...errors(400, 401, 403, 409, 413, 415, 422, 429, 507),
     },
   },
   publishDirect: {
@@ -116,7 +117,11 @@ export const contract = {
     summary: 'Mark a snapshot ready once every requested artifact is stored.',
     auth: 'bearer',
     body: FinalizeRequestSchema,
-    responses: { 200: FinalizeResponseSchema, ...errors(400, 401, 403, 404, 409) },
+    responses: {
+      200: FinalizeResponseSchema,
+      // 413/415/507: --upload-mode presigned checks each S3 upload at finalize.
+      ...errors(400, 401, 403, 404, 409, 413, 415, 507),
+    },
   },
   getSnapshot: {
     method: 'GET',
@@ -191,7 +196,8 @@ export const contract = {
     path: '/healthz',
     summary: 'Liveness and readiness: database and storage reachability.',
     auth: 'none',
-    responses: { 200: HealthResponseSchema, 503: HealthResponseSchema },
+    // 401: a bearer header is checked when sent (it lets the probe past the anonymous cap).
+    responses: { 200: HealthResponseSchema, 401: ErrorBodySchema, 503: HealthResponseSchema },
   },
 } as const satisfies Record<string, Endpoint>;
 

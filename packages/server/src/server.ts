@@ -6,6 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
+import type { Endpoint } from '@snapshotplot/api-client/contract';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createOidcVerifier } from './auth/oidc.js';
@@ -13,8 +14,9 @@ import type { ServerConfig } from './config.js';
 import { defaultMaxConnections } from './connection-limit.js';
 import { openStore } from './data/open-store.js';
 import { createNotifier } from './events/notifier.js';
+import { galleryRoutes } from './gallery/routes.js';
 import { createHighlighter } from './highlight/highlighter.js';
-import { createApp } from './http/app.js';
+import { contractRoutes, createApp } from './http/app.js';
 import type { AppContext } from './http/context.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { sweepSnapshots } from './retention/sweep.js';
@@ -34,6 +36,11 @@ export interface StartOptions {
   storage?: StorageSettings;
   /** Wraps the storage (fault injection in tests). */
   wrapStorage?: (inner: Storage) => Storage;
+  /**
+   * Check every API answer against the contract (http/response-check.ts); the test harnesses
+   * turn it on (the spawned bin by SNAPSHOTPLOT_CHECK_RESPONSES=1), production leaves it off.
+   */
+  checkResponses?: boolean;
   /** Webhook worker timing (tests shorten the retry schedule and the poll). */
   webhooks?: Partial<
     Pick<WebhookWorkerOptions, 'retryDelaysMs' | 'pollIntervalMs' | 'timeoutMs' | 'random'>
@@ -43,6 +50,8 @@ export interface StartOptions {
 export interface RunningServer {
   url: string;
   context: AppContext;
+  /** The contract entries the app mounted (the contract-routes test compares them). */
+  routes: readonly Endpoint[];
   /** True when the data dir had no project yet (the CLI prints a hint). */
   empty: boolean;
   close(): Promise<void>;
@@ -139,6 +148,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
     events: createNotifier(),
     highlighter: createHighlighter({ timeoutMs: config.highlightTimeoutMs }),
+    checkResponses: o.checkResponses ?? process.env.SNAPSHOTPLOT_CHECK_RESPONSES === '1',
     openapi: () => {
       openapi ??= JSON.stringify(
         createRequire(import.meta.url)('@snapshotplot/api-client/openapi.json'),
@@ -152,7 +162,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   // Other replicas' events (PostgreSQL LISTEN/NOTIFY) wake this process's streams and worker.
   const stopListening = store.onEvent((projectId) => ctx.events.notify(projectId));
   const empty = (await store.listProjects()).length === 0;
-  const app = createApp(ctx, VERSION);
+  const app = createApp(ctx, VERSION, [galleryRoutes]);
   const server = createServer(
     {
       // No whole-request deadline: every body has its own (http/body-deadline.ts), sized for
@@ -218,5 +228,5 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     })();
     return closing;
   };
-  return { url: boundUrl, context: ctx, empty, close };
+  return { url: boundUrl, context: ctx, routes: contractRoutes(app), empty, close };
 }

@@ -116,7 +116,14 @@ export async function startTestServer(
         ...(o.args ?? []),
       ];
       const c = spawn(process.execPath, [SERVER_BIN, ...args], {
-        env: { ...process.env, SNAPSHOTPLOT_LOG_LEVEL: 'warn', ...dbEnv, ...o.env },
+        env: {
+          ...process.env,
+          SNAPSHOTPLOT_LOG_LEVEL: 'warn',
+          // Every answer is checked against the contract (http/response-check.ts).
+          SNAPSHOTPLOT_CHECK_RESPONSES: '1',
+          ...dbEnv,
+          ...o.env,
+        },
         stdio: ['ignore', 'ignore', 'pipe'],
       });
       // A test that forgets stop() must not leave a server running after the test process.

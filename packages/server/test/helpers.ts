@@ -120,6 +120,7 @@ export async function startHarness(
     now: o.now,
     logger: o.logger,
     webhooks: o.webhooks,
+    checkResponses: true,
   });
   const store = server.context.store;
   const now = () => (o.now ?? (() => new Date()))();

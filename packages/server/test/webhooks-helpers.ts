@@ -1,16 +1,31 @@
+/**
+ * A webhook receiver on 127.0.0.1 with scripted answers, and the admin CLI run in-process.
+ * Every delivery's body must be a SnapshotEvent of the contract (and of openapi.json): a
+ * payload that is not fails the test at the next until() or at close().
+ */
 import { createHmac } from 'node:crypto';
-/** A webhook receiver on 127.0.0.1 with scripted answers, and the admin CLI run in-process. */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type SnapshotEvent, SnapshotEventSchema } from '@snapshotplot/api-client/contract';
 import { CommanderError } from 'commander';
 import { buildProgram } from '../src/cli/program.js';
 import { CliError } from '../src/errors.js';
 import { testDatabaseEnv } from '../src/testing.js';
+import { assertComponent } from './openapi-validator.js';
 
 export interface Received {
   path: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The body, validated as the contract's SnapshotEvent. */
+  event?: SnapshotEvent;
+}
+
+/** The delivery's payload as a SnapshotEvent; throws (naming the problem) when it is not one. */
+function eventOf(body: string): SnapshotEvent {
+  const json = JSON.parse(body) as unknown;
+  assertComponent('SnapshotEvent', json, 'webhook payload');
+  return SnapshotEventSchema.parse(json);
 }
 
 export interface Receiver {
@@ -28,6 +43,10 @@ export interface Receiver {
 export async function startReceiver(): Promise<Receiver> {
   const scripts = new Map<string, number[]>();
   const received: Received[] = [];
+  const problems: string[] = [];
+  const check = () => {
+    if (problems.length) throw new Error(`invalid webhook payloads:\n${problems.join('\n')}`);
+  };
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -36,7 +55,13 @@ export async function startReceiver(): Promise<Receiver> {
     });
     req.on('end', () => {
       const path = req.url ?? '/';
-      received.push({ path, headers: req.headers, body });
+      let event: SnapshotEvent | undefined;
+      try {
+        event = eventOf(body);
+      } catch (error) {
+        problems.push(`${path}: ${(error as Error).message}`);
+      }
+      received.push({ path, headers: req.headers, body, event });
       const list = scripts.get(path) ?? [200];
       const status = list.length > 1 ? list.shift()! : list[0]!;
       if (status === 0) return; // hang: the sender's timeout fires
@@ -53,15 +78,19 @@ export async function startReceiver(): Promise<Receiver> {
     async until(predicate, ms = 5000) {
       const end = Date.now() + ms;
       while (!predicate()) {
+        check();
         if (Date.now() > end) throw new Error(`timed out; received ${received.length} requests`);
         await new Promise((r) => setTimeout(r, 10));
       }
+      check();
     },
-    close: () =>
-      new Promise<void>((r) => {
+    async close() {
+      await new Promise<void>((r) => {
         server.closeAllConnections();
         server.close(() => r());
-      }),
+      });
+      check();
+    },
   };
 }
 

@@ -4,30 +4,31 @@
  * its deliveries commit or roll back together.
  */
 import {
+  type Snapshot,
   type SnapshotDeletedEvent,
   SnapshotDeletedEventSchema,
   type SnapshotEvent,
   type SnapshotReadyEvent,
   SnapshotReadyEventSchema,
 } from '@snapshotplot/api-client/contract';
-import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
-import type { AppContext } from '../http/context.js';
-import { toSnapshot } from '../http/snapshot-view.js';
 import { newId } from '../ids.js';
 
-/** `snapshot.ready` for a snapshot that just became ready. */
-export function readyEvent(ctx: AppContext, snap: SnapshotRecord): SnapshotReadyEvent {
+/** The clock is all an event needs from its caller. */
+type Clock = { now: () => Date };
+
+/** `snapshot.ready` for a snapshot that just became ready (its API body: snapshots/view.ts). */
+export function readyEvent(ctx: Clock, snapshot: Snapshot): SnapshotReadyEvent {
   return SnapshotReadyEventSchema.parse({
     type: 'snapshot.ready',
     timestamp: ctx.now().toISOString(),
-    data: toSnapshot(ctx, snap),
+    data: snapshot,
   });
 }
 
 /** `snapshot.deleted` for a snapshot that was just deleted. */
 export function deletedEvent(
-  ctx: Pick<AppContext, 'now'>,
+  ctx: Clock,
   snap: { id: string; project_id: string },
 ): SnapshotDeletedEvent {
   return SnapshotDeletedEventSchema.parse({
@@ -40,7 +41,7 @@ export function deletedEvent(
 /** Appends the event and queues its webhook deliveries; call inside the state change's transaction. */
 export async function recordEvent(
   tx: StoreQueries,
-  ctx: Pick<AppContext, 'now'>,
+  ctx: Clock,
   event: SnapshotEvent,
 ): Promise<number> {
   const now = ctx.now();

@@ -5,6 +5,7 @@
 import type { SnapshotRecord } from '../data/records.js';
 import type { CodeRender } from '../highlight/highlighter.js';
 import type { AppContext } from '../http/context.js';
+import { openArtifact } from '../snapshots/read.js';
 import { html, raw, type SafeHtml } from './html.js';
 
 /** Larger code files are offered as a download only (the page would be too heavy anyway). */
@@ -48,7 +49,7 @@ export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<
       language: lang,
       notebook: file.content_type === 'application/x-ipynb+json',
       read: async () => {
-        const object = await ctx.storage.get(file.storage_key);
+        const object = await openArtifact(ctx, file);
         if (!object) throw new MissingCode();
         const chunks: Buffer[] = [];
         for await (const chunk of object.stream) chunks.push(chunk as Buffer);

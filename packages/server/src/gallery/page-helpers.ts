@@ -4,10 +4,10 @@ import type { Request, Response } from 'express';
 import type { Principal } from '../auth/principal.js';
 import { HttpError } from '../errors.js';
 import type { AppContext } from '../http/context.js';
+import { sessionOf } from '../http/session-auth.js';
 import { html } from './html.js';
 import { sendPage, signOutNav } from './layout.js';
 import { clearSessionCookie, isHttps, type SessionPayload } from './session.js';
-import { sessionOf } from './session-principal.js';
 import type { GridFilters } from './view-grid.js';
 
 export const ID = /^[A-Za-z0-9_-]{1,64}$/;

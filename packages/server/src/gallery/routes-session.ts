@@ -1,6 +1,7 @@
 /** Sign-in (pasted token or one-click link) and sign-out. */
 import express, { type Request, type Response, type Router } from 'express';
 import type { AppContext } from '../http/context.js';
+import { credentialPrincipal } from '../http/session-auth.js';
 import { html } from './html.js';
 import { sendPage } from './layout.js';
 import { redeemLoginLink } from './login-link.js';
@@ -13,7 +14,7 @@ import {
   type SessionPayload,
   sessionCookie,
 } from './session.js';
-import { credentialPrincipal, storeSession, verifyPasted } from './session-principal.js';
+import { storeSession, verifyPasted } from './session-principal.js';
 
 /** Only same-site paths: an open redirect would let a link send a signed-in user anywhere. */
 export const safeNext = (next: unknown) =>

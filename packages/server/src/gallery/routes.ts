@@ -2,8 +2,16 @@
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import type { SnapshotRecord } from '../data/records.js';
-import type { AppContext } from '../http/context.js';
-import { toSnapshot } from '../http/snapshot-view.js';
+import { type AppContext, snapshotDeps } from '../http/context.js';
+import {
+  listCollections,
+  listProjectsAmong,
+  listSnapshots,
+  listVersions,
+  readProject,
+  readReadySnapshot,
+} from '../snapshots/read.js';
+import { toSnapshot } from '../snapshots/view.js';
 import { codePanel } from './code-view.js';
 import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
@@ -17,12 +25,12 @@ import { snapshotPage } from './view-snapshot.js';
 export function galleryRoutes(ctx: AppContext, router: Router): void {
   staticRoutes(router);
   sessionRoutes(ctx, router);
-  const view = (r: SnapshotRecord): Snapshot => toSnapshot(ctx, r);
+  const deps = snapshotDeps(ctx);
+  const view = (r: SnapshotRecord): Snapshot => toSnapshot(deps, r);
 
   async function readySnapshot(projectId: string, id: string | undefined) {
-    const rec = id && ID.test(id) ? await ctx.store.getSnapshot(id) : undefined;
-    if (!rec || rec.project_id !== projectId || rec.status !== 'ready')
-      throw notFound(`Snapshot ${id ?? ''}`);
+    const rec = id && ID.test(id) ? await readReadySnapshot(deps, projectId, id) : undefined;
+    if (!rec) throw notFound(`Snapshot ${id ?? ''}`);
     return rec;
   }
 
@@ -31,7 +39,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     page(ctx, async (_req, res, s) => {
       const ids = [...s.principal.grants.keys()].sort();
       if (ids.length === 1) return res.redirect(303, `/projects/${ids[0]}`);
-      const projects = (await ctx.store.listProjects()).filter((p) => s.principal.grants.has(p.id));
+      const projects = await listProjectsAmong(deps, new Set(s.principal.grants.keys()));
       sendPage(res, {
         title: 'Projects',
         publicUrl: ctx.publicUrl(),
@@ -45,15 +53,16 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     '/projects/:id',
     page(ctx, async (req, res, s) => {
       const projectId = readableProject(s, req.params.id as string);
-      const project = await ctx.store.getProject(projectId);
+      const project = await readProject(deps, projectId);
       const { filters, cursor, error } = parseFilters(req.query);
-      const { page: rows, more } = await ctx.store.listSnapshots(
+      const { page: rows, nextCursor } = await listSnapshots(
+        deps,
         projectId,
         { ...filters, status: 'ready' },
         24,
         cursor,
       );
-      const collections = (await ctx.store.listCollections(projectId)).map((c) => c.name);
+      const collections = (await listCollections(deps, projectId)).map((c) => c.name);
       sendPage(res, {
         title: project?.name ?? projectId,
         publicUrl: ctx.publicUrl(),
@@ -64,7 +73,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
           filters,
           collections,
           snapshots: rows.map(view),
-          nextCursor: more ? rows[rows.length - 1]!.id : null,
+          nextCursor,
           isFirstPage: !cursor,
           now: ctx.now(),
           ...(error ? { error } : {}),
@@ -91,11 +100,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     page(ctx, async (req, res, s) => {
       const projectId = readableProject(s, req.params.id as string);
       const rec = await readySnapshot(projectId, req.params.sid as string);
-      const { page: versions } = await ctx.store.listSnapshots(
-        projectId,
-        { title: rec.title, collection_id: rec.collection_id, status: 'ready' },
-        50,
-      );
+      const versions = await listVersions(deps, rec, 50);
       sendPage(res, {
         title: rec.title,
         publicUrl: ctx.publicUrl(),

@@ -1,54 +1,12 @@
 /**
- * Turns a session cookie back into a principal, re-checking on every request the stored
- * session (signed out, expired) and the credential it references (a revoked or expired token,
- * or a removed member, loses access at once).
+ * Starting a gallery session: the pasted credential is checked once (a service token or a
+ * user JWT) and a session row stored before its cookie is sent. Reading a session back into
+ * a principal is http/session-auth.ts (the API accepts the cookie on reads too).
  */
-import type { Request } from 'express';
-import type { Principal } from '../auth/principal.js';
 import { verifyServiceToken } from '../auth/service-tokens.js';
-import type { Role, Store } from '../data/store.js';
+import type { Store } from '../data/store.js';
 import type { AppContext } from '../http/context.js';
-import { readSession, type SessionPayload } from './session.js';
-
-/** The principal a service token row stands for, or null when revoked/expired/unknown. */
-async function tokenPrincipal(store: Store, id: string, now: Date): Promise<Principal | null> {
-  const row = await store.getToken(id);
-  if (!row || row.revoked_at) return null;
-  if (row.expires_at && Date.parse(row.expires_at) <= now.getTime()) return null;
-  return {
-    kind: 'token',
-    id: row.id,
-    key: `token:${row.id}`,
-    grants: new Map<string, Role>([[row.project_id, row.role]]),
-  };
-}
-
-/** The principal a credential stands for now (null when it no longer holds). */
-export async function credentialPrincipal(
-  store: Store,
-  kind: SessionPayload['k'],
-  id: string,
-  now: Date,
-): Promise<Principal | null> {
-  if (kind === 'token') return tokenPrincipal(store, id, now);
-  const grants = new Map(
-    (await store.memberGrants(id)).map((g) => [g.project_id, g.role] as const),
-  );
-  return { kind: 'user', id, key: `user:${id}`, grants };
-}
-
-/** The principal of a session payload (null when the session or its credential no longer holds). */
-export async function principalOfSession(
-  store: Store,
-  s: SessionPayload,
-  now: Date,
-): Promise<Principal | null> {
-  const row = await store.getSession(s.s);
-  if (!row || row.revoked_at || Date.parse(row.expires_at) <= now.getTime()) return null;
-  // The row, not only the signature, decides what the session stands for.
-  if (row.kind !== s.k || row.credential !== s.id) return null;
-  return credentialPrincipal(store, s.k, s.id, now);
-}
+import type { SessionPayload } from './session.js';
 
 /** Stores a new session (before its cookie is sent: a cookie must always name a row). */
 export async function storeSession(store: Store, s: SessionPayload, now: Date): Promise<void> {
@@ -60,18 +18,6 @@ export async function storeSession(store: Store, s: SessionPayload, now: Date): 
     expires_at: new Date(s.e * 1000).toISOString(),
     revoked_at: null,
   });
-}
-
-/** Session and principal of a gallery request, or null when not (or no longer) signed in. */
-export async function sessionOf(
-  ctx: AppContext,
-  req: Request,
-): Promise<{ session: SessionPayload; principal: Principal } | null> {
-  const now = ctx.now();
-  const session = readSession(ctx.secret, req, Math.floor(now.getTime() / 1000));
-  if (!session) return null;
-  const principal = await principalOfSession(ctx.store, session, now);
-  return principal ? { session, principal } : null;
 }
 
 /** Checks a pasted credential: a service token or (when configured) a user JWT. */

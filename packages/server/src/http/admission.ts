@@ -10,7 +10,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import { ServerBusyError } from '../errors.js';
-import { SESSION_COOKIE } from '../gallery/session.js';
+import { SESSION_COOKIE } from './session-auth.js';
 
 const SESSION = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=`);
 /** The only routes a delivery URL's `sig`+`expires` authenticate. */

@@ -1,16 +1,16 @@
 /** The express application: request ids, logging, routes, the one error middleware. */
 import { randomUUID } from 'node:crypto';
-import { HEADERS } from '@snapshotplot/api-client/contract';
+import { type Endpoint, HEADERS } from '@snapshotplot/api-client/contract';
 import express from 'express';
 import { pinoHttp } from 'pino-http';
 import type { Principal } from '../auth/principal.js';
-import { eventRoutes } from '../events/routes-events.js';
-import { galleryRoutes } from '../gallery/routes.js';
 import { admission } from './admission.js';
 import { bodyDeadline } from './body-deadline.js';
 import type { AppContext } from './context.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
+import { mountedEntries } from './mount.js';
 import { artifactRoutes } from './routes-artifacts.js';
+import { eventRoutes } from './routes-events.js';
 import { metaRoutes } from './routes-meta.js';
 import { publishRoutes } from './routes-publish.js';
 import { snapshotRoutes } from './routes-snapshots.js';
@@ -18,8 +18,19 @@ import { uploadRoutes } from './routes-upload.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** The contract entries an app mounted (http/mount.ts), in mount order. */
+export const contractRoutes = (app: express.Express): readonly Endpoint[] =>
+  app.locals.contractRoutes as readonly Endpoint[];
+
+/** Routes mounted beside the API (the gallery's pages), given by the caller: http/ sits below them. */
+export type RouteInstaller = (ctx: AppContext, router: express.Router) => void;
+
 /** Builds the app for a context; no I/O happens until it is mounted on a server. */
-export function createApp(ctx: AppContext, version: string): express.Express {
+export function createApp(
+  ctx: AppContext,
+  version: string,
+  pages: readonly RouteInstaller[] = [],
+): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -71,9 +82,10 @@ export function createApp(ctx: AppContext, version: string): express.Express {
   uploadRoutes(ctx, router);
   snapshotRoutes(ctx, router);
   artifactRoutes(ctx, router);
-  galleryRoutes(ctx, router);
   eventRoutes(ctx, router);
+  for (const install of pages) install(ctx, router);
   app.use(router);
+  app.locals.contractRoutes = mountedEntries(router);
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return app;

@@ -1,8 +1,8 @@
 /** Per-request authentication glue: resolves the principal once and records it for the logs. */
 import type { Request, Response } from 'express';
 import { authenticate, type Principal } from '../auth/principal.js';
-import { sessionOf } from '../gallery/session-principal.js';
 import type { AppContext } from './context.js';
+import { sessionOf } from './session-auth.js';
 
 const READS = new Set(['GET', 'HEAD']);
 

@@ -6,6 +6,7 @@ import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { EventNotifier } from '../events/notifier.js';
 import type { Highlighter } from '../highlight/highlighter.js';
+import type { SnapshotDeps } from '../snapshots/deps.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 import type { Storage } from '../storage/storage.js';
 import type { RateLimiter } from './rate-limit.js';
@@ -34,4 +35,32 @@ export interface AppContext {
   presigned?: PresignedUploads | null;
   /** Code highlighting in worker threads with a time budget (closed with the server). */
   highlighter: Highlighter;
+  /** Check every API answer against the contract (http/response-check.ts): tests only. */
+  checkResponses?: boolean;
+}
+
+const deps = new WeakMap<AppContext, SnapshotDeps>();
+
+/** The snapshot services' dependencies, out of a server's context (built once per context). */
+export function snapshotDeps(ctx: AppContext): SnapshotDeps {
+  let d = deps.get(ctx);
+  if (!d) {
+    d = {
+      store: ctx.store,
+      storage: ctx.storage,
+      now: ctx.now,
+      signer: {
+        secret: ctx.secret,
+        publicUrl: ctx.publicUrl,
+        uploadUrlTtl: ctx.config.uploadUrlTtl,
+        deliveryUrlTtl: ctx.config.deliveryUrlTtl,
+      },
+      events: ctx.events,
+      presigned: ctx.presigned,
+      maxUploadBytes: ctx.config.maxUploadBytes,
+      uploadsInProgress: ctx.uploadsInProgress,
+    };
+    deps.set(ctx, d);
+  }
+  return d;
 }

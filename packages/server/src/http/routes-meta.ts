@@ -1,11 +1,13 @@
-/** GET /healthz and GET /openapi.json. */
-import { HealthResponseSchema } from '@snapshotplot/api-client/contract';
+/** GET /healthz and GET /openapi.json (the document describes the API; it is not in it). */
+import { contract, HealthResponseSchema } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import { principalOf } from './auth-helpers.js';
 import type { AppContext } from './context.js';
+import { mountFor } from './mount.js';
 
 export function metaRoutes(ctx: AppContext, router: Router, version: string): void {
-  router.get('/healthz', async (req, res) => {
+  const mount = mountFor(ctx);
+  mount(router, contract.health, async ({ req, res }) => {
     // A bearer header let this probe past the unauthenticated cap (admission.ts): it must be
     // a real credential (any role, any project), so a forged one cannot buy storage checks.
     if (req.headers.authorization) await principalOf(ctx, req, res);

@@ -1,100 +1,71 @@
-/** Finalize, read, list, delete snapshots and list collections. */
+/** Finalize, read, list, delete snapshots and list collections: parse, authorise, service, view. */
 import {
-  CollectionSchema,
+  contract,
   DeleteSnapshotResponseSchema,
-  FinalizeRequestSchema,
   FinalizeResponseSchema,
-  ListSnapshotsQuerySchema,
   SnapshotSchema,
 } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
 import { canRead, requireRole } from '../auth/principal.js';
-import { conflict, notFound } from '../errors.js';
-import { deleteSnapshot } from '../snapshots/delete-snapshot.js';
-import { principalOf } from './auth-helpers.js';
-import type { AppContext } from './context.js';
-import { collectPresigned } from './presigned-finalize.js';
-import { markReadyWithEvent } from './publish-service.js';
-import { jsonBody } from './routes-publish.js';
-import { missingKinds, toSnapshot } from './snapshot-view.js';
-import { parseId, parseWith } from './validate.js';
+import { notFound } from '../errors.js';
+import { finalize } from '../snapshots/finalize.js';
+import { listCollections, listSnapshots, readSnapshot } from '../snapshots/read.js';
+import { removeSnapshot } from '../snapshots/remove.js';
+import { toSnapshot } from '../snapshots/view.js';
+import { type AppContext, snapshotDeps } from './context.js';
+import { mountFor } from './mount.js';
+
+/** A project's id is named so in its 400 message. */
+const PROJECT = { names: { id: 'project id' } };
 
 export function snapshotRoutes(ctx: AppContext, router: Router): void {
-  router.post('/api/snapshots/finalize', jsonBody(), async (req, res) => {
-    const principal = await principalOf(ctx, req, res);
-    const body = parseWith(FinalizeRequestSchema, req.body);
+  const mount = mountFor(ctx);
+  const deps = snapshotDeps(ctx);
+
+  mount(router, contract.finalize, async ({ principal, body, res }) => {
     requireRole(principal, body.project_id, 'publisher');
-    let snap = await ctx.store.getSnapshot(body.snapshot_id);
-    if (!snap || snap.project_id !== body.project_id) {
-      throw notFound(
-        `Snapshot ${body.snapshot_id} does not exist in project ${body.project_id}: check the ids.`,
-      );
-    }
-    if (snap.status === 'pending' && ctx.presigned) {
-      snap = await collectPresigned(ctx, snap);
-    }
-    if (snap.status === 'pending') {
-      const missing = missingKinds(snap);
-      if (missing.length) {
-        throw conflict(
-          'missing_artifacts',
-          `Snapshot ${snap.id} is missing ${missing.join(' and ')}: upload ${missing.length > 1 ? 'them' : 'it'} to the URL from publish, then finalize.`,
-          { missing },
-        );
-      }
-      const changed = await ctx.store.transaction((tx) =>
-        markReadyWithEvent(tx, ctx, snap.id, snap.artifacts),
-      );
-      if (changed) ctx.events.notify(snap.project_id);
-    }
-    const ready = (await ctx.store.getSnapshot(snap.id))!;
-    res.json(FinalizeResponseSchema.parse({ status: 'ok', snapshot: toSnapshot(ctx, ready) }));
+    const ready = await finalize(deps, body.project_id, body.snapshot_id);
+    res.json(FinalizeResponseSchema.parse({ status: 'ok', snapshot: toSnapshot(deps, ready) }));
   });
 
-  router.get('/api/snapshots/:id', async (req, res) => {
-    const principal = await principalOf(ctx, req, res);
-    const id = parseId(req.params.id);
-    const snap = await ctx.store.getSnapshot(id);
-    // Another project's snapshot is a 404 so ids of other tenants do not leak.
+  /** The snapshot when the caller may read it; another project's is a 404 so ids do not leak. */
+  const readable = async (principal: Parameters<typeof canRead>[0], id: string) => {
+    const snap = await readSnapshot(deps, id);
     if (!snap || !canRead(principal, snap.project_id)) throw notFound(`Snapshot ${id} not found.`);
-    res.json(SnapshotSchema.parse(toSnapshot(ctx, snap)));
+    return snap;
+  };
+
+  mount(router, contract.getSnapshot, async ({ principal, params: { id }, res }) => {
+    const snap = await readable(principal, id);
+    res.json(SnapshotSchema.parse(toSnapshot(deps, snap)));
   });
 
-  router.delete('/api/snapshots/:id', async (req, res) => {
-    const principal = await principalOf(ctx, req, res);
-    const id = parseId(req.params.id);
-    const snap = await ctx.store.getSnapshot(id);
-    if (!snap || !canRead(principal, snap.project_id)) throw notFound(`Snapshot ${id} not found.`);
+  mount(router, contract.deleteSnapshot, async ({ principal, params: { id }, res }) => {
+    const snap = await readable(principal, id);
     requireRole(principal, snap.project_id, 'admin');
-    await deleteSnapshot(ctx, snap);
+    await removeSnapshot(deps, snap);
     res.json(DeleteSnapshotResponseSchema.parse({ status: 'ok', id }));
   });
 
-  router.get('/api/projects/:id/snapshots', async (req, res) => {
-    const principal = await principalOf(ctx, req, res);
-    const projectId = parseId(req.params.id, 'project id');
-    requireRole(principal, projectId, 'reader');
-    const { limit, cursor, ...filters } = parseWith(
-      ListSnapshotsQuerySchema,
-      { ...req.query },
-      'query',
-    );
-    const { page, more } = await ctx.store.listSnapshots(projectId, filters, limit, cursor);
-    res.json({
-      data: page.map((s) => toSnapshot(ctx, s)),
-      next_cursor: more ? page[page.length - 1]!.id : null,
-    });
-  });
+  mount(
+    router,
+    contract.listSnapshots,
+    async ({ principal, params: { id: projectId }, query, res }) => {
+      requireRole(principal, projectId, 'reader');
+      const { limit, cursor, ...filters } = query;
+      const { page, nextCursor } = await listSnapshots(deps, projectId, filters, limit, cursor);
+      res.json({ data: page.map((s) => toSnapshot(deps, s)), next_cursor: nextCursor });
+    },
+    PROJECT,
+  );
 
-  router.get('/api/projects/:id/collections', async (req, res) => {
-    const principal = await principalOf(ctx, req, res);
-    const projectId = parseId(req.params.id, 'project id');
-    requireRole(principal, projectId, 'reader');
-    const rows = await ctx.store.listCollections(projectId);
-    res.json({
-      data: rows.map((r) =>
-        CollectionSchema.parse({ ...r, snapshot_count: Number(r.snapshot_count) }),
-      ),
-    });
-  });
+  mount(
+    router,
+    contract.listCollections,
+    async ({ principal, params: { id: projectId }, res }) => {
+      requireRole(principal, projectId, 'reader');
+      res.json({ data: await listCollections(deps, projectId) });
+    },
+    PROJECT,
+  );
 }

@@ -5,7 +5,7 @@
  * the client PUT to its upload keys.
  */
 import { ARTIFACT_KINDS } from '@snapshotplot/api-client/contract';
-import type { DeleteDeps } from '../snapshots/delete-snapshot.js';
+import type { DeleteDeps } from '../snapshots/remove.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 
 /** At most this many per sweep, so one sweep stays short; the next one takes the rest. */

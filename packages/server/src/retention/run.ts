@@ -1,5 +1,5 @@
 /** Applies the retention policies: `retention run` and `serve --retention`'s sweep. */
-import { type DeleteDeps, deleteSnapshot } from '../snapshots/delete-snapshot.js';
+import { type DeleteDeps, removeSnapshot } from '../snapshots/remove.js';
 import { type Doomed, selectExpired } from './policy.js';
 
 export interface RetentionResult {
@@ -28,7 +28,7 @@ export async function runRetention(
       }
       const snap = await deps.store.getSnapshot(d.id);
       if (!snap) continue;
-      const files = await deleteSnapshot(deps, snap);
+      const files = await removeSnapshot(deps, snap);
       if (files === null) continue;
       result.deleted.push(d);
       result.files_removed += files;

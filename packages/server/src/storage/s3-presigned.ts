@@ -1,41 +1,34 @@
 /**
  * `--upload-mode presigned`: publish hands out S3 presigned PUT URLs to a per-artifact upload
  * key `<prefix>/uploads/{project}/{snapshot}/{kind}`, so artifact bytes never pass through the
- * server. S3 cannot enforce single use or our size cap on such a URL, so finalize does:
- * HeadObject (exists, size, accepted Content-Type), one streamed read through sha256 (pinned
- * to the ETag it saw), then a server-side copy to the artifact's final key, conditional on
- * that same ETag, so a re-upload racing finalize can never slip unverified bytes in. A PUT on
- * the URL after finalize only writes the upload key, which nothing reads.
+ * server. S3 cannot enforce single use or our size cap on such a URL, so finalize checks each
+ * upload (snapshots/finalize.ts decides; this adapter only reports facts): HeadObject (size,
+ * Content-Type, ETag), one streamed read through sha256 pinned to that ETag, then a
+ * server-side copy to the artifact's final key, conditional on that same ETag, so a re-upload
+ * racing finalize can never slip unverified bytes in. A PUT on the URL after finalize only
+ * writes the upload key, which nothing reads.
  */
 import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { CopyObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import {
-  type ArtifactKind,
-  acceptedContentTypes,
-  baseContentType,
-  extensionFor,
-  type PublishResponse,
-} from '@snapshotplot/api-client/contract';
-import type { ArtifactRecord, SnapshotRecord } from '../data/records.js';
-import { conflict, HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
+import type { ArtifactKind, PublishResponse } from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
 import { isNotFound, S3StorageError } from './s3-client.js';
 import type { S3Storage } from './s3-storage.js';
-import { artifactKey } from './storage.js';
 
-/** What finalize needs from the app (kept narrow so this file does not import http/). */
-export interface FinalizeDeps {
-  maxUploadBytes: number;
-  now: () => Date;
-  /** Throws when the project cannot take `size` more bytes (its quota), before any copy. */
-  admit(size: number): Promise<void>;
-  /** Records a verified artifact row unless the snapshot changed meanwhile. */
-  record(row: ArtifactRecord): Promise<void>;
+/** What a presigned upload key holds. */
+export interface PresignedObject {
+  /** The upload key (raw object key). */
+  key: string;
+  size: number;
+  /** As the client sent it ('' when none). */
+  contentType: string;
+  etag?: string;
 }
 
-const wanted = (s: SnapshotRecord, kind: ArtifactKind) =>
-  s.artifacts[kind] && !s.files.some((f) => f.kind === kind);
+const statusOf = (error: unknown) =>
+  (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 
 export class PresignedUploads {
   constructor(readonly storage: S3Storage) {}
@@ -58,90 +51,53 @@ export class PresignedUploads {
     }
   }
 
-  /**
-   * Verifies and promotes every presigned upload of a pending snapshot that is present;
-   * absent ones stay missing (finalize answers 409 missing_artifacts). A bad upload is
-   * deleted and refused: 413 too large, 415 wrong type, 400 checksum_mismatch.
-   */
-  async collect(s: SnapshotRecord, deps: FinalizeDeps): Promise<void> {
-    for (const kind of ['plot', 'code'] as const) {
-      if (wanted(s, kind)) await this.promote(s, kind, deps);
-    }
-  }
-
-  private async promote(s: SnapshotRecord, kind: ArtifactKind, deps: FinalizeDeps) {
+  /** The object a client PUT for `kind` of `s`, or null when nothing was uploaded. */
+  async inspect(s: SnapshotRecord, kind: ArtifactKind): Promise<PresignedObject | null> {
     const key = this.uploadKey(s, kind);
     const head = await this.storage.head(key);
-    if (!head) return;
-    const contentType = head.contentType ?? '';
-    const ext = extensionFor(kind, contentType);
-    if (!ext) {
-      await this.storage.deleteRaw(key);
-      throw new HttpError(
-        415,
-        'unsupported_media_type',
-        `The uploaded ${kind} has Content-Type "${contentType || '(none)'}", not accepted for ${kind}: upload again with one of ${acceptedContentTypes(kind).join(', ')}.`,
-      );
-    }
-    if (head.size > deps.maxUploadBytes) {
-      await this.storage.deleteRaw(key);
-      throw new StorageLimitError(deps.maxUploadBytes);
-    }
-    // Over the project's quota: refused like an oversized body, and the upload is not kept.
-    await deps.admit(head.size).catch(async (error: unknown) => {
-      await this.storage.deleteRaw(key);
-      throw error;
-    });
-    const sha256 = await this.hash(key, head.etag, deps.maxUploadBytes);
-    if (!sha256) return; // replaced or removed meanwhile: seen as missing, finalize again
-    const expected = s.checksums[kind];
-    if (expected && expected !== sha256) {
-      await this.storage.deleteRaw(key);
-      throw new StorageChecksumError(expected, sha256);
-    }
-    const target = artifactKey(kind, s.project_id, s.id, ext);
+    if (!head) return null;
+    return { key, size: head.size, contentType: head.contentType ?? '', etag: head.etag };
+  }
+
+  /** Removes an upload (refused, or promoted); absent is fine. */
+  discard(key: string): Promise<void> {
+    return this.storage.deleteRaw(key);
+  }
+
+  /**
+   * Copies the upload to the artifact's storage key if it is still the object seen at
+   * `etag`: 'changed' when it was uploaded again meanwhile, 'gone' when it vanished.
+   */
+  async promote(o: PresignedObject, target: string): Promise<'copied' | 'changed' | 'gone'> {
     try {
       await this.storage.withDeadline((abortSignal) =>
         this.storage.client.send(
           new CopyObjectCommand({
             Bucket: this.storage.location.bucket,
             Key: this.storage.objectKey(target),
-            CopySource: `${this.storage.location.bucket}/${key}`,
-            CopySourceIfMatch: head.etag,
+            CopySource: `${this.storage.location.bucket}/${o.key}`,
+            CopySourceIfMatch: o.etag,
           }),
           { abortSignal },
         ),
       );
+      return 'copied';
     } catch (error) {
-      if (isNotFound(error)) return;
-      if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 412)
-        throw conflict(
-          'conflict',
-          `The ${kind} of ${s.id} was uploaded again while finalize checked it: finalize again.`,
-        );
+      if (isNotFound(error)) return 'gone';
+      if (statusOf(error) === 412) return 'changed';
       throw new S3StorageError('copy', error);
     }
-    await deps
-      .record({
-        snapshot_id: s.id,
-        kind,
-        storage_key: target,
-        content_type: baseContentType(contentType),
-        size: head.size,
-        sha256,
-        created_at: deps.now().toISOString(),
-      })
-      .catch(async (error: unknown) => {
-        // Refused while recording (a concurrent upload took the quota): keep nothing.
-        await this.storage.delete(target).catch(() => {});
-        await this.storage.deleteRaw(key).catch(() => {});
-        throw error;
-      });
-    await this.storage.deleteRaw(key).catch(() => {});
   }
 
-  /** sha256 of the object as it was at `etag`, streamed once; null when it changed or vanished. */
-  private async hash(key: string, etag: string | undefined, max: number): Promise<string | null> {
+  /**
+   * sha256 of the object as it was at `o.etag`, streamed once: null when it changed or
+   * vanished meanwhile, `{ over: true }` when more than `max` bytes came (reading stops there).
+   */
+  async digest(
+    o: PresignedObject,
+    max: number,
+  ): Promise<{ sha256: string; over?: undefined } | { over: true } | null> {
+    const { key, etag } = o;
     let body: Readable;
     try {
       // Deadline until the headers; the body then has the client's idle timeout.
@@ -153,9 +109,7 @@ export class PresignedUploads {
       );
       body = r.Body as Readable;
     } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata
-        ?.httpStatusCode;
-      if (isNotFound(error) || status === 412) return null;
+      if (isNotFound(error) || statusOf(error) === 412) return null;
       throw new S3StorageError('get', error);
     }
     const hash = createHash('sha256');
@@ -170,10 +124,7 @@ export class PresignedUploads {
       // The store's body broke off (reset, idle timeout): a storage fault, not a 500.
       throw new S3StorageError('get', error);
     }
-    if (size > max) {
-      await this.storage.deleteRaw(key);
-      throw new StorageLimitError(max);
-    }
-    return hash.digest('hex');
+    if (size > max) return { over: true };
+    return { sha256: hash.digest('hex') };
   }
 }

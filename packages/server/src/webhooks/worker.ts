@@ -3,10 +3,12 @@
  * committed), claims due rows with a conditional UPDATE, POSTs each signed payload with a
  * timeout, records the attempt and schedules the retry. A row stays in the table until it is
  * delivered or has failed for good, so a restart or crash loses nothing (a claim is a lease:
- * if the process dies mid-send the row becomes due again when the lease runs out).
+ * if the process dies mid-send the row becomes due again when the lease runs out). undici
+ * (its Agent carries the SSRF-guarded DNS lookup and the timeouts) is loaded with the first
+ * delivery, not at start-up: a server without webhooks never pays its memory.
  */
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { Store } from '../data/store.js';
 import {
   isSealed,
@@ -55,11 +57,18 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
   const delays = o.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
   const timeoutMs = o.timeoutMs ?? 10_000;
   const { store, logger } = o;
-  const agent = new Agent({
-    headersTimeout: timeoutMs,
-    bodyTimeout: timeoutMs,
-    connect: o.allowPrivate ? {} : ({ lookup: guardedLookup } as object),
-  });
+  let client: Promise<{ agent: Agent; request: typeof import('undici').request }> | undefined;
+  const http = () => {
+    client ??= import('undici').then(({ Agent, request }) => ({
+      agent: new Agent({
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        connect: o.allowPrivate ? {} : ({ lookup: guardedLookup } as object),
+      }),
+      request,
+    }));
+    return client;
+  };
   const abort = new AbortController();
   const key = webhookSecretKey(o.serverSecret);
   let stopped = false;
@@ -81,6 +90,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
     try {
       const url = new URL(d.url);
       if (!o.allowPrivate) checkLiteralTarget(url);
+      const { agent, request } = await http();
       const res = await request(url, {
         method: 'POST',
         dispatcher: agent,
@@ -197,7 +207,7 @@ export function startWebhookWorker(o: WebhookWorkerOptions): WebhookWorker {
       unsubscribe();
       abort.abort();
       await running;
-      await agent.close().catch(() => {});
+      if (client) await (await client).agent.close().catch(() => {});
     },
   };
 }

@@ -1,26 +1,16 @@
 /** The Idempotency-Key layer (IETF httpapi draft / Stripe semantics), per principal, 24 h. */
 import { createHash } from 'node:crypto';
-import { IDEMPOTENCY_TTL_SECONDS } from '@snapshotplot/api-client/contract';
+import { canonicalJson, IDEMPOTENCY_TTL_SECONDS } from '@snapshotplot/api-client/contract';
 import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
 import { conflict, HttpError } from '../errors.js';
-import type { AppContext } from './context.js';
 
-/** Stable JSON (sorted keys) so equal bodies fingerprint equally. */
+/**
+ * sha256 of the body's canonical JSON (the client's, which derives its keys the same way), so
+ * equal bodies fingerprint equally whatever their key order.
+ */
 export function fingerprint(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-          )
-        : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
 export type IdempotencyOutcome =
@@ -30,7 +20,7 @@ export type IdempotencyOutcome =
 /** Checks an Idempotency-Key: replay, 409 while in flight, 422 on another body, else new. */
 export async function checkIdempotency(
   tx: StoreQueries,
-  ctx: AppContext,
+  ctx: { now: () => Date },
   o: { principal: string; key: string; fingerprint: string },
 ): Promise<IdempotencyOutcome> {
   const rec = await tx.getIdempotency(o.principal, o.key);

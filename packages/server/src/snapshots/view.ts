@@ -1,10 +1,20 @@
-/** The one mapper from stored rows to the contract's Snapshot and PublishResponse bodies. */
-import type { ArtifactKind, PublishResponse, Snapshot } from '@snapshotplot/api-client/contract';
+/**
+ * The one mapper from stored records to the contract's Snapshot and PublishResponse bodies
+ * (the API, the gallery and the event payloads all answer with these). URLs are signed here,
+ * at read time, from the current public URL.
+ */
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  type PublishResponse,
+  type Snapshot,
+} from '@snapshotplot/api-client/contract';
 import { createUploadToken, signDelivery } from '../auth/upload-tokens.js';
 import type { SnapshotRecord } from '../data/records.js';
-import type { AppContext } from './context.js';
+import type { SnapshotDeps } from './deps.js';
 
-const KINDS: ArtifactKind[] = ['plot', 'code'];
+/** What a view needs: the clock and the URL signer. */
+export type ViewDeps = Pick<SnapshotDeps, 'now' | 'signer'>;
 
 /** Path of an artifact's delivery endpoint (stored in plot_url/code_url as the spec asks). */
 export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/${id}/${kind}`;
@@ -15,17 +25,17 @@ export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/
  * so the same URL is handed out for that step (cacheable, stable in job summaries) and still
  * never outlives now + TTL. (Rounding up to whole TTL windows gave up to two TTLs.)
  */
-export function deliveryUrl(ctx: AppContext, id: string, kind: ArtifactKind): string {
-  const ttl = ctx.config.deliveryUrlTtl;
+export function deliveryUrl(ctx: ViewDeps, id: string, kind: ArtifactKind): string {
+  const ttl = ctx.signer.deliveryUrlTtl;
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   const step = Math.max(1, Math.min(3600, Math.floor(ttl / 10)));
   const expires = Math.floor((nowS + ttl) / step) * step;
-  const sig = signDelivery(ctx.secret, id, kind, expires);
-  return `${ctx.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
+  const sig = signDelivery(ctx.signer.secret, id, kind, expires);
+  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
 }
 
 /** Snapshot body for the API; URLs are built at read time from the current public URL. */
-export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
+export function toSnapshot(ctx: ViewDeps, r: SnapshotRecord): Snapshot {
   const file = (kind: ArtifactKind) => {
     const f = r.files.find((x) => x.kind === kind);
     return f ? { kind, content_type: f.content_type, size: f.size, sha256: f.sha256 } : null;
@@ -52,7 +62,7 @@ export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
     files: { plot: file('plot'), code: file('code') },
     plot_url: url('plot'),
     code_url: url('code'),
-    web_url: `${ctx.publicUrl()}/projects/${r.project_id}/snapshots/${r.id}`,
+    web_url: `${ctx.signer.publicUrl()}/projects/${r.project_id}/snapshots/${r.id}`,
     supersedes: r.supersedes,
     created_at: r.created_at,
     finalized_at: r.finalized_at,
@@ -61,22 +71,22 @@ export function toSnapshot(ctx: AppContext, r: SnapshotRecord): Snapshot {
 
 /** Kinds the snapshot asked for that are not stored yet. */
 export function missingKinds(r: SnapshotRecord): ArtifactKind[] {
-  return KINDS.filter((k) => r.artifacts[k] && !r.files.some((f) => f.kind === k));
+  return ARTIFACT_KINDS.filter((k) => r.artifacts[k] && !r.files.some((f) => f.kind === k));
 }
 
 /** Publish answer: fresh upload URLs for every missing artifact of a pending snapshot. */
-export function toPublishResponse(ctx: AppContext, r: SnapshotRecord): PublishResponse {
+export function toPublishResponse(ctx: ViewDeps, r: SnapshotRecord): PublishResponse {
   const missing = r.status === 'pending' ? missingKinds(r) : [];
-  const expiresAt = Math.floor(ctx.now().getTime() / 1000) + ctx.config.uploadUrlTtl;
+  const expiresAt = Math.floor(ctx.now().getTime() / 1000) + ctx.signer.uploadUrlTtl;
   const upload_urls: PublishResponse['upload_urls'] = {};
   for (const kind of missing) {
-    const token = createUploadToken(ctx.secret, {
+    const token = createUploadToken(ctx.signer.secret, {
       snapshotId: r.id,
       kind,
       expiresAt,
       sha256: r.checksums[kind],
     });
-    upload_urls[kind] = `${ctx.publicUrl()}/upload/${kind}/${r.id}?token=${token}`;
+    upload_urls[kind] = `${ctx.signer.publicUrl()}/upload/${kind}/${r.id}?token=${token}`;
   }
   return {
     snapshot_id: r.id,

@@ -10,19 +10,18 @@ import {
 } from '@snapshotplot/api-client/contract';
 import type { SnapshotRecord } from '../data/records.js';
 import type { StoreQueries } from '../data/store.js';
-import { readyEvent, recordEvent } from '../events/record.js';
 import { newId } from '../ids.js';
 import { checkSnapshotQuota } from '../retention/quota.js';
-import type { AppContext } from './context.js';
+import type { SnapshotDeps } from './deps.js';
 import { checkIdempotency, fingerprint } from './idempotency.js';
-import { deliveryPath } from './snapshot-view.js';
 
 type Metadata = Omit<PublishRequestParsed, 'artifacts' | 'checksums'>;
+type Clock = Pick<SnapshotDeps, 'now'>;
 
 /** The collection id for a name, creating it on first use; null for the default collection. */
 export async function collectionId(
   tx: StoreQueries,
-  ctx: AppContext,
+  ctx: Clock,
   projectId: string,
   name?: string | null,
 ) {
@@ -82,27 +81,10 @@ export async function resolveNaturalKey(
   return { supersedes: existing.id };
 }
 
-/** Marks a pending snapshot ready and logs snapshot.ready; false if it was not pending. */
-export async function markReadyWithEvent(
-  tx: StoreQueries,
-  ctx: AppContext,
-  id: string,
-  artifacts: { plot: boolean; code: boolean },
-  now: string = ctx.now().toISOString(),
-): Promise<boolean> {
-  const made = await tx.markReady(id, now, {
-    plot_url: artifacts.plot ? deliveryPath(id, 'plot') : null,
-    code_url: artifacts.code ? deliveryPath(id, 'code') : null,
-  });
-  // Only the call that made it ready logs the event (a concurrent finalize does not).
-  if (made) await recordEvent(tx, ctx, readyEvent(ctx, (await tx.getSnapshot(id))!));
-  return made;
-}
-
 /** Builds and inserts a new snapshot row; returns the stored record. */
 export async function insertSnapshot(
   tx: StoreQueries,
-  ctx: AppContext,
+  ctx: Clock,
   m: Metadata | DirectPublishMetadata,
   o: {
     collectionId: string | null;
@@ -138,7 +120,7 @@ export async function insertSnapshot(
 
 /** JSON publish: returns the status (201 new, 200 existing) and the snapshot to answer with. */
 export async function publish(
-  ctx: AppContext,
+  ctx: Pick<SnapshotDeps, 'store' | 'now'>,
   principalKey: string,
   body: PublishRequestParsed,
   idempotencyKey: string | undefined,

@@ -1,0 +1,172 @@
+/**
+ * Direct publish (multipart): the metadata first (its Idempotency-Key claimed before any file
+ * is read, so a concurrent twin gets 409 in flight), then each file streamed to storage, then
+ * one transaction that creates the snapshot ready — or finds an identical ready one by the
+ * natural key. Any failure deletes what was stored and releases the claim: nothing partial
+ * remains. The route reads the form and calls these steps in order.
+ */
+import type { Readable } from 'node:stream';
+import {
+  type ArtifactKind,
+  acceptedContentTypes,
+  baseContentType,
+  type DirectPublishMetadata,
+  extensionFor,
+} from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
+import type { StoreQueries } from '../data/store.js';
+import { HttpError } from '../errors.js';
+import { newId } from '../ids.js';
+import { checkDirectPublishQuota } from '../retention/quota.js';
+import { artifactKey } from '../storage/storage.js';
+import { commitThenNotify } from './commit.js';
+import type { SnapshotDeps } from './deps.js';
+import { markReady } from './finalize.js';
+import { checkIdempotency, fingerprint } from './idempotency.js';
+import { collectionId, insertSnapshot, resolveNaturalKey } from './publish.js';
+
+type Stored = {
+  kind: ArtifactKind;
+  key: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+};
+
+/** Thrown by begin() when the Idempotency-Key replays an earlier request: answer with it. */
+export class Replay {
+  constructor(
+    readonly status: number,
+    readonly snapshot: SnapshotRecord,
+  ) {}
+}
+
+export interface DirectPublish {
+  /** Takes the (validated, authorised) metadata and claims the Idempotency-Key; may throw Replay. */
+  begin(metadata: DirectPublishMetadata): Promise<void>;
+  /** Streams one file part to storage (415 for a type its kind does not accept). */
+  addFile(kind: ArtifactKind, stream: Readable, mimeType: string): Promise<void>;
+  /** Kinds stored so far. */
+  kinds(): ArtifactKind[];
+  /** Commits: 201 a new ready snapshot, 200 an identical one that existed. */
+  finish(): Promise<{ status: number; snapshot: SnapshotRecord }>;
+  /** After a failure (or a Replay): deletes the stored files and releases the claim. */
+  abort(): Promise<void>;
+}
+
+/** A direct publish by `principalKey`, optionally under an Idempotency-Key. */
+export function startDirectPublish(
+  deps: SnapshotDeps,
+  principalKey: string,
+  idempotencyKey?: string,
+): DirectPublish {
+  const snapshotId = newId('snap', deps.now().getTime());
+  let metadata: DirectPublishMetadata | undefined;
+  let claimed = false;
+  const files: Stored[] = [];
+  // Inside a transaction pass `tx`: the store's single connection is held by it.
+  const record = (status: number | null, id: string | null, db: StoreQueries = deps.store) =>
+    db.putIdempotency({
+      principal: principalKey,
+      key: idempotencyKey!,
+      fingerprint: fingerprint({ direct: metadata }),
+      state: status === null ? 'in_flight' : 'done',
+      status_code: status,
+      snapshot_id: id,
+      created_at: deps.now().toISOString(),
+    });
+
+  return {
+    async begin(m) {
+      metadata = m;
+      if (!idempotencyKey) return;
+      const fp = fingerprint({ direct: metadata });
+      await deps.store.transaction(async (tx) => {
+        const o = await checkIdempotency(tx, deps, {
+          principal: principalKey,
+          key: idempotencyKey,
+          fingerprint: fp,
+        });
+        if (o.kind === 'replay') throw new Replay(o.status, o.snapshot);
+        await record(null, null, tx);
+        claimed = true;
+      });
+    },
+    async addFile(kind, stream, mimeType) {
+      const ext = extensionFor(kind, mimeType);
+      if (!ext) {
+        throw new HttpError(
+          415,
+          'unsupported_media_type',
+          `Content-Type "${mimeType}" is not accepted for ${kind}: use one of ${acceptedContentTypes(kind).join(', ')}.`,
+        );
+      }
+      const key = artifactKey(kind, metadata!.project_id, snapshotId, ext);
+      const r = await deps.storage.put(key, stream, { maxBytes: deps.maxUploadBytes });
+      files.push({ kind, key, contentType: baseContentType(mimeType), ...r });
+    },
+    kinds: () => files.map((f) => f.kind),
+    async finish() {
+      const result = await commit(deps, metadata!, files, snapshotId);
+      if (result.duplicate) await Promise.all(files.map((f) => deps.storage.delete(f.key)));
+      if (idempotencyKey) await record(result.status, result.id);
+      return { status: result.status, snapshot: (await deps.store.getSnapshot(result.id))! };
+    },
+    async abort() {
+      await Promise.all(files.map((f) => deps.storage.delete(f.key).catch(() => {})));
+      if (claimed && idempotencyKey)
+        await deps.store.deleteIdempotency(principalKey, idempotencyKey);
+    },
+  };
+}
+
+/** One transaction: the natural key may return an existing ready snapshot, else insert ready. */
+async function commit(
+  deps: SnapshotDeps,
+  metadata: DirectPublishMetadata,
+  files: Stored[],
+  snapshotId: string,
+) {
+  const artifacts = {
+    plot: files.some((f) => f.kind === 'plot'),
+    code: files.some((f) => f.kind === 'code'),
+  };
+  const checksums = Object.fromEntries(files.map((f) => [f.kind, f.sha256]));
+  const { replace, ...rest } = metadata;
+  return commitThenNotify(deps, async (tx, emit) => {
+    const colId = await collectionId(tx, deps, metadata.project_id, metadata.collection);
+    const { reuse, supersedes } = await resolveNaturalKey(tx, metadata, colId, {
+      artifacts,
+      checksums,
+      replace,
+      readyOnly: true,
+    });
+    if (reuse) return { status: 200, id: reuse.id, duplicate: true };
+    await checkDirectPublishQuota(
+      tx,
+      metadata.project_id,
+      files.reduce((n, f) => n + f.size, 0),
+    );
+    const now = deps.now().toISOString();
+    await insertSnapshot(tx, deps, rest as DirectPublishMetadata, {
+      collectionId: colId,
+      artifacts,
+      checksums,
+      supersedes,
+      id: snapshotId,
+    });
+    for (const f of files) {
+      await tx.putArtifact({
+        snapshot_id: snapshotId,
+        kind: f.kind,
+        storage_key: f.key,
+        content_type: f.contentType,
+        size: f.size,
+        sha256: f.sha256,
+        created_at: now,
+      });
+    }
+    await markReady(tx, deps, emit, snapshotId, artifacts, now);
+    return { status: 201, id: snapshotId, duplicate: false };
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * Finalize (DESIGN.md "Finalize"): a pending snapshot becomes ready only when every requested
+ * artifact is stored, else 409 missing_artifacts naming them; finalizing a ready one again is
+ * ok. In `--upload-mode presigned` the artifacts were PUT straight to S3, so each upload is
+ * first checked and recorded here: the adapter reports what the object is (type, size,
+ * sha256), this file decides (415 wrong type, 413 too large, quota, 400 checksum_mismatch,
+ * 409 uploaded again meanwhile).
+ */
+import {
+  ARTIFACT_KINDS,
+  type ArtifactKind,
+  acceptedContentTypes,
+  baseContentType,
+  extensionFor,
+} from '@snapshotplot/api-client/contract';
+import type { SnapshotRecord } from '../data/records.js';
+import type { StoreQueries } from '../data/store.js';
+import {
+  conflict,
+  HttpError,
+  notFound,
+  StorageChecksumError,
+  StorageLimitError,
+} from '../errors.js';
+import { readyEvent } from '../events/record.js';
+import { checkBytesQuota } from '../retention/quota.js';
+import type { PresignedUploads } from '../storage/s3-presigned.js';
+import { artifactKey } from '../storage/storage.js';
+import { commitThenNotify, type Emit } from './commit.js';
+import type { SnapshotDeps } from './deps.js';
+import { deliveryPath, missingKinds, toSnapshot, type ViewDeps } from './view.js';
+
+/** Marks a pending snapshot ready and emits snapshot.ready; false if it was not pending. */
+export async function markReady(
+  tx: StoreQueries,
+  deps: ViewDeps,
+  emit: Emit,
+  id: string,
+  artifacts: { plot: boolean; code: boolean },
+  now: string = deps.now().toISOString(),
+): Promise<boolean> {
+  const made = await tx.markReady(id, now, {
+    plot_url: artifacts.plot ? deliveryPath(id, 'plot') : null,
+    code_url: artifacts.code ? deliveryPath(id, 'code') : null,
+  });
+  // Only the call that made it ready emits the event (a concurrent finalize does not).
+  if (made) await emit(readyEvent(deps, toSnapshot(deps, (await tx.getSnapshot(id))!)));
+  return made;
+}
+
+/** Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). */
+export async function finalize(
+  deps: SnapshotDeps,
+  projectId: string,
+  snapshotId: string,
+): Promise<SnapshotRecord> {
+  let snap = await deps.store.getSnapshot(snapshotId);
+  if (!snap || snap.project_id !== projectId) {
+    throw notFound(`Snapshot ${snapshotId} does not exist in project ${projectId}: check the ids.`);
+  }
+  if (snap.status === 'pending' && deps.presigned) {
+    snap = await collectPresigned(deps, deps.presigned, snap);
+  }
+  if (snap.status === 'pending') {
+    const missing = missingKinds(snap);
+    if (missing.length) {
+      throw conflict(
+        'missing_artifacts',
+        `Snapshot ${snap.id} is missing ${missing.join(' and ')}: upload ${missing.length > 1 ? 'them' : 'it'} to the URL from publish, then finalize.`,
+        { missing },
+      );
+    }
+    const { id, artifacts } = snap;
+    await commitThenNotify(deps, (tx, emit) => markReady(tx, deps, emit, id, artifacts));
+  }
+  return (await deps.store.getSnapshot(snap.id))!;
+}
+
+/** Checks and records every presigned upload of a pending snapshot; returns it re-read. */
+async function collectPresigned(
+  deps: SnapshotDeps,
+  presigned: PresignedUploads,
+  snap: SnapshotRecord,
+): Promise<SnapshotRecord> {
+  for (const kind of ARTIFACT_KINDS) {
+    if (snap.artifacts[kind] && !snap.files.some((f) => f.kind === kind)) {
+      await collectOne(deps, presigned, snap, kind);
+    }
+  }
+  const fresh = await deps.store.getSnapshot(snap.id);
+  if (!fresh) throw notFound(`Snapshot ${snap.id} was deleted during finalize.`);
+  return fresh;
+}
+
+/** One presigned upload: absent stays missing; a bad one is deleted and refused. */
+async function collectOne(
+  deps: SnapshotDeps,
+  presigned: PresignedUploads,
+  s: SnapshotRecord,
+  kind: ArtifactKind,
+): Promise<void> {
+  const object = await presigned.inspect(s, kind);
+  if (!object) return;
+  const refuse = async (error: unknown): Promise<never> => {
+    await presigned.discard(object.key);
+    throw error;
+  };
+  const ext = extensionFor(kind, object.contentType);
+  if (!ext) {
+    await refuse(
+      new HttpError(
+        415,
+        'unsupported_media_type',
+        `The uploaded ${kind} has Content-Type "${object.contentType || '(none)'}", not accepted for ${kind}: upload again with one of ${acceptedContentTypes(kind).join(', ')}.`,
+      ),
+    );
+  }
+  const max = deps.maxUploadBytes;
+  if (object.size > max) await refuse(new StorageLimitError(max));
+  // Over the project's quota: refused like an oversized body, and the upload is not kept.
+  await checkBytesQuota(deps.store, s.project_id, object.size).catch(refuse);
+  const digest = await presigned.digest(object, max);
+  if (!digest) return; // replaced or removed meanwhile: seen as missing, finalize again
+  if (digest.over) return refuse(new StorageLimitError(max));
+  const expected = s.checksums[kind];
+  if (expected && expected !== digest.sha256) {
+    await refuse(new StorageChecksumError(expected, digest.sha256));
+  }
+  const target = artifactKey(kind, s.project_id, s.id, ext!);
+  const copied = await presigned.promote(object, target);
+  if (copied === 'gone') return;
+  if (copied === 'changed') {
+    throw conflict(
+      'conflict',
+      `The ${kind} of ${s.id} was uploaded again while finalize checked it: finalize again.`,
+    );
+  }
+  const row = {
+    snapshot_id: s.id,
+    kind,
+    storage_key: target,
+    content_type: baseContentType(object.contentType),
+    size: object.size,
+    sha256: digest.sha256,
+    created_at: deps.now().toISOString(),
+  };
+  await deps.store
+    .transaction(async (tx) => {
+      const current = await tx.getSnapshot(s.id);
+      // A concurrent finalize (another replica) recorded it first: same verified bytes.
+      if (current?.status !== 'pending') return;
+      if (current.files.some((f) => f.kind === kind)) return;
+      await checkBytesQuota(tx, s.project_id, row.size);
+      await tx.putArtifact(row);
+    })
+    .catch(async (error: unknown) => {
+      // Refused while recording (a concurrent upload took the quota): keep nothing.
+      await presigned.storage.delete(target).catch(() => {});
+      await presigned.discard(object.key).catch(() => {});
+      throw error;
+    });
+  await presigned.discard(object.key).catch(() => {});
+}

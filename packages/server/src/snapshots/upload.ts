@@ -1,0 +1,178 @@
+/**
+ * One artifact upload (PUT /upload/{kind}/{snapshot_id}), as a state machine over the stored
+ * snapshot: the URL's token is checked first (upload-grant.ts), then every rule that needs no
+ * body (single use, snapshot state, type, declared size, quota, bound checksum, one upload at
+ * a time), and only then is the body streamed to storage and recorded in one transaction.
+ * The token's nonce is consumed only once the object is safely stored, so a failed upload
+ * leaves the URL usable.
+ */
+import type { Readable } from 'node:stream';
+import {
+  type ArtifactKind,
+  acceptedContentTypes,
+  baseContentType,
+  extensionFor,
+  HEADERS,
+} from '@snapshotplot/api-client/contract';
+import { conflict, HttpError, notFound } from '../errors.js';
+import { checkBytesQuota } from '../retention/quota.js';
+import { artifactKey } from '../storage/storage.js';
+import type { SnapshotDeps } from './deps.js';
+import type { UploadGrant } from './upload-grant.js';
+
+/** The request as the route parsed it. */
+export interface UploadRequest {
+  contentType: string;
+  /** The Content-Length header, when sent. */
+  declaredLength?: number;
+  /** A valid x-content-sha256 header, when sent. */
+  sha256?: string;
+  body: Readable;
+  /** Called once the upload may start streaming (the route extends the body's deadline). */
+  beforeBody(): void;
+}
+
+export interface UploadResult {
+  snapshot_id: string;
+  kind: ArtifactKind;
+  content_type: string;
+  size: number;
+  sha256: string;
+}
+
+const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
+  conflict(
+    'conflict',
+    `The ${kind} of ${snapshotId} is already uploaded and cannot be replaced: publish again with "replace": true for a new snapshot.`,
+  );
+
+/** Everything that can refuse an upload before its body is read; returns the storage key. */
+async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
+  const { snapshotId, kind, token } = g;
+  if (await deps.store.isNonceConsumed(token.n)) {
+    throw conflict(
+      'upload_url_used',
+      'This upload URL was already used successfully: publish again for a fresh one if you need to replace the file.',
+    );
+  }
+  const snapshot = await deps.store.getSnapshot(snapshotId);
+  if (!snapshot) throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
+  if (snapshot.status === 'ready') {
+    throw conflict(
+      'snapshot_ready',
+      `Snapshot ${snapshotId} is already ready; its files cannot change: publish a new snapshot instead.`,
+    );
+  }
+  // A stored artifact is never overwritten: a rename over it could race a finalize and
+  // leave a row whose sha256 no longer matches the bytes. Changing it is a new snapshot.
+  if (snapshot.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+  const ext = extensionFor(kind, r.contentType);
+  if (!ext) {
+    throw new HttpError(
+      415,
+      'unsupported_media_type',
+      `Content-Type "${r.contentType || '(none)'}" is not accepted for ${kind}: use one of ${acceptedContentTypes(kind).join(', ')}.`,
+    );
+  }
+  const max = deps.maxUploadBytes;
+  if (r.declaredLength !== undefined && r.declaredLength > max) {
+    throw new HttpError(
+      413,
+      'payload_too_large',
+      `The upload is ${r.declaredLength} bytes, over the server's limit of ${max}: make the file smaller or raise --max-upload-bytes.`,
+    );
+  }
+  // A declared size over the project's quota is refused before a byte is read.
+  if (r.declaredLength !== undefined)
+    await checkBytesQuota(deps.store, snapshot.project_id, r.declaredLength);
+  if (token.h && r.sha256 && r.sha256 !== token.h) {
+    throw new HttpError(
+      400,
+      'checksum_mismatch',
+      `The ${HEADERS.contentSha256} header does not match the checksum given at publish: upload the file that was published.`,
+    );
+  }
+  return {
+    projectId: snapshot.project_id,
+    key: artifactKey(kind, snapshot.project_id, snapshotId, ext),
+  };
+}
+
+/** Stores and records one artifact; throws the refusal (nothing kept) otherwise. */
+export async function upload(
+  deps: SnapshotDeps,
+  g: UploadGrant,
+  r: UploadRequest,
+): Promise<UploadResult> {
+  const { snapshotId, kind, token } = g;
+  const { projectId, key } = await admit(deps, g, r);
+  // In-process on SQLite; a session advisory lock on PostgreSQL, so replicas see each
+  // other's uploads and a replica that dies mid-upload releases it with its connection.
+  const lock = `${snapshotId}/${kind}`;
+  const unlock = await deps.store.tryLock(`upload:${lock}`);
+  if (!unlock) {
+    throw conflict(
+      'conflict',
+      `Another upload of ${kind} for ${snapshotId} is in progress: wait for it to finish.`,
+    );
+  }
+  deps.uploadsInProgress.add(lock);
+  try {
+    r.beforeBody();
+    const stored = await deps.storage.put(key, r.body, {
+      maxBytes: deps.maxUploadBytes,
+      expectedSha256: token.h ?? r.sha256,
+    });
+    const now = deps.now().toISOString();
+    const row = {
+      snapshot_id: snapshotId,
+      kind,
+      storage_key: key,
+      content_type: baseContentType(r.contentType),
+      size: stored.size,
+      sha256: stored.sha256,
+      created_at: now,
+    };
+    // Set when the stored object is ours alone and refused: removed after the transaction
+    // (storage I/O must not hold the database's write lock).
+    let drop = false;
+    await deps.store
+      .transaction(async (tx) => {
+        const current = await tx.getSnapshot(snapshotId);
+        if (!current) {
+          // The deletion removed the files it knew of; this one arrived after: ours to drop.
+          drop = true;
+          throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+        }
+        if (current.status === 'ready')
+          throw conflict(
+            'snapshot_ready',
+            `Snapshot ${snapshotId} became ready during the upload.`,
+          );
+        if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+        // Exact size known now (chunked bodies too); the object is ours alone: drop it if refused.
+        drop = true;
+        await checkBytesQuota(tx, projectId, row.size);
+        drop = false;
+        const expires = new Date(token.e * 1000).toISOString();
+        if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+          throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+        }
+        await tx.putArtifact(row);
+      })
+      .catch(async (error: unknown) => {
+        if (drop) await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
+        throw error;
+      });
+    return {
+      snapshot_id: snapshotId,
+      kind,
+      content_type: row.content_type,
+      size: row.size,
+      sha256: row.sha256,
+    };
+  } finally {
+    deps.uploadsInProgress.delete(lock);
+    await unlock();
+  }
+}
