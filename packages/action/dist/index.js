@@ -88045,8 +88045,8 @@ function formatBytes(n) {
 
 
 
-// The server fingerprints idempotent requests with the same canonical JSON the client keys them by.
 
+// The server fingerprints idempotent requests with the same canonical JSON the client keys them by.
 
 
 //# sourceMappingURL=contract-entry.js.map

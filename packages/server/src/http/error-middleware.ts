@@ -9,6 +9,7 @@ import {
   StorageChecksumError,
   StorageLimitError,
 } from '../errors.js';
+import { closeAfterAnswer } from './lingering-close.js';
 import { allowedMethods } from './method-not-allowed.js';
 
 const FULL = new Set(['ENOSPC', 'EDQUOT', 'EFBIG']);
@@ -150,8 +151,9 @@ export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
     return;
   }
   res.set(h.headers);
-  // The body may be unread (an early 4xx on an upload): do not keep the connection for reuse.
-  if (!req.complete) res.set('Connection', 'close');
+  // The body may be unread (an early 4xx on an upload): do not keep the connection for reuse,
+  // but close it gently (lingering-close.ts) unless the answer itself cuts (408, 503).
+  if (!req.complete && h.headers.Connection !== 'close') closeAfterAnswer(req, res);
   res.status(h.status).json(errorBody(h.code, h.message, h.details));
 };
 

@@ -10,6 +10,7 @@ import { badRequest, HttpError } from '../errors.js';
 import type { SnapshotDeps } from '../snapshots/deps.js';
 import { Replay, startDirectPublish } from '../snapshots/direct-publish.js';
 import { toSnapshot } from '../snapshots/view.js';
+import { closeAfterAnswer } from './lingering-close.js';
 import { readMultipart } from './multipart.js';
 import { parseWith } from './validate.js';
 
@@ -64,10 +65,8 @@ export async function publishForm(
   } catch (error) {
     await publish.abort();
     if (!(error instanceof Replay)) throw error;
-    // The rest of the body is not read: do not reuse the connection.
-    res
-      .set('Connection', 'close')
-      .status(error.status)
-      .json(SnapshotSchema.parse(toSnapshot(deps, error.snapshot)));
+    // The rest of the body is not read: do not reuse the connection (closed gently).
+    closeAfterAnswer(req, res);
+    res.status(error.status).json(SnapshotSchema.parse(toSnapshot(deps, error.snapshot)));
   }
 }
