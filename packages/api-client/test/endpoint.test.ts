@@ -57,7 +57,7 @@ describe('statuses', () => {
   it('reads the declared statuses and their schemas from the entry', () => {
     expect(successStatuses(contract.publish)).toEqual([200, 201]);
     expect(declaredStatuses(contract.finalize)).toEqual([
-      200, 400, 401, 403, 404, 408, 409, 429, 500, 503,
+      200, 400, 401, 403, 404, 408, 409, 413, 415, 429, 500, 503, 507,
     ]);
     expect(responseSchema(contract.getSnapshot, 200)).toBe(SnapshotSchema);
     expect(responseSchema(contract.getSnapshot, 201)).toBeUndefined();

@@ -125,11 +125,8 @@ export const INSTALL_SETTINGS = {
   }),
 };
 
-/** What every command that opens the install reads (the shared option set: options.ts). */
-export const INSTALL_KEYS = [
-  'dataDir',
-  'databaseUrl',
-  'storage',
+/** The S3 connection: what storage.ts turns into S3Settings. */
+export const S3_KEYS = [
   's3Endpoint',
   's3Region',
   's3PathStyle',
@@ -137,5 +134,7 @@ export const INSTALL_KEYS = [
   'awsAccessKeyId',
   'awsSecretAccessKey',
   'awsSessionToken',
-  'secret',
 ] as const;
+
+/** What every command that opens the install reads (the shared option set: options.ts). */
+export const INSTALL_KEYS = ['dataDir', 'databaseUrl', 'storage', ...S3_KEYS, 'secret'] as const;

@@ -4,6 +4,7 @@
  * resolved here so that the S3 adapter never reads the environment.
  */
 import { ConfigError } from '../errors.js';
+import { S3_KEYS } from './install.js';
 import { type Env, type Flags, resolveSettings, type Settings } from './resolve.js';
 
 /** How to reach an S3-compatible store; every field already resolved from flags and env. */
@@ -24,24 +25,7 @@ export interface StorageSettings {
   uploadMode: 'proxy' | 'presigned';
 }
 
-type S3Keys =
-  | 's3Endpoint'
-  | 's3Region'
-  | 's3PathStyle'
-  | 's3TimeoutMs'
-  | 'awsAccessKeyId'
-  | 'awsSecretAccessKey'
-  | 'awsSessionToken';
-
-const S3_KEYS: S3Keys[] = [
-  's3Endpoint',
-  's3Region',
-  's3PathStyle',
-  's3TimeoutMs',
-  'awsAccessKeyId',
-  'awsSecretAccessKey',
-  'awsSessionToken',
-];
+type S3Keys = (typeof S3_KEYS)[number];
 
 /** The S3 part of resolved settings. */
 export function s3SettingsOf(s: Pick<Settings, S3Keys>): S3Settings {
