@@ -87529,6 +87529,7 @@ function safeJson(text) {
 /**
  * What is retried and how long to wait: exponential backoff with jitter, or the server's
  * Retry-After when it gave one (capped so a confused server cannot stall a CI job for hours).
+ * And how a retry is put into words, so a program that waits out an outage can say so.
  */
 
 /** Defaults: waits of ~2, 6, 18, 30 s, so five attempts ride out about a minute of outage. */
@@ -87568,6 +87569,24 @@ function retryDelay(policy, error, retriesConsumed) {
     // ±20% jitter so many CI jobs failing together do not retry in lockstep.
     const jittered = base * (0.8 + 0.4 * policy.random());
     return Math.round(Math.min(policy.maxRetryDelayMs, jittered));
+}
+/** `retrying in 2 s (attempt 2 of 5): Could not reach …`: one line for a log or a terminal. */
+function describeRetry(e) {
+    return `retrying in ${seconds(e.delayMs)} (attempt ${e.attempt} of ${e.attempts}): ${retryReason(e)}`;
+}
+function seconds(ms) {
+    return ms > 0 && ms < 1_000 ? `${(ms / 1_000).toFixed(1)} s` : `${Math.round(ms / 1_000)} s`;
+}
+/**
+ * The failure in a few words. A contract error body gives the server's own sentence; any other
+ * error page only its status, since its full message carries advice meant for the final error.
+ */
+function retryReason({ error, method, target }) {
+    if (error instanceof ApiError) {
+        const said = error.serverCode !== undefined ? `: ${error.message}` : '';
+        return `${method} ${target} answered HTTP ${error.status}${said}`;
+    }
+    return error instanceof Error && error.message ? error.message : String(error);
 }
 //# sourceMappingURL=retry-policy.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/timer.js
@@ -87652,13 +87671,31 @@ async function call(config, spec) {
             shouldRetry: async ({ error, retriesConsumed }) => {
                 if (!isRetryable(error))
                     return false;
-                await config.sleep(retryDelay(config, error, retriesConsumed));
+                const delayMs = retryDelay(config, error, retriesConsumed);
+                notify(config, {
+                    attempt: retriesConsumed + 2,
+                    attempts: config.retries + 1,
+                    delayMs,
+                    error,
+                    method: spec.method,
+                    target: describeUrl(spec.url),
+                });
+                await config.sleep(delayMs);
                 return true;
             },
         });
     }
     catch (error) {
         throw finalError(error, attempts, config.timeoutMs);
+    }
+}
+/** A listener that throws (a closed stderr, say) must not change the call's outcome. */
+function notify(config, event) {
+    try {
+        config.onRetry?.(event);
+    }
+    catch {
+        // The retry goes ahead; the listener only missed one line.
     }
 }
 async function once(config, spec, requestId, n, timer) {
@@ -87928,6 +87965,7 @@ function createClient(o) {
         timeoutMs: o.timeoutMs ?? 30_000,
         sleep: o.sleep ?? sleep,
         ...(o.token ? { token: o.token } : {}),
+        ...(o.onRetry ? { onRetry: o.onRetry } : {}),
         ...(o.minRetryDelayMs !== undefined ? { minRetryDelayMs: o.minRetryDelayMs } : {}),
         ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
         ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
@@ -88051,6 +88089,7 @@ function formatBytes(n) {
 
 //# sourceMappingURL=contract-entry.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/index.js
+
 
 
 
@@ -89380,6 +89419,8 @@ async function run(o) {
                 baseUrl: inputs.apiUrl,
                 token: inputs.useOidc ? await idToken(core, inputs, ctx.fromFork) : inputs.token,
                 userAgent: `snapshotplot-action/${dist_version_VERSION}`,
+                // A retried request says so in the job log instead of a minute of silence.
+                onRetry: (event) => core.info(describeRetry(event)),
             });
         return await publishAll(plan, ctx, inputs, client, core);
     }
