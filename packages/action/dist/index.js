@@ -29515,7 +29515,6 @@ module.exports = {
 /***/ 7275:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
-var __webpack_unused_export__;
 
 
 const Client = __nccwpck_require__(2110)
@@ -29547,22 +29546,22 @@ const RedirectHandler = __nccwpck_require__(9427)
 
 Object.assign(Dispatcher.prototype, api)
 
-__webpack_unused_export__ = Dispatcher
-__webpack_unused_export__ = Client
-__webpack_unused_export__ = Pool
-__webpack_unused_export__ = BalancedPool
-__webpack_unused_export__ = RoundRobinPool
-__webpack_unused_export__ = Agent
-__webpack_unused_export__ = ProxyAgent
-__webpack_unused_export__ = Socks5ProxyAgent
-module.exports.J2 = EnvHttpProxyAgent
-__webpack_unused_export__ = RetryAgent
-__webpack_unused_export__ = H2CClient
-__webpack_unused_export__ = RetryHandler
+module.exports.Dispatcher = Dispatcher
+module.exports.Client = Client
+module.exports.Pool = Pool
+module.exports.BalancedPool = BalancedPool
+module.exports.RoundRobinPool = RoundRobinPool
+module.exports.Agent = Agent
+module.exports.ProxyAgent = ProxyAgent
+module.exports.Socks5ProxyAgent = Socks5ProxyAgent
+module.exports.EnvHttpProxyAgent = EnvHttpProxyAgent
+module.exports.RetryAgent = RetryAgent
+module.exports.H2CClient = H2CClient
+module.exports.RetryHandler = RetryHandler
 
-__webpack_unused_export__ = DecoratorHandler
-__webpack_unused_export__ = RedirectHandler
-__webpack_unused_export__ = {
+module.exports.DecoratorHandler = DecoratorHandler
+module.exports.RedirectHandler = RedirectHandler
+module.exports.interceptors = {
   redirect: __nccwpck_require__(6867),
   responseError: __nccwpck_require__(4027),
   retry: __nccwpck_require__(865),
@@ -29573,16 +29572,16 @@ __webpack_unused_export__ = {
   deduplicate: __nccwpck_require__(1407)
 }
 
-__webpack_unused_export__ = {
+module.exports.cacheStores = {
   MemoryCacheStore: __nccwpck_require__(3560)
 }
 
 const SqliteCacheStore = __nccwpck_require__(8492)
-__webpack_unused_export__ = SqliteCacheStore
+module.exports.cacheStores.SqliteCacheStore = SqliteCacheStore
 
-__webpack_unused_export__ = buildConnector
-__webpack_unused_export__ = errors
-__webpack_unused_export__ = {
+module.exports.buildConnector = buildConnector
+module.exports.errors = errors
+module.exports.util = {
   parseHeaders: util.parseHeaders,
   headerNameToString: util.headerNameToString
 }
@@ -29636,8 +29635,8 @@ function makeDispatcher (fn) {
   }
 }
 
-__webpack_unused_export__ = setGlobalDispatcher
-__webpack_unused_export__ = getGlobalDispatcher
+module.exports.setGlobalDispatcher = setGlobalDispatcher
+module.exports.getGlobalDispatcher = getGlobalDispatcher
 
 const fetchImpl = (__nccwpck_require__(9717).fetch)
 
@@ -29669,12 +29668,12 @@ function appendFetchStackTrace (err, filename) {
   err.stack = stack ? `${stack}\n${captureLines}` : capture.stack
 }
 
-module.exports.hd = function fetch (init, options = undefined) {
+module.exports.fetch = function fetch (init, options = undefined) {
   return fetchImpl(init, options).catch(err => {
     if (currentFilename) {
       appendFetchStackTrace(err, currentFilename)
     } else if (err && typeof err === 'object') {
-      Error.captureStackTrace(err, module.exports.hd)
+      Error.captureStackTrace(err, module.exports.fetch)
     }
     throw err
   })
@@ -29686,70 +29685,70 @@ module.exports.FormData = __nccwpck_require__(6823).FormData
 
 const { setGlobalOrigin, getGlobalOrigin } = __nccwpck_require__(8802)
 
-__webpack_unused_export__ = setGlobalOrigin
-__webpack_unused_export__ = getGlobalOrigin
+module.exports.setGlobalOrigin = setGlobalOrigin
+module.exports.getGlobalOrigin = getGlobalOrigin
 
 const { CacheStorage } = __nccwpck_require__(4580)
 const { kConstruct } = __nccwpck_require__(8193)
 
-__webpack_unused_export__ = new CacheStorage(kConstruct)
+module.exports.caches = new CacheStorage(kConstruct)
 
 const { deleteCookie, getCookies, getSetCookies, setCookie, parseCookie } = __nccwpck_require__(2782)
 
-__webpack_unused_export__ = deleteCookie
-__webpack_unused_export__ = getCookies
-__webpack_unused_export__ = getSetCookies
-__webpack_unused_export__ = setCookie
-__webpack_unused_export__ = parseCookie
+module.exports.deleteCookie = deleteCookie
+module.exports.getCookies = getCookies
+module.exports.getSetCookies = getSetCookies
+module.exports.setCookie = setCookie
+module.exports.parseCookie = parseCookie
 
 const { parseMIMEType, serializeAMimeType } = __nccwpck_require__(8101)
 
-__webpack_unused_export__ = parseMIMEType
-__webpack_unused_export__ = serializeAMimeType
+module.exports.parseMIMEType = parseMIMEType
+module.exports.serializeAMimeType = serializeAMimeType
 
 const { CloseEvent, ErrorEvent, MessageEvent } = __nccwpck_require__(8877)
 const { WebSocket, ping } = __nccwpck_require__(6313)
-module.exports.kb = WebSocket
-module.exports.rd = CloseEvent
-module.exports.NN = ErrorEvent
-module.exports.aM = MessageEvent
-__webpack_unused_export__ = ping
+module.exports.WebSocket = WebSocket
+module.exports.CloseEvent = CloseEvent
+module.exports.ErrorEvent = ErrorEvent
+module.exports.MessageEvent = MessageEvent
+module.exports.ping = ping
 
-/* unused reexport */ __nccwpck_require__(7084).WebSocketStream
-/* unused reexport */ __nccwpck_require__(6076).WebSocketError
+module.exports.WebSocketStream = __nccwpck_require__(7084).WebSocketStream
+module.exports.WebSocketError = __nccwpck_require__(6076).WebSocketError
 
-__webpack_unused_export__ = makeDispatcher(api.request)
-__webpack_unused_export__ = makeDispatcher(api.stream)
-__webpack_unused_export__ = makeDispatcher(api.pipeline)
-__webpack_unused_export__ = makeDispatcher(api.connect)
-__webpack_unused_export__ = makeDispatcher(api.upgrade)
+module.exports.request = makeDispatcher(api.request)
+module.exports.stream = makeDispatcher(api.stream)
+module.exports.pipeline = makeDispatcher(api.pipeline)
+module.exports.connect = makeDispatcher(api.connect)
+module.exports.upgrade = makeDispatcher(api.upgrade)
 
-__webpack_unused_export__ = MockClient
-__webpack_unused_export__ = MockCallHistory
-__webpack_unused_export__ = MockCallHistoryLog
-__webpack_unused_export__ = MockPool
-__webpack_unused_export__ = MockAgent
-__webpack_unused_export__ = SnapshotAgent
-__webpack_unused_export__ = mockErrors
+module.exports.MockClient = MockClient
+module.exports.MockCallHistory = MockCallHistory
+module.exports.MockCallHistoryLog = MockCallHistoryLog
+module.exports.MockPool = MockPool
+module.exports.MockAgent = MockAgent
+module.exports.SnapshotAgent = SnapshotAgent
+module.exports.mockErrors = mockErrors
 
 const { EventSource } = __nccwpck_require__(5209)
 
-module.exports.GD = EventSource
+module.exports.EventSource = EventSource
 
 function install () {
-  globalThis.fetch = module.exports.hd
+  globalThis.fetch = module.exports.fetch
   globalThis.Headers = module.exports.Headers
   globalThis.Response = module.exports.Response
   globalThis.Request = module.exports.Request
   globalThis.FormData = module.exports.FormData
-  globalThis.WebSocket = module.exports.kb
-  globalThis.CloseEvent = module.exports.rd
-  globalThis.ErrorEvent = module.exports.NN
-  globalThis.MessageEvent = module.exports.aM
-  globalThis.EventSource = module.exports.GD
+  globalThis.WebSocket = module.exports.WebSocket
+  globalThis.CloseEvent = module.exports.CloseEvent
+  globalThis.ErrorEvent = module.exports.ErrorEvent
+  globalThis.MessageEvent = module.exports.MessageEvent
+  globalThis.EventSource = module.exports.EventSource
 }
 
-__webpack_unused_export__ = install
+module.exports.install = install
 
 
 /***/ }),
@@ -86878,25 +86877,35 @@ const contract_contract = {
     },
 };
 //# sourceMappingURL=contract.js.map
-// EXTERNAL MODULE: ../../node_modules/.pnpm/undici@7.30.2/node_modules/undici/index.js
-var node_modules_undici = __nccwpck_require__(7275);
 ;// CONCATENATED MODULE: ../api-client/dist/default-fetch.js
-/**
- * The default fetch: Node's global fetch through an undici EnvHttpProxyAgent, so HTTPS_PROXY,
- * HTTP_PROXY and NO_PROXY are honoured as in curl. The agent is created on the first request,
- * never at import time, and the global fetch is looked up per call so that HTTP mocks that
- * patch it (msw) still see the requests.
- */
-
 /** A fetch that sends through a proxy agent configured from `env` (default process.env). */
 function proxyAwareFetch(env) {
     let agent;
-    return (input, init) => {
-        agent ??= new node_modules_undici/* EnvHttpProxyAgent */.J2(env ? proxyOptions(env) : {});
+    return async (input, init) => {
+        agent ??= proxyAgent(env);
+        const dispatcher = await agent;
+        if (!dispatcher)
+            return globalThis.fetch(input, init);
         // undici 7's Dispatcher type differs from the undici-types of Node's bundled fetch; the
         // runtime interface is compatible (verified by the proxy test).
-        return globalThis.fetch(input, { ...init, dispatcher: agent });
+        return globalThis.fetch(input, { ...init, dispatcher });
     };
+}
+/** The agent when `env` (or process.env) names a proxy; undefined: plain global fetch. */
+async function proxyAgent(env) {
+    const options = proxyOptions(env ?? process.env);
+    if (!options.httpProxy && !options.httpsProxy)
+        return undefined;
+    // "eager": the action's ncc (webpack) bundle keeps undici in its one file, evaluated only
+    // here, rather than splitting it into a chunk whose licenses ncc would leave out of
+    // licenses.txt. esbuild (the CLI) ignores the comment and splits it off as it should.
+    const undici = await Promise.resolve(/* import() eager */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 7275, 19));
+    // undici is CommonJS: Node names its exports, but esbuild's split chunk has only `default`.
+    const { EnvHttpProxyAgent } = undici.EnvHttpProxyAgent
+        ? undici
+        : undici.default;
+    // Without an explicit env, undici reads process.env itself (NO_PROXY too, as it changes).
+    return new EnvHttpProxyAgent(env ? options : {});
 }
 /** Explicit options from `env`; empty strings stop undici falling back to process.env. */
 function proxyOptions(env) {

@@ -28,7 +28,7 @@ import { VERSION } from './version.js';
 export interface ClientOptions {
   baseUrl: string;
   token?: string;
-  /** Used as is when given; default: global fetch with an HTTPS_PROXY-aware undici agent. */
+  /** Used as is when given; default: global fetch, through undici's proxy agent if HTTP(S)_PROXY is set. */
   fetch?: typeof globalThis.fetch;
   /** Extra attempts after the first; default 4 (5 attempts). */
   retries?: number;
