@@ -6,6 +6,7 @@
 import {
   contract,
   createClient,
+  describeRetry,
   pathFor,
   type SnapshotplotClient,
   VERSION,
@@ -84,6 +85,8 @@ export async function run(o: RunOptions): Promise<RunResult> {
         baseUrl: inputs.apiUrl,
         token: inputs.useOidc ? await idToken(core, inputs, ctx.fromFork) : inputs.token,
         userAgent: `snapshotplot-action/${VERSION}`,
+        // A retried request says so in the job log instead of a minute of silence.
+        onRetry: (event) => core.info(describeRetry(event)),
       });
     return await publishAll(plan, ctx, inputs, client, core);
   } catch (err) {

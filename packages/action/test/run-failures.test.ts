@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { run } from '../src/run.js';
 import { contextFor, examplePayload, recordingCore, TOKEN, useWorkspace } from './helpers.js';
@@ -141,4 +143,35 @@ it('also masks a token given as SNAPSHOTPLOT_TOKEN, before any output', async ()
   expect(core.calls.slice(0, 1)).toEqual(['setSecret']);
   expect(core.secrets).toEqual(['spt_from_env']);
   expect(core.failed).toEqual([]);
+});
+
+it('says each retry in the log while the server answers 503, then fails once', async () => {
+  // A real server that is always unavailable, asking for no wait so the test takes no time.
+  const down = createServer((req, res) => {
+    req.resume().on('end', () => {
+      res
+        .writeHead(503, { 'content-type': 'application/json', 'retry-after': '0' })
+        .end(JSON.stringify({ error: { code: 'unavailable', message: 'Down for maintenance.' } }));
+    });
+  });
+  await new Promise<void>((resolve) => down.listen(0, '127.0.0.1', resolve));
+  const host = `127.0.0.1:${(down.address() as AddressInfo).port}`;
+  try {
+    const core = recordingCore();
+    const result = await run({
+      env: { ...ws.env(), 'INPUT_API-URL': `http://${host}` },
+      context: contextFor('push', examplePayload('push')),
+      core,
+    });
+    expect(result.ok).toBe(false);
+    expect(core.infos.filter((m) => m.startsWith('retrying'))).toEqual(
+      [2, 3, 4, 5].map(
+        (n) =>
+          `retrying in 0 s (attempt ${n} of 5): POST ${host}/api/snapshots/publish answered HTTP 503: Down for maintenance.`,
+      ),
+    );
+    expect(core.failed).toHaveLength(1);
+  } finally {
+    await new Promise((resolve) => down.close(resolve));
+  }
 });

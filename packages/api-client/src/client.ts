@@ -8,7 +8,7 @@ import { type Env, proxyAwareFetch } from './default-fetch.js';
 import { ApiError } from './errors.js';
 import { type ArtifactFile, publishDirect } from './multipart.js';
 import { callEntry } from './request.js';
-import { DEFAULT_RETRY_POLICY } from './retry-policy.js';
+import { DEFAULT_RETRY_POLICY, type RetryEvent } from './retry-policy.js';
 import type {
   DirectPublishMetadata,
   FinalizeRequest,
@@ -28,7 +28,7 @@ import { VERSION } from './version.js';
 export interface ClientOptions {
   baseUrl: string;
   token?: string;
-  /** Used as is when given; default: global fetch with an HTTPS_PROXY-aware undici agent. */
+  /** Used as is when given; default: global fetch, through undici's proxy agent if HTTP(S)_PROXY is set. */
   fetch?: typeof globalThis.fetch;
   /** Extra attempts after the first; default 4 (5 attempts). */
   retries?: number;
@@ -44,6 +44,11 @@ export interface ClientOptions {
   maxRetryAfterMs?: number;
   /** Where the default fetch reads HTTP(S)_PROXY / NO_PROXY; default process.env. */
   env?: Env;
+  /**
+   * Told after each failed attempt that will be retried, before the wait (`describeRetry`
+   * words it), so a program can say why it is waiting; the client prints nothing itself.
+   */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 export interface UploadOptions {
@@ -89,6 +94,7 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
     timeoutMs: o.timeoutMs ?? 30_000,
     sleep: o.sleep ?? sleep,
     ...(o.token ? { token: o.token } : {}),
+    ...(o.onRetry ? { onRetry: o.onRetry } : {}),
     ...(o.minRetryDelayMs !== undefined ? { minRetryDelayMs: o.minRetryDelayMs } : {}),
     ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
     ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),

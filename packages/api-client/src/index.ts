@@ -18,5 +18,6 @@ export {
 } from './idempotency.js';
 export type { ArtifactFile } from './multipart.js';
 export { parseRetryAfter } from './retry-after.js';
+export { describeRetry, type RetryEvent } from './retry-policy.js';
 export type { UploadSource } from './upload-body.js';
 export { VERSION } from './version.js';

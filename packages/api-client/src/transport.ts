@@ -9,7 +9,7 @@ import type { z } from 'zod';
 import { type Endpoint, HEADERS } from './contract.js';
 import { ApiError, NetworkError } from './errors.js';
 import { describeUrl, errorFromResponse, parseSuccess } from './response.js';
-import { isRetryable, type RetryPolicy, retryDelay } from './retry-policy.js';
+import { isRetryable, type RetryEvent, type RetryPolicy, retryDelay } from './retry-policy.js';
 import { AttemptTimer } from './timer.js';
 
 export interface TransportConfig extends RetryPolicy {
@@ -19,6 +19,8 @@ export interface TransportConfig extends RetryPolicy {
   retries: number;
   timeoutMs: number;
   sleep: (ms: number) => Promise<void>;
+  /** Told before each wait between attempts; the client itself never prints. */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 export interface CallSpec<T> {
@@ -73,12 +75,30 @@ export async function call<T>(config: TransportConfig, spec: CallSpec<T>): Promi
       minTimeout: 0,
       shouldRetry: async ({ error, retriesConsumed }) => {
         if (!isRetryable(error)) return false;
-        await config.sleep(retryDelay(config, error, retriesConsumed));
+        const delayMs = retryDelay(config, error, retriesConsumed);
+        notify(config, {
+          attempt: retriesConsumed + 2,
+          attempts: config.retries + 1,
+          delayMs,
+          error,
+          method: spec.method,
+          target: describeUrl(spec.url),
+        });
+        await config.sleep(delayMs);
         return true;
       },
     });
   } catch (error) {
     throw finalError(error, attempts, config.timeoutMs);
+  }
+}
+
+/** A listener that throws (a closed stderr, say) must not change the call's outcome. */
+function notify(config: TransportConfig, event: RetryEvent): void {
+  try {
+    config.onRetry?.(event);
+  } catch {
+    // The retry goes ahead; the listener only missed one line.
   }
 }
 

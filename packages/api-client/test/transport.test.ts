@@ -1,5 +1,13 @@
-import { ApiError, contract, createClient, NetworkError } from '@snapshotplot/api-client';
-import { delay, HttpResponse } from 'msw';
+import { Readable } from 'node:stream';
+import {
+  ApiError,
+  contract,
+  createClient,
+  describeRetry,
+  NetworkError,
+  type RetryEvent,
+} from '@snapshotplot/api-client';
+import { delay, HttpResponse, http } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { errorBody, fakeApi } from './support/fake-api.js';
@@ -193,6 +201,106 @@ describe('retries', () => {
     expect((error as Error).message).toContain('3 attempts');
     expect(seen).toHaveLength(3);
     expect(delays).toHaveLength(2);
+  });
+});
+
+describe('onRetry', () => {
+  /** A client that records its retry events and the lines describeRetry makes of them. */
+  function listening(o: { retries?: number } = {}) {
+    const clock = recordingSleep();
+    const events: RetryEvent[] = [];
+    const client = createClient({
+      baseUrl: BASE,
+      sleep: clock.sleep,
+      onRetry: (e) => events.push(e),
+      ...o,
+    });
+    return { client, events, delays: clock.delays, lines: () => events.map(describeRetry) };
+  }
+
+  it('is told before each wait, never after the last attempt or on success', async () => {
+    const { client, events, delays, lines } = listening();
+    getAnswers(
+      () => errorBody(503, 'storage_unavailable', 'Storage is down.', { 'retry-after': '2' }),
+      () => errorBody(429, 'rate_limited', 'Slow down.', { 'retry-after': '30' }),
+      () => HttpResponse.json(snapshot()),
+    );
+    await client.getSnapshot('snap_1');
+    expect(events.map((e) => [e.attempt, e.attempts, e.delayMs])).toEqual([
+      [2, 5, 2_000],
+      [3, 5, 30_000],
+    ]);
+    // The wait it announces is the wait slept.
+    expect(delays).toEqual([2_000, 30_000]);
+    expect(events[0]!.error).toBeInstanceOf(ApiError);
+    expect(lines()).toEqual([
+      'retrying in 2 s (attempt 2 of 5): GET api.snapshotplot.test/api/snapshots/snap_1 answered HTTP 503: Storage is down.',
+      'retrying in 30 s (attempt 3 of 5): GET api.snapshotplot.test/api/snapshots/snap_1 answered HTTP 429: Slow down.',
+    ]);
+  });
+
+  it('names a network failure and counts attempts against the retries given', async () => {
+    const { client, events, lines } = listening({ retries: 2 });
+    getAnswers(() => HttpResponse.error());
+    await expect(client.getSnapshot('snap_1')).rejects.toBeInstanceOf(NetworkError);
+    // Three attempts, two waits: nothing is said after the third, which is the last.
+    expect(events.map((e) => `${e.attempt}/${e.attempts}`)).toEqual(['2/3', '3/3']);
+    expect(lines()[0]).toMatch(
+      /^retrying in \d s \(attempt 2 of 3\): Could not reach api\.snapshotplot\.test\/api\/snapshots\/snap_1: /,
+    );
+  });
+
+  it('says only the status of an error page that is not a contract error body', async () => {
+    const { client, lines } = listening({ retries: 1 });
+    getAnswers(
+      () => new HttpResponse('<html><h1>502 Bad Gateway</h1></html>', { status: 502 }),
+      () => HttpResponse.json(snapshot()),
+    );
+    await client.getSnapshot('snap_1');
+    expect(lines()).toEqual([
+      expect.stringMatching(
+        /^retrying in \d s \(attempt 2 of 2\): GET api\.snapshotplot\.test\/api\/snapshots\/snap_1 answered HTTP 502$/,
+      ),
+    ]);
+  });
+
+  it('is not told about errors that are not retried, and keeps upload tokens out', async () => {
+    const { client, events } = listening();
+    getAnswers(() => errorBody(404, 'not_found', 'No such snapshot.'));
+    await expect(client.getSnapshot('snap_1')).rejects.toBeInstanceOf(ApiError);
+    expect(events).toEqual([]);
+
+    const target = `${BASE}/upload/plot/snap_1?token=secret-upload-token`;
+    let puts = 0;
+    server.use(
+      http.put(`${BASE}/upload/plot/snap_1`, () =>
+        // An empty 200 is a presigned PUT's answer, which the client accepts.
+        ++puts === 1 ? errorBody(503, 'storage_unavailable', 'Down.') : new HttpResponse(null),
+      ),
+    );
+    const body = () => Readable.from([Buffer.from('png')]);
+    await client.upload(target, body, { contentType: 'image/png', size: 3 });
+    expect(events.map((e) => `${e.method} ${e.target}`)).toEqual([
+      'PUT api.snapshotplot.test/upload/plot/snap_1',
+    ]);
+    expect(JSON.stringify(events.map(describeRetry))).not.toContain('secret-upload-token');
+  });
+
+  it('a listener that throws does not change the outcome', async () => {
+    const clock = recordingSleep();
+    const client = createClient({
+      baseUrl: BASE,
+      sleep: clock.sleep,
+      onRetry: () => {
+        throw new Error('stderr is closed');
+      },
+    });
+    getAnswers(
+      () => errorBody(503, 'storage_unavailable', 'Down.'),
+      () => HttpResponse.json(snapshot()),
+    );
+    await expect(client.getSnapshot('snap_1')).resolves.toMatchObject({ id: 'snap_1' });
+    expect(clock.delays).toHaveLength(1);
   });
 });
 

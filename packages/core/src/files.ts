@@ -16,7 +16,7 @@ import {
   contentTypeForFile,
   formatBytes,
 } from '@snapshotplot/api-client/contract';
-import mime from 'mime-types';
+import { lookupExtension } from './extension-types.js';
 
 /**
  * Opens a file for reading. Injected (tests count reads with it); every read of an artifact,
@@ -55,7 +55,7 @@ export async function inspectFile(
       },
     );
   }
-  const contentType = contentTypeForFile(kind, basename(path), mime.lookup);
+  const contentType = contentTypeForFile(kind, basename(path), lookupExtension);
   if (!contentType) {
     throw new InputError(
       'unsupported_file_type',

@@ -35,31 +35,42 @@ async function remoteUrl(git: RunGit): Promise<string | undefined> {
  * at HEAD, local or remote, when there is exactly one — else undefined rather than a guess.
  */
 export async function currentBranch(git: RunGit): Promise<string | undefined> {
-  const attached = await git(['symbolic-ref', '--quiet', '--short', 'HEAD']);
-  if (attached) return attached;
-  const refs = await git([
-    'for-each-ref',
-    '--points-at',
-    'HEAD',
-    '--format=%(refname)',
-    'refs/heads',
-    'refs/remotes',
-  ]);
+  return (await headState(git)).branch;
+}
+
+/**
+ * The commit and the branch from one `git log -1` (its full ref decorations say both which
+ * branch HEAD is attached to and which branches point at it), instead of a rev-parse, a
+ * symbolic-ref and on a detached HEAD a for-each-ref. Only a repository without commits,
+ * where log has nothing to show, asks symbolic-ref for the unborn branch's name.
+ */
+async function headState(git: RunGit): Promise<{ commit?: string; branch?: string }> {
+  const out = await git(['log', '-1', '--no-show-signature', '--decorate=full', '--format=%H%n%D']);
+  if (!out) {
+    const unborn = await git(['symbolic-ref', '--quiet', '--short', 'HEAD']);
+    return unborn ? { branch: unborn } : {};
+  }
+  const [commit, decorations = ''] = out.split('\n');
+  const refs = decorations.split(', ').filter(Boolean);
+  const attached = refs.find((r) => r.startsWith('HEAD -> '));
+  if (attached)
+    return {
+      commit: commit!,
+      branch: attached.slice('HEAD -> '.length).replace(/^refs\/heads\//, ''),
+    };
   const names = new Set(
-    (refs?.split('\n') ?? [])
-      .filter((r) => r && !r.endsWith('/HEAD'))
+    refs
+      .filter((r) => /^refs\/(heads|remotes)\//.test(r) && !r.endsWith('/HEAD'))
       .map((r) => r.replace(/^refs\/heads\//, '').replace(/^refs\/remotes\/[^/]+\//, '')),
   );
-  return names.size === 1 ? [...names][0] : undefined;
+  const branch = names.size === 1 ? [...names][0] : undefined;
+  return branch ? { commit: commit!, branch } : { commit: commit! };
 }
 
 /** Repository, commit and branch of the working tree at `cwd` as far as git can tell. */
 export async function readGit(git: RunGit): Promise<SourceContext> {
-  const [url, commit, branch] = await Promise.all([
-    remoteUrl(git),
-    git(['rev-parse', '--verify', '--quiet', 'HEAD']),
-    currentBranch(git),
-  ]);
+  // Two git processes, run side by side: the remote's URL and the log line.
+  const [url, { commit, branch }] = await Promise.all([remoteUrl(git), headState(git)]);
   const repo = parseRemoteUrl(url);
   const out: SourceContext = {};
   if (repo) {

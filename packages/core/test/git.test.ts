@@ -56,6 +56,31 @@ describe('readGit', () => {
     expect(got.branch).toBeUndefined();
   });
 
+  it('asks git twice at most, side by side: the remote URL and one log line', async () => {
+    const r = repo({
+      commits: [{ a: '1' }, { a: '2' }],
+      branch: 'feature/x',
+      remotes: { origin: 'https://github.com/octo-org/plots.git' },
+    });
+    for (const detach of [false, true]) {
+      if (detach) r.git('checkout', '--quiet', '--detach', 'HEAD');
+      const calls: string[][] = [];
+      const run = gitRunner(r.dir);
+      const got = await readGit((args) => {
+        calls.push(args);
+        return run(args);
+      });
+      expect(got).toMatchObject({ commit_sha: r.commits[1], branch: 'feature/x' });
+      expect(calls.map((a) => a[0])).toEqual(['remote', 'log']);
+    }
+  });
+
+  it('names the unborn branch of a repository without commits', async () => {
+    const r = repo({ commits: [{ a: '1' }], branch: 'feature/new' });
+    r.git('checkout', '--quiet', '--orphan', 'fresh');
+    expect(await readGit(gitRunner(r.dir))).toEqual({ branch: 'fresh' });
+  });
+
   it('answers nothing outside a repository', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'snapshotplot-nogit-'));
     try {

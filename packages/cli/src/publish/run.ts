@@ -68,8 +68,9 @@ export async function runPublish(
   }
 
   const apiUrl = required(config, 'apiUrl');
-  const client = await clientFor(config, io);
   const reporter = createReporter(io, isInteractive(io));
+  // Retry lines go through the reporter, so on a terminal they land above the live bars.
+  const client = await clientFor(config, io, (line) => reporter.info(line));
   const first = prepared[0]!;
   reporter.info(
     opts.dir
