@@ -79,12 +79,20 @@ function ensureBinding(abi) {
     cpSync(join(src, part), join(build, part), { recursive: true });
   }
   const gyp = nodeGyp();
+  // npm_config_nodedir (/usr in .ci/run, for Node 20) would win over --nodedir: set it too.
   run(node24, [gyp, 'rebuild', '--release', `--nodedir=${home}`, '-j', '2'], {
     cwd: build,
-    env: { ...process.env, PATH: `${dirname(node24)}:${process.env.PATH}` },
+    env: {
+      ...process.env,
+      npm_config_nodedir: home,
+      PATH: `${dirname(node24)}:${process.env.PATH}`,
+    },
   });
+  // A binding built against other headers would fail every test: check it loads under Node 24.
+  const built = join(build, 'build', 'Release', 'better_sqlite3.node');
+  run(node24, ['-e', `process.dlopen({ exports: {} }, ${JSON.stringify(built)})`]);
   mkdirSync(dirname(out), { recursive: true });
-  copyFileSync(join(build, 'build', 'Release', 'better_sqlite3.node'), out);
+  copyFileSync(built, out);
   rmSync(build, { recursive: true, force: true });
   return out;
 }
