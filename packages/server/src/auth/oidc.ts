@@ -26,9 +26,10 @@ export type OidcResult =
   | { ok: false; status: 401 | 503; expired: boolean; message: string };
 
 export interface OidcVerifier {
-  /** Whether the token claims to come from one of the configured issuers (unverified). */
-  handles(token: string): boolean;
-  verify(token: string): Promise<OidcResult>;
+  /** The configured issuer an (unverified) `iss` names, or undefined when it is none of them. */
+  trusted(iss: string): string | undefined;
+  /** Verifies a token whose `iss` named `issuer` (from trusted()). */
+  verify(token: string, issuer: string): Promise<OidcResult>;
 }
 
 /** A verifier for the configured issuers; null when none is configured. */
@@ -64,14 +65,8 @@ export function createOidcVerifier(o: {
   });
 
   return {
-    handles(token) {
-      const iss = unverifiedIssuer(token);
-      return iss !== null && issuers.has(iss.replace(/\/+$/, ''));
-    },
-    async verify(token) {
-      const iss = unverifiedIssuer(token)?.replace(/\/+$/, '');
-      const issuer = iss ? issuers.get(iss) : undefined;
-      if (!issuer) return fail('The ID token is not from an issuer this server trusts.');
+    trusted: (iss) => issuers.get(iss.replace(/\/+$/, '')),
+    async verify(token, issuer) {
       let jwks: ReturnType<typeof createRemoteJWKSet>;
       try {
         jwks = await keySet(issuer);

@@ -1,4 +1,5 @@
 /** Who is calling and what they may do: resolved from a bearer token, checked per project. */
+import { ROLES } from '@snapshotplot/api-client/contract';
 import type { Request } from 'express';
 import type { Role, Store } from '../data/store.js';
 import { forbidden, HttpError, unauthorized } from '../errors.js';
@@ -18,8 +19,6 @@ export interface Principal {
   /** The 403 sentence when a project is not granted (default: "use a token created for it"). */
   denied?: (projectId: string) => string;
 }
-
-const RANK: Record<Role, number> = { reader: 1, publisher: 2, admin: 3 };
 
 /** The bearer value of the Authorization header, or null when absent. */
 export function bearerOf(req: Request): string | null {
@@ -74,9 +73,11 @@ export async function authenticate(
       grants: new Map([[check.projectId, check.role]]),
     };
   }
-  if (o.oidc?.handles(token)) return oidcPrincipal(o.oidc, o.store, token);
+  // A JWT's unverified `iss` routes it: a CI ID token from a configured issuer, else a user JWT.
+  const iss = o.oidc && token.split('.').length === 3 ? unverifiedIssuer(token) : null;
+  const issuer = iss ? o.oidc?.trusted(iss) : undefined;
+  if (o.oidc && issuer) return oidcPrincipal(o.oidc, o.store, token, issuer);
   if (o.oidc && !o.jwt && token.split('.').length === 3) {
-    const iss = unverifiedIssuer(token);
     throw unauthorized(
       'invalid_token',
       iss
@@ -107,8 +108,13 @@ export async function authenticate(
 }
 
 /** A CI job's ID token: verified, then granted what the matching trust policies say. */
-async function oidcPrincipal(oidc: OidcVerifier, store: Store, token: string): Promise<Principal> {
-  const result = await oidc.verify(token);
+async function oidcPrincipal(
+  oidc: OidcVerifier,
+  store: Store,
+  token: string,
+  issuer: string,
+): Promise<Principal> {
+  const result = await oidc.verify(token, issuer);
   if (!result.ok) {
     if (result.status === 503)
       throw new HttpError(503, 'identity_provider_unavailable', result.message, undefined, {
@@ -143,7 +149,8 @@ export function requireRole(p: Principal, projectId: string, role: Role): void {
       p.denied ? 'untrusted_identity' : 'forbidden',
     );
   }
-  if (RANK[held] < RANK[role]) {
+  // ROLES is ordered from least to most (reader, publisher, admin).
+  if (ROLES.indexOf(held) < ROLES.indexOf(role)) {
     throw forbidden(
       `This credential is a ${held} on project ${projectId}; this needs ${role} or above.`,
     );

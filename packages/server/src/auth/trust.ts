@@ -4,12 +4,12 @@
  * matches a prefix: `refs/heads/release/*`), one deployment environment and one workflow file.
  * The messages name the token's claims and the `trust add` command that would let it in.
  */
+import { ROLES } from '@snapshotplot/api-client/contract';
 import type { Role } from '../data/records.js';
 import type { TrustPoliciesTable } from '../data/tables.js';
 import type { WorkloadIdentity } from './oidc.js';
 
 export const GITHUB_ISSUER = 'https://token.actions.githubusercontent.com';
-const RANK: Record<Role, number> = { reader: 1, publisher: 2, admin: 3 };
 
 /** A policy field: null matches anything; `x*` matches a prefix; otherwise exact. */
 function fieldMatches(want: string | null, have: string | null): boolean {
@@ -37,7 +37,7 @@ export function grantsOf(
   for (const p of policies) {
     if (!policyMatches(p, id)) continue;
     const held = grants.get(p.project_id);
-    if (!held || RANK[p.role] > RANK[held]) grants.set(p.project_id, p.role);
+    if (!held || ROLES.indexOf(p.role) > ROLES.indexOf(held)) grants.set(p.project_id, p.role);
   }
   return grants;
 }
