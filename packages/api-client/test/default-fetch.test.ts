@@ -4,9 +4,10 @@
  * an explicit env or process.env; NO_PROXY still goes direct.
  */
 import { createServer, type Server } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { proxyAwareFetch } from '../src/default-fetch.js';
+import { type ConnectProxy, startConnectProxy } from './support/connect-proxy.js';
 
 const undici = vi.hoisted(() => ({ loads: 0 }));
 vi.mock('undici', async (importOriginal) => {
@@ -21,26 +22,16 @@ const listen = async (server: Server) => {
 
 /** The origin server: answers every request with its path. */
 const target = createServer((req, res) => res.end(`hello ${req.url}`));
-/** A forward proxy that tunnels CONNECT requests and records where to. */
-const tunnels: string[] = [];
-const proxy = createServer((_req, res) => res.writeHead(405).end());
-proxy.on('connect', (req, client, head) => {
-  tunnels.push(req.url ?? '');
-  const [host, port] = (req.url ?? '').split(':');
-  const upstream = connect(Number(port), host, () => {
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    upstream.write(head);
-    upstream.pipe(client).pipe(upstream);
-  });
-  upstream.on('error', () => client.destroy());
-  client.on('error', () => upstream.destroy());
-});
 
 let targetUrl = '';
 let proxyUrl = '';
+let proxy: ConnectProxy;
+let tunnels: string[] = [];
 beforeAll(async () => {
   targetUrl = await listen(target);
-  proxyUrl = await listen(proxy);
+  proxy = await startConnectProxy();
+  proxyUrl = proxy.url;
+  tunnels = proxy.tunnels;
 });
 afterEach(() => {
   tunnels.length = 0;
@@ -48,15 +39,8 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 afterAll(async () => {
-  await Promise.all(
-    [target, proxy].map(
-      (s) =>
-        new Promise((resolve) => {
-          s.closeAllConnections();
-          s.close(resolve);
-        }),
-    ),
-  );
+  target.closeAllConnections();
+  await Promise.all([new Promise((resolve) => target.close(resolve)), proxy.close()]);
 });
 
 describe('without a proxy variable', () => {

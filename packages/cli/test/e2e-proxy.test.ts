@@ -2,37 +2,23 @@
  * End to end: the built bin sends through the proxy HTTP_PROXY names (npm undici's agent, which
  * the bundle loads only then) and straight to the server without one. Run `pnpm build` first.
  */
-import { createServer } from 'node:http';
-import { type AddressInfo, connect } from 'node:net';
+import { type ConnectProxy, startConnectProxy } from '@snapshotplot/api-client/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2e, setupE2e } from './helpers/e2e-setup.js';
 import { runCli } from './helpers/run-cli.js';
 
-/** A forward proxy that tunnels CONNECT requests and records where to. */
-const tunnels: string[] = [];
-const proxy = createServer((_req, res) => res.writeHead(405).end());
-proxy.on('connect', (req, client, head) => {
-  tunnels.push(req.url ?? '');
-  const [host, port] = (req.url ?? '').split(':');
-  const upstream = connect(Number(port), host, () => {
-    client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-    upstream.write(head);
-    upstream.pipe(client).pipe(upstream);
-  });
-  upstream.on('error', () => client.destroy());
-  client.on('error', () => upstream.destroy());
-});
-
 let e: E2e;
+let proxy: ConnectProxy;
 let proxyUrl = '';
+let tunnels: string[] = [];
 beforeAll(async () => {
   e = await setupE2e();
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+  proxy = await startConnectProxy();
+  proxyUrl = proxy.url;
+  tunnels = proxy.tunnels;
 });
 afterAll(async () => {
-  proxy.closeAllConnections();
-  await new Promise((resolve) => proxy.close(resolve));
+  await proxy?.close();
   await e?.teardown();
 });
 

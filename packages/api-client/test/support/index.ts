@@ -1,4 +1,6 @@
 /** Test support shared with @snapshotplot/core's tests (vitest alias `@snapshotplot/api-client/testing`). */
+
+export * from './connect-proxy.js';
 export * from './fake-api.js';
 export * from './fixtures.js';
 export * from './handle.js';
