@@ -214,6 +214,21 @@ describe('OIDC ID tokens and trust policies', () => {
     }
   });
 
+  it('refused tokens stored nothing, and the same server still answers /healthz', async () => {
+    const titles = async (project: string) =>
+      (
+        (await (
+          await h.api('GET', `/api/projects/${project}/snapshots?limit=100`, {
+            token: await h.tokenFor(project, 'reader'),
+          })
+        ).json()) as { data: Array<{ title: string }> }
+      ).data.map((s) => s.title);
+    // Only the publishes that were let in: "Loss" here, "a" on the other project.
+    expect(await titles(h.projectId)).toEqual(['Loss']);
+    expect(await titles(other)).toEqual(['a']);
+    expect((await h.api('GET', '/healthz', { token: null })).status).toBe(200);
+  });
+
   it('trust list and remove; a removed policy refuses the next request', async () => {
     const list = (await runServerCli([
       'trust',
@@ -238,21 +253,26 @@ describe('OIDC ID tokens and trust policies', () => {
     [['--repository', 'o/r', '--workflow', 'plots'], /--workflow must be the workflow file's path/],
     [['--repository', 'o/r', '--issuer', 'http://issuer.example'], /--issuer must be an https URL/],
     [['--repository', 'o/r', '--role', 'owner'], /argument 'owner' is invalid/],
-  ])('trust add %j is refused with exit 2 and one line', async (args, message) => {
-    const err = await runServerCli([
-      'trust',
-      'add',
-      '--project',
-      h.projectId,
-      ...args,
-      '--data-dir',
-      h.dataDir,
-    ]).then(
-      () => null,
-      (e: Error) => e,
-    );
-    expect(err?.message).toMatch(message);
-    expect((err as { code?: number } | null)?.code).toBe(2);
-    expect(err?.message).not.toMatch(/\n\s+at /);
-  });
+  ])(
+    'trust add %j is refused with exit 2 and one line, adding no policy',
+    async (args, message) => {
+      const before = await runServerCli(['trust', 'list', '--data-dir', h.dataDir, '--json']);
+      const err = await runServerCli([
+        'trust',
+        'add',
+        '--project',
+        h.projectId,
+        ...args,
+        '--data-dir',
+        h.dataDir,
+      ]).then(
+        () => null,
+        (e: Error) => e,
+      );
+      expect(err?.message).toMatch(message);
+      expect((err as { code?: number } | null)?.code).toBe(2);
+      expect(err?.message).not.toMatch(/\n\s+at /);
+      expect(await runServerCli(['trust', 'list', '--data-dir', h.dataDir, '--json'])).toBe(before);
+    },
+  );
 });
