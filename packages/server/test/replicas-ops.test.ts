@@ -2,6 +2,7 @@
  * Two replicas on one PostgreSQL database (replicas-helpers.ts): row-level security for the
  * app role, webhooks delivered once with two workers, `migrate`, and /healthz.
  */
+import { get } from 'node:http';
 import pg from 'pg';
 import { runServerCli, type TestServer } from 'snapshotplot-server/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -136,11 +137,19 @@ describe.skipIf(!admin)('two replicas on one PostgreSQL database: operations', (
 
   // Last: it cuts the replicas off their database.
   it('/healthz reports the database: 503 while it refuses connections, 200 again after', async () => {
-    const health = async (server: TestServer) => {
-      const res = await fetch(`${server.url}/healthz`);
-      const body = (await res.json()) as { database: string };
-      return { status: res.status, database: body.database };
-    };
+    // One connection per probe, as a load balancer's health check makes: a pooled keep-alive
+    // socket reused across the database outage could meet the server closing it as idle.
+    const health = (server: TestServer) =>
+      new Promise<{ status: number; database: string }>((resolve, reject) => {
+        get(`${server.url}/healthz`, { agent: false }, (res) => {
+          let text = '';
+          res.setEncoding('utf8').on('data', (c: string) => (text += c));
+          res.on('end', () => {
+            const body = JSON.parse(text) as { database: string };
+            resolve({ status: res.statusCode ?? 0, database: body.database });
+          });
+        }).on('error', reject);
+      });
     expect(await health(a)).toEqual({ status: 200, database: 'ok' });
     const name = new URL(database.url).pathname.slice(1);
     const su = new pg.Client({ connectionString: admin! });
