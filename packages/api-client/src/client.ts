@@ -3,6 +3,12 @@
  * transport, every response checked against its schema.
  */
 import { z } from 'zod';
+import type {
+  CompareRequest,
+  Comparison,
+  ComparisonQuery,
+  ReviewRequest,
+} from './comparison-schemas.js';
 import { contract, HEADERS } from './contract.js';
 import { type Env, proxyAwareFetch } from './default-fetch.js';
 import { ApiError } from './errors.js';
@@ -76,6 +82,12 @@ export interface SnapshotplotClient {
   deleteSnapshot(id: string): Promise<void>;
   /** One multipart request; `files` come checked and hashed (@snapshotplot/core inspects them). */
   publishDirect(metadata: DirectPublishMetadata, files: readonly ArtifactFile[]): Promise<Snapshot>;
+  /** The head's publishing is done: record it and get the comparison (emits comparison.ready). */
+  compare(projectId: string, body: CompareRequest): Promise<Comparison>;
+  /** Read a comparison without declaring the head complete. */
+  getComparison(projectId: string, query: ComparisonQuery): Promise<Comparison>;
+  /** Approve or request changes; answers the updated comparison. */
+  review(projectId: string, body: ReviewRequest): Promise<Comparison>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -164,6 +176,18 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
     },
     publishDirect(metadata, files) {
       return publishDirect(config, baseUrl, metadata, files);
+    },
+    async compare(id, body) {
+      const entry = contract.compare;
+      return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
+    },
+    async getComparison(id, query) {
+      const entry = contract.getComparison;
+      return (await callEntry(config, baseUrl, entry, { params: { id }, query })).data;
+    },
+    async review(id, body) {
+      const entry = contract.review;
+      return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
     },
   };
 }

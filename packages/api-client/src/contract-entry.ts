@@ -4,6 +4,7 @@
  * here loads the transport (undici, p-retry), so the server can validate with the same
  * schemas and mount its routes from the same table without paying for the client.
  */
+export * from './comparison-schemas.js';
 export * from './content-types.js';
 export * from './contract.js';
 export * from './endpoint.js';

@@ -3,6 +3,13 @@
  * style of ts-rest. The client, the server and the OpenAPI generator all read this table.
  */
 import { z } from 'zod';
+import {
+  CompareRequestSchema,
+  ComparisonQuerySchema,
+  ComparisonSchema,
+  DiffImageQuerySchema,
+  ReviewRequestSchema,
+} from './comparison-schemas.js';
 import { CODE_CONTENT_TYPES, PLOT_CONTENT_TYPES } from './content-types.js';
 import {
   DeleteSnapshotResponseSchema,
@@ -156,7 +163,7 @@ export const contract = {
     method: 'GET',
     path: '/api/projects/:id/events',
     summary:
-      'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted`, `id:` from the event log, `data:` a SnapshotEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
+      'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted | comparison.ready`, `id:` from the event log, `data:` a ProjectEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
     auth: 'bearer',
     query: z.object({
       last_event_id: z
@@ -168,7 +175,7 @@ export const contract = {
     responseContentType: 'text/event-stream',
     responses: {
       200: z.string().meta({
-        description: 'An SSE stream; each `data:` line is a SnapshotEvent as JSON.',
+        description: 'An SSE stream; each `data:` line is a ProjectEvent as JSON.',
       }),
       ...errors(400, 401, 403),
     },
@@ -190,6 +197,46 @@ export const contract = {
         .meta({ description: 'The delivery signature over snapshot, kind and expiry.' }),
     }),
     responses: { 200: null, 206: null, 304: null, ...errors(400, 401, 403, 404, 416) },
+  },
+  compare: {
+    method: 'POST',
+    path: '/api/projects/:id/comparisons',
+    summary:
+      "Declare a head commit's publishing done and get its comparison against the baselines; emits `comparison.ready`. Safe to repeat.",
+    auth: 'bearer',
+    body: CompareRequestSchema,
+    // 404: no ready snapshot at the head commit.
+    responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 413, 415, 422) },
+  },
+  getComparison: {
+    method: 'GET',
+    path: '/api/projects/:id/comparisons',
+    summary:
+      "Read a head commit's comparison against the baselines (merge base, else base branch), with the review decisions.",
+    auth: 'bearer',
+    query: ComparisonQuerySchema,
+    responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404) },
+  },
+  review: {
+    method: 'POST',
+    path: '/api/projects/:id/reviews',
+    summary:
+      'Approve or request changes on items of a comparison (publisher); answers the updated comparison and updates the commit status when the server has a GitHub token.',
+    auth: 'bearer',
+    body: ReviewRequestSchema,
+    // 404: no ready snapshot at the head; 409 not_reviewable: an item that needs no review.
+    responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
+  },
+  getDiffImage: {
+    method: 'GET',
+    path: '/api/snapshots/:id/diff/:base_id',
+    summary:
+      "The difference image (PNG) of a snapshot's plot against a baseline snapshot's plot (diff_url): a bearer token or the URL's signature.",
+    auth: 'bearer-or-signature',
+    query: DiffImageQuerySchema,
+    responseContentType: 'image/png',
+    // 409 not_reviewable: the two plots cannot be compared pixel by pixel.
+    responses: { 200: null, 304: null, ...errors(400, 401, 403, 404, 409) },
   },
   health: {
     method: 'GET',

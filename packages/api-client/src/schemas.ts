@@ -355,6 +355,7 @@ export const ERROR_CODES = [
   'invalid_upload_token',
   'snapshot_ready',
   'checksum_mismatch',
+  'not_reviewable',
   'payload_too_large',
   'unsupported_media_type',
   'rate_limited',

@@ -34,6 +34,7 @@ const WITHOUT_CLIENT_METHOD: Partial<Record<EndpointName, string>> = {
   events: "an SSE stream for the gallery's EventSource, not a request/response call",
   getArtifact: 'plot_url / code_url are signed URLs that browsers and summaries open as given',
   health: 'a probe for load balancers and operators; nothing in a publish asks it',
+  getDiffImage: 'diff_url is a signed URL that the review page and PR comments open as given',
 };
 
 interface ClientCall {
@@ -90,7 +91,40 @@ const CLIENT_CALLS: Partial<Record<EndpointName, ClientCall>> = {
     answer: { data: [] },
     call: (c) => c.listCollections('proj_1'),
   },
+  compare: {
+    params: { id: 'proj_1' },
+    answer: comparison(),
+    call: (c) => c.compare('proj_1', { head: 'abcdef1', base_branch: 'main' }),
+  },
+  getComparison: {
+    params: { id: 'proj_1' },
+    answer: comparison(),
+    call: (c) => c.getComparison('proj_1', { head: 'abcdef1' }),
+  },
+  review: {
+    params: { id: 'proj_1' },
+    answer: comparison(),
+    call: (c) => c.review('proj_1', { head: 'abcdef1', decision: 'approved' }),
+  },
 };
+
+/** A Comparison body with nothing in it, as a server answers a head with no baselines. */
+function comparison() {
+  const zero = { changed: 0, new: 0, removed: 0, unchanged: 0 };
+  return {
+    project_id: 'proj_1',
+    head_sha: 'abcdef1',
+    base_sha: null,
+    base_branch: 'main',
+    pr_number: null,
+    complete: false,
+    status: 'success',
+    description: 'No plots changed',
+    summary: { ...zero, approved: 0, changes_requested: 0, unreviewed: 0 },
+    items: [],
+    review_url: null,
+  };
+}
 
 /** Answers every request with `status` and `body`, recording `METHOD /path` of each. */
 function recorder(status: number, body: unknown) {
