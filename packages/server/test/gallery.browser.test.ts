@@ -49,6 +49,8 @@ let reader: string;
 const cspErrors: string[] = [];
 const ids: Record<string, string> = {};
 
+const BRANCH = 'feature/wider-colour-scales-for-the-attention-heatmaps';
+
 async function publish(title: string, plot: string, code: string | undefined, commit: number) {
   const { snapshot } = await publishSnapshot(client, {
     metadata: {
@@ -61,7 +63,8 @@ async function publish(title: string, plot: string, code: string | undefined, co
       repo_owner: 'snapshotplot',
       repo_name: 'demo',
       commit_sha: SHAS[commit]!,
-      branch: commit ? 'feature/wider' : 'main',
+      // A long branch name: the card must cut it, never the commit beside it.
+      branch: commit ? BRANCH : 'main',
     },
     plot,
     ...(code ? { code } : {}),
@@ -134,15 +137,35 @@ describe('gallery in Chromium', () => {
         ).length,
     );
     expect(broken).toBe(0);
+    // The header names the project and the role, not "reader token".
+    expect(await page.locator('.who span').textContent()).toBe(`${h.projectId} · reader`);
+    // A long branch is cut with an ellipsis; the commit and PR beside it are shown whole.
+    const refs = await page.$$eval('.card .sub.refs', (els) =>
+      els.map((el) => {
+        const ref = el.querySelector('.ref');
+        const box = el.getBoundingClientRect();
+        const r = ref?.getBoundingClientRect();
+        return { text: ref?.textContent ?? '', inside: !!r && r.right <= box.right + 0.5 };
+      }),
+    );
+    expect(refs.length).toBe(7);
+    expect(refs.every((r) => /^[0-9a-f]{7}/.test(r.text) && r.inside)).toBe(true);
+    // The Collection select sits on the same line as the text fields (same top and height).
+    const [select, text] = await Promise.all([
+      page.locator('.filters select').boundingBox(),
+      page.locator('.filters input[name=branch]').boundingBox(),
+    ]);
+    expect(Math.abs(select!.y - text!.y)).toBeLessThan(1);
+    expect(Math.abs(select!.height - text!.height)).toBeLessThan(1);
     await page.screenshot({ path: join(shots, 'gallery-grid.png'), fullPage: true });
   });
 
   it('filters by text and branch, reflected in the URL', async () => {
     await page.fill('input[name=q]', 'heatmap');
-    await page.fill('input[name=branch]', 'feature/wider');
+    await page.fill('input[name=branch]', BRANCH);
     await page.click('.filters button[type=submit]');
     await page.waitForURL(/q=heatmap/);
-    expect(page.url()).toContain('branch=feature%2Fwider');
+    expect(page.url()).toContain(`branch=${encodeURIComponent(BRANCH)}`);
     expect(await cards().count()).toBe(1);
     expect(await cards().first().getAttribute('data-id')).toBe(ids['attention-heatmap@1']);
     await page.goto(`${h.url}/projects/${h.projectId}?tag=nope`);
@@ -224,6 +247,19 @@ describe('gallery in Chromium', () => {
     );
     expect(overflow).toBeLessThanOrEqual(0);
     await phone.screenshot({ path: join(shots, 'gallery-phone.png') });
+    // On the grid the filters are folded to one line, so the first screen shows plots.
+    await phone.goto(`${h.url}/projects/${h.projectId}`);
+    expect(await phone.locator('.filter-box').evaluate((d) => (d as HTMLDetailsElement).open)).toBe(
+      false,
+    );
+    expect(await phone.locator('.filters input[name=q]').isVisible()).toBe(false);
+    await phone.click('.filter-box summary');
+    expect(await phone.locator('.filters input[name=q]').isVisible()).toBe(true);
+    // With a filter set they stay open: the reader sees what the page is filtered by.
+    await phone.goto(`${h.url}/projects/${h.projectId}?branch=main`);
+    expect(await phone.locator('.filters input[name=q]').isVisible()).toBe(true);
+    await phone.goto(`${h.url}/projects/${h.projectId}`);
+    await phone.screenshot({ path: join(shots, 'gallery-phone-grid.png') });
     await phone.close();
   });
 

@@ -51,9 +51,10 @@ export function page(ctx: AppContext, handler: PageHandler) {
 export const nav = (s: Signed) =>
   signOutNav(
     s.session.c,
-    // The role reads better than an opaque id; the id stays in the tooltip.
+    // Which project and which role ("proj_x · reader"); the token id stays in the tooltip.
     s.principal.kind === 'token'
-      ? `${[...s.principal.grants.values()][0] ?? 'reader'} token`
+      ? [...s.principal.grants].map(([project, role]) => `${project} · ${role}`).join(', ') ||
+          'no project'
       : s.principal.id,
     s.principal.kind === 'token' ? s.principal.id : `user ${s.principal.id}`,
   );

@@ -42,18 +42,15 @@ export const shortSha = (sha: string | null) => (sha ? sha.slice(0, 7) : null);
 
 /** One card of the grid (also served alone for live updates). */
 export function card(projectId: string, s: Snapshot, now: Date, isNew = false): SafeHtml {
-  const bits = [
-    s.collection,
-    s.branch,
-    shortSha(s.commit_sha),
-    s.pr_number ? `#${s.pr_number}` : null,
-  ]
+  // The place (collection, branch) may be cut with an ellipsis; the commit and PR never are.
+  const place = [s.collection, s.branch].filter(Boolean).join(' · ');
+  const ref = [shortSha(s.commit_sha), s.pr_number ? `#${s.pr_number}` : null]
     .filter(Boolean)
     .join(' · ');
   return html`<a class="card${isNew ? ' new' : ''}" data-id="${s.id}" href="/projects/${projectId}/snapshots/${s.id}">
 <div class="thumb">${plotThumb(s)}</div>
 <div class="meta"><strong>${s.title}</strong>${isNew ? html`<span class="badge">new</span>` : ''}
-<span class="sub">${bits}</span>
+<span class="sub refs">${place ? html`<span class="place" title="${place}">${place}</span>` : ''}${place && ref ? html`<span class="sep"> · </span>` : ''}${ref ? html`<span class="ref">${ref}</span>` : ''}</span>
 <span class="sub">${s.author ? `${s.author} · ` : ''}<time datetime="${s.created_at}">${ago(s.created_at, now)}</time></span></div>
 </a>`;
 }
@@ -77,14 +74,16 @@ export function matches(s: Snapshot, f: GridFilters): boolean {
 function filterForm(projectId: string, f: GridFilters, collections: string[]): SafeHtml {
   const input = (name: keyof GridFilters, label: string, type = 'text') =>
     html`<label>${label}<input type="${type}" name="${name}" value="${f[name] ?? ''}" ${type === 'number' ? 'min="1"' : ''}></label>`;
-  return html`<form class="filters" method="get" action="/projects/${projectId}">
+  const active = Object.values(f).filter((v) => v !== undefined).length;
+  // A details box so a phone can fold it (the script folds it there when no filter is set).
+  return html`<details class="filter-box" open ${active ? '' : html`data-fold`}><summary>Filters${active ? ` (${active})` : ''}</summary><form class="filters" method="get" action="/projects/${projectId}">
 <label class="grow">Search<input type="search" name="q" value="${f.q ?? ''}" placeholder="title or description"></label>
 <label>Collection<select name="collection"><option value="">all</option>${collections.map(
     (c) => html`<option value="${c}" ${c === f.collection ? 'selected' : ''}>${c}</option>`,
   )}</select></label>
 ${input('branch', 'Branch')}${input('pr_number', 'PR', 'number')}${input('tag', 'Tag')}${input('author', 'Author')}
 <div class="actions"><button type="submit">Filter</button><a href="/projects/${projectId}">Clear</a></div>
-</form>`;
+</form></details>`;
 }
 
 /** The project page's body. */

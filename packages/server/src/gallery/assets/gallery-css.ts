@@ -24,7 +24,8 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .filters { display: flex; flex-wrap: wrap; gap: .6rem .8rem; align-items: flex-end; background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .8rem; margin-bottom: 1.1rem; }
 .filters label { display: flex; flex-direction: column; font-size: .75rem; color: var(--muted); gap: .2rem; flex: 1 1 7.5rem; }
 .filters label.grow { flex: 3 1 14rem; }
-.filters input, .filters select, .signin input { font: inherit; font-size: .9rem; padding: .4rem .5rem; border: 1px solid #d1d5db; border-radius: 6px; background: #fff; color: var(--fg); min-width: 0; }
+.filters input, .filters select, .signin input { font: inherit; font-size: .9rem; line-height: 1.25; height: 2.2rem; box-sizing: border-box; margin: 0; padding: .4rem .5rem; border: 1px solid #d1d5db; border-radius: 6px; background: #fff; color: var(--fg); min-width: 0; }
+.filter-box > summary { display: none; }
 .filters .actions { display: flex; gap: .8rem; align-items: center; }
 .grid { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 1rem; }
 .card { display: flex; flex-direction: column; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; color: inherit; transition: box-shadow .15s; }
@@ -37,6 +38,9 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .meta { padding: .6rem .75rem .75rem; display: flex; flex-direction: column; gap: .1rem; min-width: 0; }
 .meta strong { overflow-wrap: anywhere; }
 .sub { color: var(--muted); font-size: .8rem; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.sub.refs { display: flex; min-width: 0; }
+.sub.refs .place { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
+.sub.refs .sep, .sub.refs .ref { flex: none; white-space: pre; }
 .badge { align-self: flex-start; background: var(--new); color: #fff; font-size: .7rem; font-weight: 700; text-transform: uppercase; border-radius: 999px; padding: 0 .5rem; }
 .pager { display: flex; justify-content: center; gap: 1rem; margin: 1.5rem 0; }
 .empty, .note { color: var(--muted); }
@@ -84,6 +88,7 @@ pre.code code.hljs { display: block; padding: .8rem; }
   .snapshot, .compare { grid-template-columns: 1fr; }
   .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
   .filters label { flex: 1 1 40%; }
+  .filter-box > summary { display: list-item; cursor: pointer; color: var(--muted); font-size: .9rem; margin-bottom: .6rem; }
   h1 { font-size: 1.3rem; }
   .who span { display: none; }
   .top { padding: .6rem .8rem; }

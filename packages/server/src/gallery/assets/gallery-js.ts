@@ -75,6 +75,9 @@ export const GALLERY_JS = `
     if (grid) live(grid);
     var panel = document.getElementById('overlay');
     if (panel) overlay(panel);
+    // At phone width the filters start folded (one line) unless a filter is set.
+    var box = document.querySelector('details.filter-box[data-fold]');
+    if (box && window.matchMedia('(max-width: 800px)').matches) box.open = false;
   });
 })();
 `;
