@@ -150,6 +150,15 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .execute();
       return previous;
     },
+    /** How many artifact rows name this storage key (an object's references, 0009 index). */
+    async countObjectRefs(storageKey: string): Promise<number> {
+      const r = await db
+        .selectFrom('artifacts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('storage_key', '=', storageKey)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
     async markReady(
       id: string,
       now: string,
