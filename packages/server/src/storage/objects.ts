@@ -64,19 +64,34 @@ export async function withObjects<T>(
   fn: () => Promise<T>,
 ): Promise<T> {
   const held: Array<{ key: string; unlock: () => Promise<void> }> = [];
+  const settle = async (): Promise<unknown> => {
+    let cleanup: unknown;
+    for (const { key } of held) {
+      try {
+        // An unknown count deletes nothing: unreferenced bytes may stay, never a row alone.
+        const refs = await deps.store.countObjectRefs(key).catch(() => -1);
+        if (refs === 0) await deps.storage.delete(key);
+      } catch (error) {
+        cleanup ??= error;
+      }
+    }
+    for (const { unlock } of held.reverse()) await unlock().catch(() => {});
+    return cleanup;
+  };
+  let result: T;
   try {
     for (const key of [...new Set(keys)].sort()) {
       held.push({ key, unlock: await lockObject(deps.store, key) });
     }
-    return await fn();
-  } finally {
-    for (const { key } of held) {
-      // A failure here leaves unreferenced bytes, never a row without its object.
-      const refs = await deps.store.countObjectRefs(key).catch(() => -1);
-      if (refs === 0) await deps.storage.delete(key).catch(() => {});
-    }
-    for (const { unlock } of held.reverse()) await unlock().catch(() => {});
+    result = await fn();
+  } catch (error) {
+    await settle(); // `fn`'s error is the answer
+    throw error;
   }
+  // A storage that cannot delete is reported (the sweep logs it and tries again later).
+  const cleanup = await settle();
+  if (cleanup !== undefined) throw cleanup;
+  return result;
 }
 
 /** After rows naming `keys` were deleted: deletes the objects nothing names any more. */
