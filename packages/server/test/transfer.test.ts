@@ -89,6 +89,12 @@ describe('snapshotplot-server export / import', () => {
       webhooks: 1,
     });
     expect(summary.artifacts).toBe(2);
+    // Both artifacts are the same PNG: one shared object, exported once.
+    const exportedFiles = await readdir(join(exportDir, 'files'), {
+      recursive: true,
+      withFileTypes: true,
+    });
+    expect(exportedFiles.filter((e) => e.isFile()).map((e) => e.name)).toEqual([sha256(PNG)]);
     expect((await readdir(join(exportDir, 'tables'))).length).toBe(TABLES.length);
     // The export holds what the data dir holds: owner-only, webhook secrets in clear (so a
     // target under another server secret can seal them again).
@@ -146,6 +152,12 @@ describe('snapshotplot-server export / import', () => {
     expect(strip(after)).toEqual(strip(before as Record<string, unknown>));
     const bytes = Buffer.from(await (await fetch(after.plot_url)).arrayBuffer());
     expect(sha256(bytes)).toBe(sha256(PNG));
+    // The other artifact naming the same object reads the same bytes.
+    const second = (await (
+      await fetch(`${target.url}/api/snapshots/${ids[1]}`, { headers: auth })
+    ).json()) as { plot_url: string };
+    const secondBytes = Buffer.from(await (await fetch(second.plot_url)).arrayBuffer());
+    expect(sha256(secondBytes)).toBe(sha256(PNG));
     const list = (await (
       await fetch(`${target.url}/api/projects/proj_test/snapshots?tag=b`, { headers: auth })
     ).json()) as { data: Array<{ tags: string[]; collection: string | null }> };
