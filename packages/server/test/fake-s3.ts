@@ -11,6 +11,8 @@ export interface FakeS3 {
   hang(on: boolean): void;
   /** Requests received while hung (so a test can wait for the server to reach the store). */
   hungRequests(): number;
+  /** Every stored object's `bucket/key`, sorted. */
+  keys(): string[];
   close(): Promise<void>;
 }
 
@@ -93,6 +95,7 @@ export async function startFakeS3(): Promise<FakeS3> {
       hung = on;
     },
     hungRequests: () => hungCount,
+    keys: () => [...objects.keys()].sort(),
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));
