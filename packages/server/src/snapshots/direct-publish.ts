@@ -18,7 +18,7 @@ import type { StoreQueries } from '../data/store.js';
 import { HttpError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkDirectPublishQuota } from '../retention/quota.js';
-import { objectKey, settleStaged, withObjects } from '../storage/objects.js';
+import { objectKey, requireObject, settleStaged, withObjects } from '../storage/objects.js';
 import { artifactKey } from '../storage/storage.js';
 import { commitThenNotify } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
@@ -150,6 +150,8 @@ async function commit(
   const checksums = Object.fromEntries(files.map((f) => [f.kind, f.sha256]));
   const { replace, ...rest } = metadata;
   return commitThenNotify(deps, async (tx, emit) => {
+    await tx.lockObjectRefs();
+    for (const f of files) await requireObject(deps.storage, keyOf(f));
     const colId = await collectionId(tx, deps, metadata.project_id, metadata.collection);
     const { reuse, supersedes } = await resolveNaturalKey(tx, metadata, colId, {
       artifacts,

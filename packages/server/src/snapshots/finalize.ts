@@ -24,7 +24,7 @@ import {
 } from '../errors.js';
 import { readyEvent } from '../events/record.js';
 import { checkBytesQuota } from '../retention/quota.js';
-import { objectKey, withObjects } from '../storage/objects.js';
+import { ObjectGoneError, objectKey, requireObject, withObjects } from '../storage/objects.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 import { commitThenNotify, type Emit } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
@@ -150,6 +150,8 @@ async function collectOne(
       }
     }
     await deps.store.transaction(async (tx) => {
+      await tx.lockObjectRefs();
+      await requireObject(presigned.storage, target);
       const current = await tx.getSnapshot(s.id);
       // A concurrent finalize (another replica) recorded it first: same verified bytes.
       if (current?.status !== 'pending') return;
@@ -160,8 +162,9 @@ async function collectOne(
     return true;
   }).catch(async (error: unknown) => {
     // Refused while recording (a concurrent upload took the quota): keep nothing (an object
-    // nobody names was dropped by withObjects).
-    await presigned.discard(object.key).catch(() => {});
+    // nobody names was dropped by withObjects). Only a vanished object keeps the upload, so
+    // finalizing again (503 is retried) promotes it afresh.
+    if (!(error instanceof ObjectGoneError)) await presigned.discard(object.key).catch(() => {});
     throw error;
   });
   if (recorded) await presigned.discard(object.key).catch(() => {});

@@ -22,8 +22,8 @@ import {
 import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import {
-  objectGone,
   objectKey,
+  requireObject,
   settleStaged,
   verifyBody,
   withObjects,
@@ -152,15 +152,15 @@ export async function upload(
     // Under the object's lock: it is there when the row commits; if the row is refused (or
     // the snapshot went meanwhile) and nothing else names the object, withObjects drops it.
     await withObjects(deps, [target], async () => {
-      if (reuse) {
-        if (!(await deps.storage.stat(target))) throw objectGone(target);
-      } else {
+      if (!reuse) {
         await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
           await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
           throw error;
         });
       }
       await deps.store.transaction(async (tx) => {
+        await tx.lockObjectRefs();
+        await requireObject(deps.storage, target);
         const current = await tx.getSnapshot(snapshotId);
         if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
         if (current.status === 'ready')

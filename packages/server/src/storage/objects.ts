@@ -11,6 +11,9 @@
  * lock deletes the object when no row names it any more. A deletion commits its rows first,
  * then takes the lock to count; an upload takes the lock, checks the object is (still) there,
  * commits its row, then counts. Either order leaves the object exactly when a row names it.
+ * On SQLite another process (`retention run` beside `serve`) does not see the in-process
+ * lock, so the check-then-insert and the count-then-delete are each also one write
+ * transaction (`lockObjectRefs` first), which SQLite serialises across processes.
  * No byte streams while a lock is held: the body is read before, so locks last milliseconds.
  */
 import { createHash } from 'node:crypto';
@@ -21,7 +24,7 @@ import type { PutOptions, PutResult, Storage } from './storage.js';
 
 /** What the object rules need: the store's references and locks, and the storage. */
 export interface ObjectDeps {
-  store: Pick<Store, 'tryLock' | 'countObjectRefs'>;
+  store: Pick<Store, 'tryLock' | 'transaction'>;
   storage: Storage;
 }
 
@@ -68,9 +71,12 @@ export async function withObjects<T>(
     let cleanup: unknown;
     for (const { key } of held) {
       try {
-        // An unknown count deletes nothing: unreferenced bytes may stay, never a row alone.
-        const refs = await deps.store.countObjectRefs(key).catch(() => -1);
-        if (refs === 0) await deps.storage.delete(key);
+        // Count and delete as one step for every process (lockObjectRefs). A failed count
+        // deletes nothing: unreferenced bytes may stay, never a row without its object.
+        await deps.store.transaction(async (tx) => {
+          await tx.lockObjectRefs();
+          if ((await tx.countObjectRefs(key)) === 0) await deps.storage.delete(key);
+        });
       } catch (error) {
         cleanup ??= error;
       }
@@ -129,13 +135,25 @@ export async function settleStaged(storage: Storage, staged: string, key: string
   else await storage.move(staged, key);
 }
 
-/** The object vanished between the check before the body and the lock (its last row went). */
-export function objectGone(key: string): HttpError {
-  return new HttpError(
-    503,
-    'storage_unavailable',
-    `The stored copy of these bytes (${key}) was deleted while the upload was read: upload again (the same URL works).`,
-    undefined,
-    { 'retry-after': '1' },
-  );
+/**
+ * In the transaction that records a reference (after `lockObjectRefs`): refuses when the
+ * object is not there (its last row went while the body was read), so no row names nothing.
+ */
+export async function requireObject(storage: Storage, key: string): Promise<void> {
+  if (!(await storage.stat(key))) throw objectGone(key);
 }
+
+/** The object vanished between the check before the body and the lock (its last row went). */
+export class ObjectGoneError extends HttpError {
+  constructor(key: string) {
+    super(
+      503,
+      'storage_unavailable',
+      `The stored copy of these bytes (${key}) was deleted while the upload was read: upload again (the same URL works).`,
+      undefined,
+      { 'retry-after': '1' },
+    );
+  }
+}
+
+export const objectGone = (key: string) => new ObjectGoneError(key);
