@@ -1,8 +1,8 @@
 /**
  * Pending expiry (--pending-ttl, default 24 h): a snapshot still pending that long after its
  * publish will not be finalized; it only holds rows and bytes nobody sees. Its row goes (no
- * event: it was never announced), then its uploaded files no other snapshot shares and, in presigned mode, whatever
- * the client PUT to its upload keys.
+ * event: it was never announced), then its uploaded files no other snapshot shares and, in
+ * presigned mode, whatever the client PUT to its upload keys.
  */
 import { ARTIFACT_KINDS } from '@snapshotplot/api-client/contract';
 import type { DeleteDeps } from '../snapshots/remove.js';
