@@ -231,6 +231,34 @@ describe('snapshotplot-server export / import', () => {
     expect(JSON.parse(projects.stdout)).toEqual([]);
   });
 
+  it('refuses an export where two artifacts name one object with different hashes', async () => {
+    const exportDir = await tempDir('sp-crafted-shared-');
+    const key = `objects/p/${sha256(PNG).slice(0, 2)}/${sha256(PNG)}`;
+    await mkdir(join(exportDir, 'tables'));
+    await mkdir(join(exportDir, 'files', key, '..'), { recursive: true });
+    await writeFile(join(exportDir, 'files', key), PNG);
+    const rows: Partial<Record<string, unknown[]>> = {
+      projects: [{ id: 'proj_x', name: 'x', created_at: new Date().toISOString() }],
+      artifacts: [
+        { storage_key: key, sha256: sha256(PNG), size: PNG.length },
+        { storage_key: key, sha256: sha256('other'), size: PNG.length },
+      ],
+    };
+    const tables = Object.fromEntries(TABLES.map((t) => [t, rows[t]?.length ?? 0]));
+    for (const t of TABLES) {
+      const lines = (rows[t] ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
+      await writeFile(join(exportDir, 'tables', `${t}.jsonl`), lines);
+    }
+    const manifest = { format: 'snapshotplot-export', version: 1, tables, artifacts: 2, bytes: 0 };
+    await writeFile(join(exportDir, 'manifest.json'), JSON.stringify(manifest));
+    const targetDir = await tempDir('sp-crafted-shared-target-');
+    const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(`two artifacts name ${key} with different sha256 or size`);
+    const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
+    expect(files.filter((f) => String(f).includes(sha256(PNG)))).toEqual([]);
+  });
+
   // An export folder is untrusted input: a symlink inside it would make import read (and store,
   // hash-verified) a file from anywhere the importing user can read.
   const symlinkCases: Array<[string, (exportDir: string, outside: string) => Promise<void>]> = [
