@@ -70,16 +70,18 @@ export async function withObjects<T>(
   const settle = async (): Promise<unknown> => {
     let cleanup: unknown;
     for (const { key } of held) {
-      try {
-        // Count and delete as one step for every process (lockObjectRefs). A failed count
-        // deletes nothing: unreferenced bytes may stay, never a row without its object.
-        await deps.store.transaction(async (tx) => {
+      // Count and delete as one step for every process (lockObjectRefs). A count that fails
+      // deletes nothing and is not reported: unreferenced bytes may stay, never a row without
+      // its object, and an upload whose row committed is not failed by its clean-up.
+      await deps.store
+        .transaction(async (tx) => {
           await tx.lockObjectRefs();
-          if ((await tx.countObjectRefs(key)) === 0) await deps.storage.delete(key);
-        });
-      } catch (error) {
-        cleanup ??= error;
-      }
+          if ((await tx.countObjectRefs(key)) !== 0) return;
+          await deps.storage.delete(key).catch((error: unknown) => {
+            cleanup ??= error;
+          });
+        })
+        .catch(() => {});
     }
     for (const { unlock } of held.reverse()) await unlock().catch(() => {});
     return cleanup;
@@ -94,7 +96,7 @@ export async function withObjects<T>(
     await settle(); // `fn`'s error is the answer
     throw error;
   }
-  // A storage that cannot delete is reported (the sweep logs it and tries again later).
+  // A storage that cannot delete is reported (DELETE answers with it, the sweep logs it).
   const cleanup = await settle();
   if (cleanup !== undefined) throw cleanup;
   return result;
