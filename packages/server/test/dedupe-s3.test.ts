@@ -115,7 +115,10 @@ describe('dedupe on S3 storage', () => {
   it('presigned uploads of the same bytes end as one object; the last delete removes it', async () => {
     const bytes = Buffer.concat([PNG, Buffer.from('presigned')]);
     const a = await presignedReady(bytes);
+    const copiesBefore = s3.copies().length;
     const b = await presignedReady(bytes);
+    // The second finalize found the object: nothing copied.
+    expect(s3.copies().length).toBe(copiesBefore);
     // Verified uploads were promoted (or dropped) and their upload keys discarded.
     expect(stored().filter((k) => k.includes('/uploads/'))).toEqual([]);
     expect(stored()).toEqual([key(bytes)]);
