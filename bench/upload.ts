@@ -95,7 +95,11 @@ export async function benchUpload(o: { quick: boolean }): Promise<BenchResult> {
           (side === 'project' ? projectMs : baselineMs).push(ms);
         }
         // Keep the disk from filling: drop what both sides stored.
-        await rm(join(project.server.dataDir, 'files', 'plots'), { recursive: true, force: true });
+        // (Objects are content-addressed: without this every later run would find its bytes
+        // stored and drop its copy instead of moving it into place.)
+        for (const folder of ['plots', 'objects']) {
+          await rm(join(project.server.dataDir, 'files', folder), { recursive: true, force: true });
+        }
         for (const f of await readdir(dir)) {
           if (f.startsWith('baseline-')) await rm(join(dir, f), { force: true });
         }

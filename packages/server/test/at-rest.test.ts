@@ -66,7 +66,9 @@ describe('the data dir at rest', () => {
       );
     }
     if (onDisk(dataDir)) {
-      expect(names.filter((n) => /^files\/(plots|code)\/.+\.(png|py)$/.test(n))).toHaveLength(2);
+      // One content-addressed object per distinct file (storage/objects.ts).
+      const object = /^files\/objects\/[^/]+\/[0-9a-f]{2}\/[0-9a-f]{64}$/;
+      expect(names.filter((n) => object.test(n))).toHaveLength(2);
     }
     for (const [name, mode, isDir] of entries) {
       expect([name, mode.toString(8)]).toEqual([name, isDir ? '700' : '600']);

@@ -66,6 +66,7 @@ const hooked = (inner: Storage): Storage => ({
     return { stream, size: o.size };
   },
   stat: (key) => inner.stat(key),
+  move: (from, to) => inner.move(from, to),
   delete: (key) => inner.delete(key),
   check: () => inner.check(),
 });

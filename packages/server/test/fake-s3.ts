@@ -11,6 +11,10 @@ export interface FakeS3 {
   hang(on: boolean): void;
   /** Requests received while hung (so a test can wait for the server to reach the store). */
   hungRequests(): number;
+  /** Every stored object's `bucket/key`, sorted. */
+  keys(): string[];
+  /** Target `bucket/key` of every CopyObject so far, in order. */
+  copies(): string[];
   close(): Promise<void>;
 }
 
@@ -26,6 +30,7 @@ export async function startFakeS3(): Promise<FakeS3> {
   const sockets = new Set<Socket>();
   let hung = false;
   let hungCount = 0;
+  const copied: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const body = await read(req);
     if (hung) {
@@ -52,6 +57,7 @@ export async function startFakeS3(): Promise<FakeS3> {
         return;
       }
       objects.set(key, o);
+      copied.push(key);
       res.setHeader('content-type', 'application/xml');
       res.end(`<CopyObjectResult><ETag>${etag}</ETag></CopyObjectResult>`);
     } else if (req.method === 'PUT') {
@@ -93,6 +99,8 @@ export async function startFakeS3(): Promise<FakeS3> {
       hung = on;
     },
     hungRequests: () => hungCount,
+    keys: () => [...objects.keys()].sort(),
+    copies: () => [...copied],
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((r) => server.close(() => r()));

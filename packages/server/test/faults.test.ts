@@ -4,7 +4,7 @@ import { pipeline, Transform } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Storage } from '../src/storage/storage.js';
 import { realEnospc } from '../src/testing.js';
-import { errorOf, type Harness, PNG, publish, startHarness, upload } from './helpers.js';
+import { errorOf, type Harness, objectOf, PNG, publish, startHarness, upload } from './helpers.js';
 import { SUITE_ON_S3 } from './s3-env.js';
 
 let fault: 'ENOSPC' | 'EIO' | null = null;
@@ -14,6 +14,7 @@ const faulty = (inner: Storage): Storage => ({
   ...inner,
   get: inner.get.bind(inner),
   stat: inner.stat.bind(inner),
+  move: inner.move.bind(inner),
   delete: inner.delete.bind(inner),
   check: () => (healthy ? inner.check() : Promise.reject(realEnospc())),
   put(key, body, o) {
@@ -60,6 +61,7 @@ describe.skipIf(SUITE_ON_S3)('storage faults', () => {
     expect(await errorOf(res)).toMatchObject({ status: 507, code: 'insufficient_storage' });
     expect(await readdir(join(h.dataDir, 'files', '.tmp'))).toEqual([]);
     expect((await h.files()).filter((f) => f.includes(p.body.snapshot_id))).toEqual([]);
+    expect(await h.files()).not.toContain(objectOf(h.projectId, Buffer.concat([PNG, PNG, PNG])));
     expect((await h.server.context.store.getSnapshot(p.body.snapshot_id))!.files).toEqual([]);
     const retry = await upload(p.body.upload_urls.plot!, PNG);
     expect(retry.status).toBe(200);

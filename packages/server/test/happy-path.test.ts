@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   errorOf,
   type Harness,
+  objectOf,
   PNG,
   PY,
   publish,
@@ -79,10 +80,8 @@ describe('publish -> upload -> finalize -> read', () => {
     // Served as text/plain whatever was stored (artifact-headers.test.ts); metadata keeps the type.
     expect(code.headers.get('content-type')).toBe('text/plain; charset=utf-8');
 
-    expect(await h.files()).toEqual([
-      `code/${h.projectId}/${snap.id}/code.py`,
-      `plots/${h.projectId}/${snap.id}/plot.png`,
-    ]);
+    // One content-addressed object per distinct file (storage/objects.ts).
+    expect(await h.files()).toEqual([objectOf(h.projectId, PY), objectOf(h.projectId, PNG)].sort());
   });
 
   it('answers unknown routes with the error shape and a request id', async () => {

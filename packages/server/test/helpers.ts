@@ -80,6 +80,12 @@ export interface Harness {
 
 export const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
+/** Where a project stores these bytes: one object per distinct sha256 (storage/objects.ts). */
+export const objectOf = (projectId: string, bytes: Buffer | string) => {
+  const digest = sha256(bytes);
+  return `objects/${projectId}/${digest.slice(0, 2)}/${digest}`;
+};
+
 async function walk(dir: string, root: string): Promise<string[]> {
   const out: string[] = [];
   for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {

@@ -16,14 +16,19 @@ const PYTHON = Buffer.from('def area(r):\n    return 3.14 * r ** 2  # <b>not bol
 // Fires 'read' each time a code artifact has been read to its end (the render starts then).
 const codeReads = new EventEmitter();
 let codeReadCount = 0;
+// Identical bytes share one object (objects/{project}/{sha256[0:2]}/{sha256}): every object
+// but the plot's PNG is code.
+const isCode = (key: string) =>
+  key.startsWith('code/') || (key.startsWith('objects/') && !key.endsWith(sha256(PNG)));
 const watched = (inner: Storage): Storage => ({
   put: inner.put.bind(inner),
+  move: inner.move.bind(inner),
   stat: inner.stat.bind(inner),
   delete: inner.delete.bind(inner),
   check: inner.check.bind(inner),
   async get(key, range) {
     const object = await inner.get(key, range);
-    if (object && key.startsWith('code/')) {
+    if (object && isCode(key)) {
       codeReadCount++;
       object.stream.once('end', () => codeReads.emit('read', key));
     }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type Harness, PNG, publish, startHarness, upload } from './helpers.js';
+import { type Harness, objectOf, PNG, publish, startHarness, upload } from './helpers.js';
 import { eventually } from './webhooks-helpers.js';
 
 const HOUR = 3600_000;
@@ -40,6 +40,8 @@ async function start(dataDir: string, config: Record<string, unknown> = {}, logg
 }
 
 const sha = (c: string) => c.repeat(40);
+/** Distinct bytes per snapshot: identical ones would share one stored object. */
+const bytesOf = (name: string) => Buffer.concat([PNG, Buffer.from(name)]);
 
 describe('pending snapshot expiry', () => {
   it('the start-up sweep deletes expired pending snapshots and their files, keeps the rest', async () => {
@@ -50,21 +52,21 @@ describe('pending snapshot expiry', () => {
     const key = { 'idempotency-key': 'pending-expiry-1' };
     const stale = await publish(h, body, key);
     expect(stale.status).toBe(201);
-    expect((await upload(stale.body.upload_urls.plot!, PNG)).status).toBe(200);
+    expect((await upload(stale.body.upload_urls.plot!, bytesOf('stale'))).status).toBe(200);
     // A ready snapshot of the same age, which expiry must not touch.
     const ready = await publish(h, { title: 'Ready', commit_sha: sha('b') });
-    expect((await upload(ready.body.upload_urls.plot!, PNG)).status).toBe(200);
+    expect((await upload(ready.body.upload_urls.plot!, bytesOf('ready'))).status).toBe(200);
     const fin = await h.api('POST', '/api/snapshots/finalize', {
       json: { project_id: h.projectId, snapshot_id: ready.body.snapshot_id },
     });
     expect(fin.status).toBe(200);
     const filesBefore = await h.files();
-    expect(filesBefore.some((f) => f.includes(stale.body.snapshot_id))).toBe(true);
+    expect(filesBefore).toContain(objectOf(h.projectId, bytesOf('stale')));
 
     clock += 2 * HOUR;
     // Pending but younger than the TTL: kept.
     const young = await publish(h, { title: 'Young', commit_sha: sha('c') });
-    expect((await upload(young.body.upload_urls.plot!, PNG)).status).toBe(200);
+    expect((await upload(young.body.upload_urls.plot!, bytesOf('young'))).status).toBe(200);
     await h.close();
     open.length = 0;
     const log = capture();
@@ -74,9 +76,9 @@ describe('pending snapshot expiry', () => {
     expect((await h.api('GET', `/api/snapshots/${ready.body.snapshot_id}`)).status).toBe(200);
     expect((await h.api('GET', `/api/snapshots/${young.body.snapshot_id}`)).status).toBe(200);
     const files = await h.files();
-    expect(files.filter((f) => f.includes(stale.body.snapshot_id))).toEqual([]);
-    expect(files.some((f) => f.includes(ready.body.snapshot_id))).toBe(true);
-    expect(files.some((f) => f.includes(young.body.snapshot_id))).toBe(true);
+    expect(files).not.toContain(objectOf(h.projectId, bytesOf('stale')));
+    expect(files).toContain(objectOf(h.projectId, bytesOf('ready')));
+    expect(files).toContain(objectOf(h.projectId, bytesOf('young')));
     const swept = log.lines.find((l) => l.pending_expired !== undefined);
     expect(swept).toMatchObject({ level: 30, pending_expired: 1, files_removed: 1 });
 
@@ -97,13 +99,13 @@ describe('pending snapshot expiry', () => {
     dirs.push(dataDir);
     const h = await start(dataDir, { sweepIntervalMs: 100 });
     const stale = await publish(h, { title: 'Later', commit_sha: sha('d') });
-    expect((await upload(stale.body.upload_urls.plot!, PNG)).status).toBe(200);
+    expect((await upload(stale.body.upload_urls.plot!, bytesOf('stale'))).status).toBe(200);
     clock += 2 * HOUR;
     await eventually(
       async () => (await h.api('GET', `/api/snapshots/${stale.body.snapshot_id}`)).status === 404,
     );
-    await eventually(async () =>
-      (await h.files()).every((f) => !f.includes(stale.body.snapshot_id)),
+    await eventually(
+      async () => !(await h.files()).includes(objectOf(h.projectId, bytesOf('later'))),
     );
     expect((await h.api('GET', '/healthz', { token: null })).status).toBe(200);
   });
@@ -137,6 +139,7 @@ describe('pending snapshot expiry', () => {
         put: inner.put.bind(inner),
         get: inner.get.bind(inner),
         stat: inner.stat.bind(inner),
+        move: inner.move.bind(inner),
         check: inner.check.bind(inner),
         delete: async () => {
           throw eio();

@@ -9,7 +9,7 @@ import { buildProgram } from '../src/cli/program.js';
 import { CliError } from '../src/errors.js';
 import { testDatabaseEnv } from '../src/testing.js';
 import { openEvents } from './events-helpers.js';
-import { type Harness, PNG, startHarness } from './helpers.js';
+import { type Harness, objectOf, PNG, startHarness } from './helpers.js';
 import { suiteStorage } from './s3-env.js';
 
 const DAY = 86400_000;
@@ -63,18 +63,24 @@ async function seed(
   const fd = new FormData();
   const commit = seq.toString(16).padStart(40, '0');
   fd.append('metadata', JSON.stringify({ project_id: h.projectId, commit_sha: commit, ...m }));
-  fd.append('plot', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'plot.png');
+  const plot = Buffer.concat([PNG, Buffer.from(`seed ${seq}`)]);
+  fd.append('plot', new Blob([new Uint8Array(plot)], { type: 'image/png' }), 'plot.png');
   const res = await fetch(`${h.url}/api/snapshots/publish`, {
     method: 'POST',
     headers: { authorization: `Bearer ${h.token}` },
     body: fd,
   });
   expect(res.status).toBe(201);
-  return ((await res.json()) as { id: string }).id;
+  const id = ((await res.json()) as { id: string }).id;
+  plots.set(id, plot);
+  return id;
 }
 
 const exists = async (id: string) => (await h.api('GET', `/api/snapshots/${id}`)).status === 200;
-const filesOf = async (id: string) => (await h.files()).filter((f) => f.includes(id));
+/** Each seeded snapshot's distinct plot bytes (identical ones would share one object). */
+const plots = new Map<string, Buffer>();
+const filesOf = async (id: string) =>
+  (await h.files()).filter((f) => f === objectOf(h.projectId, plots.get(id)!));
 
 describe('retention', () => {
   const doomed: string[] = [];
@@ -242,7 +248,8 @@ describe('serve --retention', () => {
         'metadata',
         JSON.stringify({ project_id: s.projectId, title: 'T', branch: 'topic' }),
       );
-      fd.append('plot', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'plot.png');
+      const plot = Buffer.concat([PNG, Buffer.from(`day ${day}`)]);
+      fd.append('plot', new Blob([new Uint8Array(plot)], { type: 'image/png' }), 'plot.png');
       const res = await fetch(`${s.url}/api/snapshots/publish`, {
         method: 'POST',
         headers: { authorization: `Bearer ${s.token}` },
@@ -266,7 +273,11 @@ describe('serve --retention', () => {
     try {
       expect((await s.api('GET', `/api/snapshots/${ids[0]}`)).status).toBe(404);
       expect((await s.api('GET', `/api/snapshots/${ids[1]}`)).status).toBe(200);
-      expect((await s.files()).filter((f) => f.includes(ids[0]!))).toEqual([]);
+      const files = await s.files();
+      expect(files).not.toContain(
+        objectOf(s.projectId, Buffer.concat([PNG, Buffer.from('day 0')])),
+      );
+      expect(files).toContain(objectOf(s.projectId, Buffer.concat([PNG, Buffer.from('day 1')])));
     } finally {
       await s.close();
       await rm(dataDir, { recursive: true, force: true });

@@ -15,7 +15,7 @@ import {
 import { publishSnapshot } from '@snapshotplot/core';
 import { runServerCli, startTestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256 } from './helpers.js';
+import { objectOf, sha256 } from './helpers.js';
 import { objectsUnder, requireS3WhenEnginesRequired, S3_URL, s3TestUrl } from './s3-env.js';
 
 requireS3WhenEnginesRequired();
@@ -69,7 +69,7 @@ describe.skipIf(!S3_URL)('server on S3 storage', () => {
       );
       const tail = await fetch(snapshot.plot_url!, { headers: { range: 'bytes=-10' } });
       expect(Buffer.from(await tail.arrayBuffer()).equals(PNG.subarray(-10))).toBe(true);
-      expect(await objectsUnder(s.url)).toEqual([`plots/${s.project.id}/${snapshot.id}/plot.png`]);
+      expect(await objectsUnder(s.url)).toEqual([objectOf(s.project.id, PNG)]);
       await s.client.deleteSnapshot(snapshot.id);
       expect(await objectsUnder(s.url)).toEqual([]);
     }, 60_000);
@@ -131,9 +131,7 @@ describe.skipIf(!S3_URL)('server on S3 storage', () => {
       const ranged = await fetch(snap.plot_url!, { headers: { range: 'bytes=7-70' } });
       expect(Buffer.from(await ranged.arrayBuffer()).equals(PNG.subarray(7, 71))).toBe(true);
       // The verified bytes were moved out of reach of the (still valid) upload URL.
-      expect(await objectsUnder(s.url)).toEqual([
-        `plots/${s.project.id}/${pub.snapshot_id}/plot.png`,
-      ]);
+      expect(await objectsUnder(s.url)).toEqual([objectOf(s.project.id, PNG)]);
       expect((await put(pub.upload_urls.plot!, Buffer.from('overwrite'))).status).toBe(200);
       const again = await fetch(snap.plot_url!);
       expect(sha256(Buffer.from(await again.arrayBuffer()))).toBe(sha256(PNG));

@@ -89,6 +89,12 @@ describe('snapshotplot-server export / import', () => {
       webhooks: 1,
     });
     expect(summary.artifacts).toBe(2);
+    // Both artifacts are the same PNG: one shared object, exported once.
+    const exportedFiles = await readdir(join(exportDir, 'files'), {
+      recursive: true,
+      withFileTypes: true,
+    });
+    expect(exportedFiles.filter((e) => e.isFile()).map((e) => e.name)).toEqual([sha256(PNG)]);
     expect((await readdir(join(exportDir, 'tables'))).length).toBe(TABLES.length);
     // The export holds what the data dir holds: owner-only, webhook secrets in clear (so a
     // target under another server secret can seal them again).
@@ -146,6 +152,12 @@ describe('snapshotplot-server export / import', () => {
     expect(strip(after)).toEqual(strip(before as Record<string, unknown>));
     const bytes = Buffer.from(await (await fetch(after.plot_url)).arrayBuffer());
     expect(sha256(bytes)).toBe(sha256(PNG));
+    // The other artifact naming the same object reads the same bytes.
+    const second = (await (
+      await fetch(`${target.url}/api/snapshots/${ids[1]}`, { headers: auth })
+    ).json()) as { plot_url: string };
+    const secondBytes = Buffer.from(await (await fetch(second.plot_url)).arrayBuffer());
+    expect(sha256(secondBytes)).toBe(sha256(PNG));
     const list = (await (
       await fetch(`${target.url}/api/projects/proj_test/snapshots?tag=b`, { headers: auth })
     ).json()) as { data: Array<{ tags: string[]; collection: string | null }> };
@@ -217,6 +229,34 @@ describe('snapshotplot-server export / import', () => {
     expect(files.filter((f) => String(f).endsWith('.png'))).toEqual([]);
     const projects = await cli(['project', 'list', '--json', '--data-dir', targetDir]);
     expect(JSON.parse(projects.stdout)).toEqual([]);
+  });
+
+  it('refuses an export where two artifacts name one object with different hashes', async () => {
+    const exportDir = await tempDir('sp-crafted-shared-');
+    const key = `objects/p/${sha256(PNG).slice(0, 2)}/${sha256(PNG)}`;
+    await mkdir(join(exportDir, 'tables'));
+    await mkdir(join(exportDir, 'files', key, '..'), { recursive: true });
+    await writeFile(join(exportDir, 'files', key), PNG);
+    const rows: Partial<Record<string, unknown[]>> = {
+      projects: [{ id: 'proj_x', name: 'x', created_at: new Date().toISOString() }],
+      artifacts: [
+        { storage_key: key, sha256: sha256(PNG), size: PNG.length },
+        { storage_key: key, sha256: sha256('other'), size: PNG.length },
+      ],
+    };
+    const tables = Object.fromEntries(TABLES.map((t) => [t, rows[t]?.length ?? 0]));
+    for (const t of TABLES) {
+      const lines = (rows[t] ?? []).map((r) => `${JSON.stringify(r)}\n`).join('');
+      await writeFile(join(exportDir, 'tables', `${t}.jsonl`), lines);
+    }
+    const manifest = { format: 'snapshotplot-export', version: 1, tables, artifacts: 2, bytes: 0 };
+    await writeFile(join(exportDir, 'manifest.json'), JSON.stringify(manifest));
+    const targetDir = await tempDir('sp-crafted-shared-target-');
+    const imported = await cli(['import', '--from', exportDir, '--data-dir', targetDir]);
+    expect(imported.code).toBe(1);
+    expect(imported.stderr).toContain(`two artifacts name ${key} with different sha256 or size`);
+    const files = await readdir(join(targetDir, 'files'), { recursive: true }).catch(() => []);
+    expect(files.filter((f) => String(f).includes(sha256(PNG)))).toEqual([]);
   });
 
   // An export folder is untrusted input: a symlink inside it would make import read (and store,

@@ -150,6 +150,26 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .execute();
       return previous;
     },
+    /**
+     * Call first in a transaction that checks or drops an object's references: on SQLite a
+     * write that changes nothing takes the database's write lock, so that check and what
+     * follows (the row insert, the object's deletion) are one step for every process, admin
+     * commands included. PostgreSQL needs nothing here: the object lock (store.tryLock) is a
+     * session advisory lock every process and replica sees.
+     */
+    async lockObjectRefs(): Promise<void> {
+      if (dialect === 'sqlite')
+        await sql`update artifacts set storage_key = storage_key where 0`.execute(db);
+    },
+    /** How many artifact rows name this storage key (an object's references, 0009 index). */
+    async countObjectRefs(storageKey: string): Promise<number> {
+      const r = await db
+        .selectFrom('artifacts')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('storage_key', '=', storageKey)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
     async markReady(
       id: string,
       now: string,

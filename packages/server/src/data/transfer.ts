@@ -2,7 +2,8 @@
  * `export` / `import`: move an install between backends (SQLite + disk -> PostgreSQL + S3, or
  * any other pair) with nothing lost. An export is a directory: manifest.json (row counts),
  * tables/<table>.jsonl (every row, portable shape) and files/<storage key> (artifact bytes,
- * each checked against its recorded sha256). Import copies the files first (each put verifies
+ * each checked against its recorded sha256; a content-addressed object that several artifacts
+ * share is written once, storage/objects.ts). Import copies the files first (each put verifies
  * the hash), then inserts every row in one transaction, then checks counts and sizes.
  */
 import { createHash } from 'node:crypto';
@@ -35,6 +36,21 @@ interface Manifest extends TransferSummary {
 }
 
 type ArtifactRow = { storage_key: string; sha256: string; size: number };
+
+/** One row per storage key (rows sharing an object name it once); `bytes` sums all rows. */
+function distinctObjects(rows: ArtifactRow[], dir: string): ArtifactRow[] {
+  const seen = new Map<string, ArtifactRow>();
+  for (const a of rows) {
+    const first = seen.get(a.storage_key);
+    if (!first) seen.set(a.storage_key, a);
+    else if (first.sha256 !== a.sha256 || first.size !== a.size) {
+      throw new TransferError(
+        `${dir}: two artifacts name ${a.storage_key} with different sha256 or size (corrupt rows): nothing can vouch for either; restore a backup and export again.`,
+      );
+    }
+  }
+  return [...seen.values()];
+}
 /** Writes the whole install to `dir` (which must be empty or absent). */
 export async function exportTo(
   store: Store,
@@ -65,8 +81,9 @@ export async function exportTo(
       { mode: 0o600 },
     );
   }
-  let bytes = 0;
-  for (const a of dumped.get('artifacts') as unknown as ArtifactRow[]) {
+  const artifactRows = dumped.get('artifacts') as unknown as ArtifactRow[];
+  const bytes = artifactRows.reduce((n, a) => n + a.size, 0);
+  for (const a of distinctObjects(artifactRows, 'The database')) {
     const object = await storage.get(a.storage_key);
     if (!object) {
       throw new TransferError(
@@ -88,7 +105,6 @@ export async function exportTo(
         `Artifact ${a.storage_key} does not match its recorded sha256 (corrupt storage): nothing can vouch for it; restore it from a backup and export again.`,
       );
     }
-    bytes += a.size;
   }
   const summary = { tables, artifacts: tables.artifacts, bytes };
   const manifest: Manifest = {
@@ -162,7 +178,9 @@ export async function importFrom(
   // Keys come from the export file: check them all before reading any, so a crafted key
   // (`../…`) can neither read outside the export nor leave a partial import behind.
   const sources = new Map<string, string>();
-  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
+  const artifactRows = rows.get('artifacts') as unknown as ArtifactRow[];
+  const objects = distinctObjects(artifactRows, `${dir}/tables/artifacts.jsonl`);
+  for (const a of objects) {
     if (!isStorageKey(a.storage_key)) {
       throw new TransferError(
         `${dir}/tables/artifacts.jsonl has an invalid storage key ${JSON.stringify(a.storage_key)} (expected e.g. plots/<project>/<snapshot>/plot.png): the export is damaged or was edited; nothing was imported, export again.`,
@@ -171,15 +189,14 @@ export async function importFrom(
     sources.set(a.storage_key, await insideExport(root, dir, join('files', a.storage_key)));
   }
   sealSecrets(rows.get('webhooks')!, dir, keys.serverSecret);
-  let bytes = 0;
-  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
-    // put() verifies the hash and keeps nothing on a mismatch.
-    const stored = await storage.put(a.storage_key, createReadStream(sources.get(a.storage_key)!), {
+  for (const a of objects) {
+    // put() verifies the hash and keeps nothing on a mismatch. Once per shared object.
+    await storage.put(a.storage_key, createReadStream(sources.get(a.storage_key)!), {
       maxBytes: a.size,
       expectedSha256: a.sha256,
     });
-    bytes += stored.size;
   }
+  const bytes = artifactRows.reduce((n, a) => n + a.size, 0);
   await store.transaction(async (tx) => {
     for (const table of TABLES) await tx.loadRows(table, rows.get(table)!);
     await tx.resetSequences();
@@ -193,7 +210,7 @@ export async function importFrom(
       );
     }
   }
-  for (const a of rows.get('artifacts') as unknown as ArtifactRow[]) {
+  for (const a of objects) {
     const stat = await storage.stat(a.storage_key);
     if (stat?.size !== a.size) {
       throw new TransferError(`After import ${a.storage_key} is missing or has the wrong size.`);

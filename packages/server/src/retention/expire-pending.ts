@@ -1,11 +1,12 @@
 /**
  * Pending expiry (--pending-ttl, default 24 h): a snapshot still pending that long after its
  * publish will not be finalized; it only holds rows and bytes nobody sees. Its row goes (no
- * event: it was never announced), then its uploaded files and, in presigned mode, whatever
- * the client PUT to its upload keys.
+ * event: it was never announced), then its uploaded files no other snapshot shares and, in
+ * presigned mode, whatever the client PUT to its upload keys.
  */
 import { ARTIFACT_KINDS } from '@snapshotplot/api-client/contract';
 import type { DeleteDeps } from '../snapshots/remove.js';
+import { releaseObjects } from '../storage/objects.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 
 /** At most this many per sweep, so one sweep stays short; the next one takes the rest. */
@@ -38,7 +39,11 @@ export async function expirePending(
     });
     if (!snap) continue;
     expired += 1;
-    for (const f of snap.files) await deps.storage.delete(f.storage_key);
+    // Objects other snapshots still name stay (identical bytes are stored once).
+    await releaseObjects(
+      deps,
+      snap.files.map((f) => f.storage_key),
+    );
     files += snap.files.length;
     if (deps.presigned) {
       for (const kind of ARTIFACT_KINDS) {

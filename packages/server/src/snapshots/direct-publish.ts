@@ -18,6 +18,7 @@ import type { StoreQueries } from '../data/store.js';
 import { HttpError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkDirectPublishQuota } from '../retention/quota.js';
+import { objectKey, requireObject, settleStaged, withObjects } from '../storage/objects.js';
 import { artifactKey } from '../storage/storage.js';
 import { commitThenNotify } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
@@ -27,7 +28,10 @@ import { collectionId, insertSnapshot, resolveNaturalKey } from './publish.js';
 
 type Stored = {
   kind: ArtifactKind;
+  /** Where the part was streamed (per-snapshot key) until it settles at its object key. */
   key: string;
+  /** Set once moved to (or dropped for) its object key: withObjects owns it from then on. */
+  settled?: boolean;
   contentType: string;
   size: number;
   sha256: string;
@@ -107,13 +111,24 @@ export function startDirectPublish(
     },
     kinds: () => files.map((f) => f.kind),
     async finish() {
-      const result = await commit(deps, metadata!, files, snapshotId);
-      if (result.duplicate) await Promise.all(files.map((f) => deps.storage.delete(f.key)));
+      // Identical bytes are stored once per project (storage/objects.ts): each part settles
+      // at its object key, under the objects' locks until the rows commit. A duplicate
+      // publish (or a refusal) leaves objects nobody names, which withObjects then drops.
+      const project = metadata!.project_id;
+      const keyOf = (f: Stored) => objectKey(project, f.sha256);
+      const result = await withObjects(deps, files.map(keyOf), async () => {
+        for (const f of files) {
+          await settleStaged(deps.storage, f.key, keyOf(f));
+          f.settled = true;
+        }
+        return commit(deps, metadata!, files, snapshotId, keyOf);
+      });
       if (idempotencyKey) await record(result.status, result.id);
       return { status: result.status, snapshot: (await deps.store.getSnapshot(result.id))! };
     },
     async abort() {
-      await Promise.all(files.map((f) => deps.storage.delete(f.key).catch(() => {})));
+      const staged = files.filter((f) => !f.settled);
+      await Promise.all(staged.map((f) => deps.storage.delete(f.key).catch(() => {})));
       if (claimed && idempotencyKey)
         await deps.store.deleteIdempotency(principalKey, idempotencyKey);
     },
@@ -126,6 +141,7 @@ async function commit(
   metadata: DirectPublishMetadata,
   files: Stored[],
   snapshotId: string,
+  keyOf: (f: Stored) => string,
 ) {
   const artifacts = {
     plot: files.some((f) => f.kind === 'plot'),
@@ -134,6 +150,8 @@ async function commit(
   const checksums = Object.fromEntries(files.map((f) => [f.kind, f.sha256]));
   const { replace, ...rest } = metadata;
   return commitThenNotify(deps, async (tx, emit) => {
+    await tx.lockObjectRefs();
+    for (const f of files) await requireObject(deps.storage, keyOf(f));
     const colId = await collectionId(tx, deps, metadata.project_id, metadata.collection);
     const { reuse, supersedes } = await resolveNaturalKey(tx, metadata, colId, {
       artifacts,
@@ -159,7 +177,7 @@ async function commit(
       await tx.putArtifact({
         snapshot_id: snapshotId,
         kind: f.kind,
-        storage_key: f.key,
+        storage_key: keyOf(f),
         content_type: f.contentType,
         size: f.size,
         sha256: f.sha256,

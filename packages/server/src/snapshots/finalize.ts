@@ -24,8 +24,8 @@ import {
 } from '../errors.js';
 import { readyEvent } from '../events/record.js';
 import { checkBytesQuota } from '../retention/quota.js';
+import { ObjectGoneError, objectKey, requireObject, withObjects } from '../storage/objects.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
-import { artifactKey } from '../storage/storage.js';
 import { commitThenNotify, type Emit } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
 import { deliveryPath, missingKinds, toSnapshot, type ViewDeps } from './view.js';
@@ -126,15 +126,9 @@ async function collectOne(
   if (expected && expected !== digest.sha256) {
     await refuse(new StorageChecksumError(expected, digest.sha256));
   }
-  const target = artifactKey(kind, s.project_id, s.id, ext!);
-  const copied = await presigned.promote(object, target);
-  if (copied === 'gone') return;
-  if (copied === 'changed') {
-    throw conflict(
-      'conflict',
-      `The ${kind} of ${s.id} was uploaded again while finalize checked it: finalize again.`,
-    );
-  }
+  // Promoted to its content key (storage/objects.ts) under the object's lock; when that
+  // object exists already (identical bytes in this project), nothing is copied.
+  const target = objectKey(s.project_id, digest.sha256);
   const row = {
     snapshot_id: s.id,
     kind,
@@ -144,20 +138,34 @@ async function collectOne(
     sha256: digest.sha256,
     created_at: deps.now().toISOString(),
   };
-  await deps.store
-    .transaction(async (tx) => {
+  const recorded = await withObjects(deps, [target], async () => {
+    if (!(await presigned.storage.stat(target))) {
+      const copied = await presigned.promote(object, target);
+      if (copied === 'gone') return false;
+      if (copied === 'changed') {
+        throw conflict(
+          'conflict',
+          `The ${kind} of ${s.id} was uploaded again while finalize checked it: finalize again.`,
+        );
+      }
+    }
+    await deps.store.transaction(async (tx) => {
+      await tx.lockObjectRefs();
+      await requireObject(presigned.storage, target);
       const current = await tx.getSnapshot(s.id);
       // A concurrent finalize (another replica) recorded it first: same verified bytes.
       if (current?.status !== 'pending') return;
       if (current.files.some((f) => f.kind === kind)) return;
       await checkBytesQuota(tx, s.project_id, row.size);
       await tx.putArtifact(row);
-    })
-    .catch(async (error: unknown) => {
-      // Refused while recording (a concurrent upload took the quota): keep nothing.
-      await presigned.storage.delete(target).catch(() => {});
-      await presigned.discard(object.key).catch(() => {});
-      throw error;
     });
-  await presigned.discard(object.key).catch(() => {});
+    return true;
+  }).catch(async (error: unknown) => {
+    // Refused while recording (a concurrent upload took the quota): keep nothing (an object
+    // nobody names was dropped by withObjects). Only a vanished object keeps the upload, so
+    // finalizing again (503 is retried) promotes it afresh.
+    if (!(error instanceof ObjectGoneError)) await presigned.discard(object.key).catch(() => {});
+    throw error;
+  });
+  if (recorded) await presigned.discard(object.key).catch(() => {});
 }

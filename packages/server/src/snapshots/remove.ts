@@ -5,6 +5,7 @@
 
 import type { SnapshotRecord } from '../data/records.js';
 import { deletedEvent } from '../events/record.js';
+import { releaseObjects } from '../storage/objects.js';
 import { commitThenNotify } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
 
@@ -17,8 +18,9 @@ export type DeleteDeps = Pick<SnapshotDeps, 'store' | 'storage' | 'now'> &
 
 /**
  * Deletes the row (and its tags, artifact rows and the snapshot.deleted event in the same
- * transaction), then its files. Returns the number of files removed, or null when the row was
- * already gone (a concurrent deletion: that one logged the event).
+ * transaction), then each of its objects that no other snapshot names (identical bytes are
+ * stored once: storage/objects.ts). Returns the number of artifacts removed, or null when the
+ * row was already gone (a concurrent deletion: that one logged the event).
  */
 export async function removeSnapshot(
   deps: DeleteDeps,
@@ -33,6 +35,9 @@ export async function removeSnapshot(
   });
   if (!deleted) return null;
   // Rows first: a crash now leaves unreferenced files, never a row pointing at nothing.
-  for (const f of snap.files) await deps.storage.delete(f.storage_key);
+  await releaseObjects(
+    deps,
+    snap.files.map((f) => f.storage_key),
+  );
   return snap.files.length;
 }

@@ -5,6 +5,11 @@
  * a time), and only then is the body streamed to storage and recorded in one transaction.
  * The token's nonce is consumed only once the object is safely stored, so a failed upload
  * leaves the URL usable.
+ *
+ * Identical bytes are stored once per project (storage/objects.ts). When the sha256 is known
+ * before the body (bound at publish, or the x-content-sha256 header) and its object exists,
+ * the body is still read and verified but nothing is written. Otherwise it is stored at the
+ * per-snapshot key, then moved to its object key (or dropped, when a twin got there first).
  */
 import type { Readable } from 'node:stream';
 import {
@@ -16,6 +21,13 @@ import {
 } from '@snapshotplot/api-client/contract';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
+import {
+  objectKey,
+  requireObject,
+  settleStaged,
+  verifyBody,
+  withObjects,
+} from '../storage/objects.js';
 import { artifactKey } from '../storage/storage.js';
 import type { SnapshotDeps } from './deps.js';
 import type { UploadGrant } from './upload-grant.js';
@@ -118,52 +130,55 @@ export async function upload(
   }
   deps.uploadsInProgress.add(lock);
   try {
+    const options = { maxBytes: deps.maxUploadBytes, expectedSha256: token.h ?? r.sha256 };
+    // Known bytes already stored: read them through the checksum only (the promise holds).
+    const known = options.expectedSha256 && objectKey(projectId, options.expectedSha256);
+    const reuse = known ? (await deps.storage.stat(known)) !== null : false;
     r.beforeBody();
-    const stored = await deps.storage.put(key, r.body, {
-      maxBytes: deps.maxUploadBytes,
-      expectedSha256: token.h ?? r.sha256,
-    });
+    const stored = reuse
+      ? await verifyBody(r.body, options)
+      : await deps.storage.put(key, r.body, options);
+    const target = objectKey(projectId, stored.sha256);
     const now = deps.now().toISOString();
     const row = {
       snapshot_id: snapshotId,
       kind,
-      storage_key: key,
+      storage_key: target,
       content_type: baseContentType(r.contentType),
       size: stored.size,
       sha256: stored.sha256,
       created_at: now,
     };
-    // Set when the stored object is ours alone and refused: removed after the transaction
-    // (storage I/O must not hold the database's write lock).
-    let drop = false;
-    await deps.store
-      .transaction(async (tx) => {
+    // Under the object's lock: it is there when the row commits; if the row is refused (or
+    // the snapshot went meanwhile) and nothing else names the object, withObjects drops it.
+    await withObjects(deps, [target], async () => {
+      if (!reuse) {
+        await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
+          await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
+          throw error;
+        });
+      }
+      await deps.store.transaction(async (tx) => {
+        await tx.lockObjectRefs();
+        await requireObject(deps.storage, target);
         const current = await tx.getSnapshot(snapshotId);
-        if (!current) {
-          // The deletion removed the files it knew of; this one arrived after: ours to drop.
-          drop = true;
-          throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-        }
+        if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
         if (current.status === 'ready')
           throw conflict(
             'snapshot_ready',
             `Snapshot ${snapshotId} became ready during the upload.`,
           );
         if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
-        // Exact size known now (chunked bodies too); the object is ours alone: drop it if refused.
-        drop = true;
+        // Exact size known now (chunked bodies too). Quotas count logical bytes: every
+        // artifact its full size, shared object or not (README "Storage layout").
         await checkBytesQuota(tx, projectId, row.size);
-        drop = false;
         const expires = new Date(token.e * 1000).toISOString();
         if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
           throw conflict('upload_url_used', 'This upload URL was already used successfully.');
         }
         await tx.putArtifact(row);
-      })
-      .catch(async (error: unknown) => {
-        if (drop) await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
-        throw error;
       });
+    });
     return {
       snapshot_id: snapshotId,
       kind,

@@ -132,10 +132,19 @@ export class LocalDiskStorage implements Storage {
     }
   }
 
+  async move(from: string, to: string): Promise<void> {
+    const source = this.path(from);
+    const target = this.path(to);
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    await rename(source, target); // same filesystem: atomic, readers see old or new, never half
+    await this.syncDir(dirname(target));
+    await rmdir(dirname(source)).catch(() => {});
+  }
+
   async delete(key: string): Promise<void> {
     const path = this.path(key);
     await rm(path, { force: true });
-    // Drop the now-empty snapshot folder; a non-empty one (another artifact) stays.
+    // Drop the now-empty snapshot (or object fan-out) folder; a non-empty one stays.
     await rmdir(dirname(path)).catch(() => {});
   }
 

@@ -193,6 +193,22 @@ export class S3Storage implements Storage {
     }
   }
 
+  async move(from: string, to: string): Promise<void> {
+    const source = this.objectKey(from);
+    const target = this.objectKey(to);
+    await this.send('copy', (abortSignal) =>
+      this.client.send(
+        new CopyObjectCommand({
+          Bucket: this.location.bucket,
+          Key: target,
+          CopySource: `${this.location.bucket}/${source}`,
+        }),
+        { abortSignal },
+      ),
+    );
+    await this.deleteRaw(source);
+  }
+
   async delete(key: string): Promise<void> {
     await this.deleteRaw(this.objectKey(key));
   }

@@ -25,6 +25,11 @@ export interface Storage {
     range?: { start: number; end: number },
   ): Promise<{ stream: Readable; size: number } | null>;
   stat(key: string): Promise<{ size: number } | null>;
+  /**
+   * Moves the object at `from` to `to` (replacing what is there), then `from` is gone. Local
+   * disk renames; S3 copies server-side and deletes the source.
+   */
+  move(from: string, to: string): Promise<void>;
   /** Removes the object; absent is fine. */
   delete(key: string): Promise<void>;
   /** Throws when the storage cannot be written (for /healthz). */
@@ -39,7 +44,11 @@ export function isStorageKey(key: unknown): key is string {
   return typeof key === 'string' && STORAGE_KEY.test(key) && !key.includes('..');
 }
 
-/** The storage key of an artifact: `plots/{project}/{snapshot}/plot.{ext}` or `code/…/code.{ext}`. */
+/**
+ * The per-snapshot key of an artifact: `plots/{project}/{snapshot}/plot.{ext}` or
+ * `code/…/code.{ext}`. Since 0009 an upload lands here first (staging) and is then moved to
+ * its content key (storage/objects.ts); rows written before 0009 still point here.
+ */
 export function artifactKey(
   kind: 'plot' | 'code',
   projectId: string,

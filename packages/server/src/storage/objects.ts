@@ -1,0 +1,161 @@
+/**
+ * Content addressing (issue 13): artifacts of a project with the same sha256 share one stored
+ * object at `objects/{project}/{sha256[0:2]}/{sha256}`. The artifacts row keeps its own
+ * content_type and size and names the object in storage_key; the rows naming a key are its
+ * references (counted through the 0009 index, no counter to drift). Rows from before 0009
+ * name per-snapshot keys; the same rules serve them (one reference each).
+ *
+ * The one rule that keeps a row from ever pointing at nothing: whoever creates a reference or
+ * drops one does it holding the object's lock (`store.tryLock`: in-process on SQLite, a
+ * session advisory lock on PostgreSQL, so every replica sees it), and before releasing the
+ * lock deletes the object when no row names it any more. A deletion commits its rows first,
+ * then takes the lock to count; an upload takes the lock, checks the object is (still) there,
+ * commits its row, then counts. Either order leaves the object exactly when a row names it.
+ * On SQLite another process (`retention run` beside `serve`) does not see the in-process
+ * lock, so the check-then-insert and the count-then-delete are each also one write
+ * transaction (`lockObjectRefs` first), which SQLite serialises across processes.
+ * No byte streams while a lock is held: the body is read before, so locks last milliseconds.
+ */
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import type { Store } from '../data/store.js';
+import { HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
+import type { PutOptions, PutResult, Storage } from './storage.js';
+
+/** What the object rules need: the store's references and locks, and the storage. */
+export interface ObjectDeps {
+  store: Pick<Store, 'tryLock' | 'transaction'>;
+  storage: Storage;
+}
+
+/** The content-addressed key of the bytes hashing to `sha256` in a project. */
+export function objectKey(projectId: string, sha256: string): string {
+  return `objects/${projectId}/${sha256.slice(0, 2)}/${sha256}`;
+}
+
+/** A lock is held only around a few storage and database calls; this is far past that. */
+const LOCK_WAIT_MS = 30_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function lockObject(store: ObjectDeps['store'], key: string) {
+  const started = Date.now();
+  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+    const unlock = await store.tryLock(`object:${key}`);
+    if (unlock) return unlock;
+    if (Date.now() - started > LOCK_WAIT_MS) {
+      throw new HttpError(
+        503,
+        'storage_unavailable',
+        `Stored object ${key} stayed locked for ${LOCK_WAIT_MS / 1000} s: try again.`,
+        undefined,
+        { 'retry-after': '1' },
+      );
+    }
+    await sleep(delay);
+  }
+}
+
+/**
+ * Runs `fn` holding the locks of `keys` (sorted, so two callers never wait on each other in
+ * a circle); then, still holding them, deletes every one of those objects no row names, on
+ * success and failure alike. Returns what `fn` returned.
+ */
+export async function withObjects<T>(
+  deps: ObjectDeps,
+  keys: string[],
+  fn: () => Promise<T>,
+): Promise<T> {
+  const held: Array<{ key: string; unlock: () => Promise<void> }> = [];
+  const settle = async (): Promise<unknown> => {
+    let cleanup: unknown;
+    for (const { key } of held) {
+      // Count and delete as one step for every process (lockObjectRefs). A count that fails
+      // deletes nothing and is not reported: unreferenced bytes may stay, never a row without
+      // its object, and an upload whose row committed is not failed by its clean-up.
+      await deps.store
+        .transaction(async (tx) => {
+          await tx.lockObjectRefs();
+          if ((await tx.countObjectRefs(key)) !== 0) return;
+          await deps.storage.delete(key).catch((error: unknown) => {
+            cleanup ??= error;
+          });
+        })
+        .catch(() => {});
+    }
+    for (const { unlock } of held.reverse()) await unlock().catch(() => {});
+    return cleanup;
+  };
+  let result: T;
+  try {
+    for (const key of [...new Set(keys)].sort()) {
+      held.push({ key, unlock: await lockObject(deps.store, key) });
+    }
+    result = await fn();
+  } catch (error) {
+    await settle(); // `fn`'s error is the answer
+    throw error;
+  }
+  // A storage that cannot delete is reported (DELETE answers with it, the sweep logs it).
+  const cleanup = await settle();
+  if (cleanup !== undefined) throw cleanup;
+  return result;
+}
+
+/** After rows naming `keys` were deleted: deletes the objects nothing names any more. */
+export async function releaseObjects(deps: ObjectDeps, keys: string[]): Promise<void> {
+  await withObjects(deps, keys, async () => {});
+}
+
+/**
+ * Reads a body through sha256 and the size cap without storing it, for bytes whose object
+ * already exists: the same refusals as `Storage.put` (StorageLimitError, StorageChecksumError).
+ */
+export async function verifyBody(body: Readable, o: PutOptions): Promise<PutResult> {
+  const hash = createHash('sha256');
+  let size = 0;
+  // On a failure, leave the body undestroyed: the caller may drain it and still answer.
+  for await (const chunk of body.iterator({ destroyOnReturn: false })) {
+    const buf = chunk as Buffer;
+    size += buf.length;
+    if (size > o.maxBytes) throw new StorageLimitError(o.maxBytes);
+    hash.update(buf);
+  }
+  const sha256 = hash.digest('hex');
+  if (o.expectedSha256 && o.expectedSha256 !== sha256) {
+    throw new StorageChecksumError(o.expectedSha256, sha256);
+  }
+  return { size, sha256 };
+}
+
+/**
+ * Moves freshly stored bytes at `staged` to their object `key`, or drops them when the object
+ * is already there (identical bytes: the key is their hash). Call holding the key's lock.
+ */
+export async function settleStaged(storage: Storage, staged: string, key: string): Promise<void> {
+  if (await storage.stat(key)) await storage.delete(staged);
+  else await storage.move(staged, key);
+}
+
+/**
+ * In the transaction that records a reference (after `lockObjectRefs`): refuses when the
+ * object is not there (its last row went while the body was read), so no row names nothing.
+ */
+export async function requireObject(storage: Storage, key: string): Promise<void> {
+  if (!(await storage.stat(key))) throw objectGone(key);
+}
+
+/** The object vanished between the check before the body and the lock (its last row went). */
+export class ObjectGoneError extends HttpError {
+  constructor(key: string) {
+    super(
+      503,
+      'storage_unavailable',
+      `The stored copy of these bytes (${key}) was deleted while the upload was read: upload again (the same URL works).`,
+      undefined,
+      { 'retry-after': '1' },
+    );
+  }
+}
+
+export const objectGone = (key: string) => new ObjectGoneError(key);
