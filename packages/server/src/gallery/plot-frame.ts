@@ -46,7 +46,8 @@ export const LIVE_TYPES: ReadonlySet<string> = new Set([
 export type FrameMode = 'vega' | 'vega-lite' | 'plotly' | 'json' | 'pdf' | 'html';
 
 type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isObject = (v: unknown): v is Json =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * How a JSON plot is drawn: a declared type decides; for plain application/json the shape
@@ -138,10 +139,10 @@ function sendFrame(
 }
 
 const FRAME_STYLE = `html,body{margin:0;background:#fff;font:14px/1.45 system-ui,sans-serif;color:#111827}
-#plot{width:100%;min-height:120px}#plot>canvas{display:block;margin:0 auto;box-shadow:0 1px 4px #0002}
+#plot{width:100%;min-height:120px;display:flex;flex-direction:column;align-items:center}#plot>canvas{display:block;margin:0 auto;box-shadow:0 1px 4px #0002}
 .error{margin:1rem;color:#b91c1c}pre.json{margin:0;padding:1rem;white-space:pre;overflow:auto;font:12px/1.4 ui-monospace,monospace}
 #pdf-note{margin:.4rem 1rem;color:#6b7280;font-size:12px;text-align:center}
-.vega-embed{width:100%}`;
+.vega-embed{max-width:100%}#plot>.js-plotly-plot{width:100%}`;
 
 /** A JSON value for a <script type="application/json"> block: nothing in it can close the tag. */
 const jsonBlock = (value: unknown) =>
@@ -369,9 +370,12 @@ export function plotLive(s: Snapshot, o: { frameBase: string }): SafeHtml | null
   if (!src) return null;
   const type = baseContentType(s.files.plot!.content_type);
   const label = KIND_LABEL[type] ?? type;
-  const what = type === 'application/pdf' ? 'the full PDF' : `the ${label} file`;
-  const link = html`<a class="full-file" href="${safeUrl(s.plot_url)}" download>Download ${what}</a>`;
-  return html`<figure class="live-plot" data-type="${type}"><iframe class="plot-frame" sandbox="allow-scripts" src="${src}" title="${s.title} (${label}, interactive)" referrerpolicy="no-referrer" loading="lazy"></iframe><figcaption>${label} · drawn in a sandbox · ${link}</figcaption></figure>`;
+  // A PDF frame shows page 1 only: the full file is one click away.
+  const caption =
+    type === 'application/pdf'
+      ? html`PDF, first page · <a class="full-file" href="${safeUrl(s.plot_url)}" download>Download the full PDF</a>`
+      : html`${label} · interactive: hover, zoom and pan`;
+  return html`<figure class="live-plot" data-type="${type}"><iframe class="plot-frame" sandbox="allow-scripts" src="${src}" title="${s.title} (${label}, drawn in a sandbox)" referrerpolicy="no-referrer" loading="lazy"></iframe><figcaption>${caption}</figcaption></figure>`;
 }
 
 /** The frame origin for the gallery page's CSP frame-src. */

@@ -10,7 +10,16 @@ export const FRAME_JS = `(function () {
   'use strict';
   var root = document.getElementById('plot');
   var mode = document.body.getAttribute('data-mode');
-  function done() { document.body.setAttribute('data-state', 'ready'); }
+  // Tells the gallery how tall the drawing is, so the frame fits it.
+  function report() {
+    // The body's own height: the root element's is never less than the frame's.
+    parent.postMessage({ snapshotplotFrameHeight: document.body.getBoundingClientRect().height }, '*');
+  }
+  function done() {
+    document.body.setAttribute('data-state', 'ready');
+    report();
+    if (window.ResizeObserver) new ResizeObserver(report).observe(document.body);
+  }
   function fail(message) {
     root.textContent = '';
     var p = document.createElement('p');
@@ -18,6 +27,7 @@ export const FRAME_JS = `(function () {
     p.textContent = message;
     root.appendChild(p);
     document.body.setAttribute('data-state', 'error');
+    report();
   }
   var spec;
   try {
@@ -34,7 +44,10 @@ export const FRAME_JS = `(function () {
         fail('Vega could not draw this spec: ' + e.message);
       });
     } else if (mode === 'plotly') {
+      // The width follows the frame; the height is the figure's own (plotly's 450 by default),
+      // since the frame in turn fits its height to the drawing.
       var layout = Object.assign({ autosize: true }, spec.layout || {});
+      if (typeof layout.height !== 'number') layout.height = 450;
       var config = Object.assign({}, spec.config || {}, {
         responsive: true,
         displaylogo: false,
@@ -95,6 +108,7 @@ try {
   note.textContent =
     doc.numPages > 1 ? 'Page 1 of ' + doc.numPages + ': the full file is linked below the frame.' : '';
   document.body.setAttribute('data-state', 'ready');
+  parent.postMessage({ snapshotplotFrameHeight: document.body.getBoundingClientRect().height }, '*');
 } catch (e) {
   fail('pdf.js could not draw this PDF (' + e.message + '): download it to look at it.');
 }
