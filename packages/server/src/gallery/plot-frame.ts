@@ -138,7 +138,7 @@ function sendFrame(
   res.send(body);
 }
 
-const FRAME_STYLE = `html,body{margin:0;background:#fff;font:14px/1.45 system-ui,sans-serif;color:#111827}
+const FRAME_STYLE = `html,body{margin:0;background:#fff;font:14px/1.45 system-ui,sans-serif;color:#111827}body{display:flow-root}
 #plot{width:100%;min-height:120px;display:flex;flex-direction:column;align-items:center}#plot>canvas{display:block;margin:0 auto;box-shadow:0 1px 4px #0002}
 .error{margin:1rem;color:#b91c1c}pre.json{margin:0;padding:1rem;white-space:pre;overflow:auto;font:12px/1.4 ui-monospace,monospace}
 #pdf-note{margin:.4rem 1rem;color:#6b7280;font-size:12px;text-align:center}
