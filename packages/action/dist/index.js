@@ -88028,6 +88028,7 @@ var promises_ = __nccwpck_require__(1455);
 
 /** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
 const PLOT_EXTENSIONS = [
+    'plotly.json',
     'vega.json',
     'vl.json',
     'jpeg',
