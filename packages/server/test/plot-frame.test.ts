@@ -2,6 +2,7 @@
 // (plot_url's own), its CSP, what it inlines, the served libraries, and --usercontent-url.
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { resolveConfig } from '../src/config.js';
 import { jsonMode } from '../src/gallery/plot-frame.js';
 import { type Harness, PNG, publish, startHarness, upload } from './helpers.js';
 
@@ -49,6 +50,19 @@ async function session(hh: Harness) {
   });
   return res.headers.get('set-cookie')!.split(';')[0]!;
 }
+
+describe('--usercontent-url', () => {
+  it('takes an http(s) URL from the flag or the variable, and names the setting when bad', () => {
+    expect(resolveConfig({}, {}).usercontentUrl).toBeUndefined();
+    expect(resolveConfig({ usercontentUrl: USERCONTENT }, {}).usercontentUrl).toBe(USERCONTENT);
+    expect(resolveConfig({}, { SNAPSHOTPLOT_USERCONTENT_URL: USERCONTENT }).usercontentUrl).toBe(
+      USERCONTENT,
+    );
+    expect(() => resolveConfig({ usercontentUrl: 'ftp://plots' }, {})).toThrow(
+      /--usercontent-url.*http\(s\) URL of another origin/s,
+    );
+  });
+});
 
 describe('jsonMode', () => {
   it('goes by the declared type first, then by the shape', () => {

@@ -144,9 +144,12 @@ const FRAME_STYLE = `html,body{margin:0;background:#fff;font:14px/1.45 system-ui
 #pdf-note{margin:.4rem 1rem;color:#6b7280;font-size:12px;text-align:center}
 .vega-embed{max-width:100%}#plot>.js-plotly-plot{width:100%}`;
 
-/** A JSON value for a <script type="application/json"> block: nothing in it can close the tag. */
-const jsonBlock = (value: unknown) =>
-  JSON.stringify(value)
+/**
+ * JSON text for a <script type="application/json"> block: nothing in it can close the tag.
+ * In valid JSON a `<` occurs only inside strings, where `\u003c` means the same.
+ */
+const jsonBlock = (json: string) =>
+  json
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')
     .replace(/\u2029/g, '\\u2029');
@@ -159,7 +162,7 @@ const LIB_SCRIPTS: Record<Exclude<FrameMode, 'html' | 'pdf'>, string[]> = {
 };
 
 /** The frame document for a spec or a PDF (HTML plots are sent as they are). */
-export function frameDocument(mode: Exclude<FrameMode, 'html'>, data: unknown): string {
+export function frameDocument(mode: Exclude<FrameMode, 'html'>, json: string): string {
   const scripts =
     mode === 'pdf'
       ? `<script type="module" src="${LIB_PREFIX}/frame-pdf.mjs"></script>`
@@ -176,7 +179,7 @@ export function frameDocument(mode: Exclude<FrameMode, 'html'>, data: unknown): 
 </head>
 <body data-mode="${mode}" data-state="loading">
 <div id="plot"></div>${mode === 'pdf' ? '<p id="pdf-note"></p>' : ''}
-<script type="application/json" id="plot-spec">${jsonBlock(data)}</script>
+<script type="application/json" id="plot-spec">${jsonBlock(json)}</script>
 ${scripts}
 </body>
 </html>
@@ -250,12 +253,14 @@ async function frameHandler(ctx: AppContext, req: Request, res: Response): Promi
       200,
       'pdf',
       galleryOrigin,
-      frameDocument('pdf', { base64: bytes.toString('base64') }),
+      frameDocument('pdf', JSON.stringify({ base64: bytes.toString('base64') })),
     );
   }
+  // The text as stored (a BOM dropped) goes into the page: parsed here only to pick the mode.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   let spec: unknown;
   try {
-    spec = JSON.parse(bytes.toString('utf8'));
+    spec = JSON.parse(text);
   } catch (error) {
     return fail(
       422,
@@ -263,7 +268,7 @@ async function frameHandler(ctx: AppContext, req: Request, res: Response): Promi
     );
   }
   const mode = jsonMode(type, spec);
-  sendFrame(res, 200, mode, galleryOrigin, frameDocument(mode as Exclude<FrameMode, 'html'>, spec));
+  sendFrame(res, 200, mode, galleryOrigin, frameDocument(mode as Exclude<FrameMode, 'html'>, text));
 }
 
 /** The libraries served under /plot-frame/lib/: name -> [package, file in it]. */
