@@ -4,7 +4,7 @@
 // is drawn on a canvas, and a hostile HTML plot can do nothing to the gallery. Screenshots go
 // to test-results/screenshots/, or with SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 to docs/screenshots/.
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -138,6 +138,35 @@ function pdfFile(): Buffer {
   return Buffer.from(out, 'latin1');
 }
 
+/** A library's file from the server's installed package (what an export inlines). */
+const lib = (pkg: string, file: string) =>
+  readFile(join(root, 'packages/server/node_modules', pkg, file), 'utf8');
+const inline = (code: string) => `<script type="text/javascript">${code}</script>`;
+
+/** plotly.py's fig.write_html() shape: plotly.js inlined, then Plotly.newPlot on a div. */
+async function plotlyHtml() {
+  const plotly = await lib('plotly.js-dist-min', 'plotly.min.js');
+  return `<html><head><meta charset="utf-8" /></head><body><div>
+${inline('window.PlotlyConfig = {MathJaxConfig: "local"};')}
+${inline(plotly)}
+<div id="fig-1" class="plotly-graph-div" style="height:480px; width:100%;"></div>
+${inline(`window.PLOTLYENV=window.PLOTLYENV || {}; if (document.getElementById("fig-1")) { Plotly.newPlot("fig-1", ${JSON.stringify(PLOTLY.data)}, ${JSON.stringify(PLOTLY.layout)}, {"responsive": true}) };`)}
+</div></body></html>`;
+}
+
+/** Altair's chart.save(..., inline=True) shape: vega, vega-lite, vega-embed inlined. */
+async function altairHtml() {
+  const [vega, vl, embed] = await Promise.all([
+    lib('vega', 'build/vega.min.js'),
+    lib('vega-lite', 'build/vega-lite.min.js'),
+    lib('vega-embed', 'build/vega-embed.min.js'),
+  ]);
+  return `<!DOCTYPE html><html><head><style>#vis.vega-embed { width: 100%; }</style>
+${inline(vega)}${inline(vl)}${inline(embed)}</head><body><div id="vis"></div>
+${inline(`(function(vegaEmbed) { var spec = ${JSON.stringify({ ...VEGA_LITE, usermeta: undefined })}; var embedOpt = {"renderer": "svg", "mode": "vega-lite"}; vegaEmbed("#vis", spec, embedOpt).catch(function (e) { document.body.textContent = String(e); }); })(vegaEmbed);`)}
+</body></html>`;
+}
+
 /** A plot that tries everything a plot must not be able to do, and reports what happened. */
 const hostileHtml = (galleryUrl: string, projectId: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>hostile</title></head><body><p>innocent plot</p>
@@ -218,6 +247,8 @@ beforeAll(async () => {
   ids.plotly = await publish('loss-per-epoch', 'loss.json', JSON.stringify(PLOTLY));
   ids.bokeh = await publish('bokeh-scatter', 'scatter.html', BOKEH_HTML);
   ids.pdf = await publish('loss-by-model-pdf', 'report.pdf', pdfFile());
+  ids.plotlyHtml = await publish('plotly-export', 'plotly.html', await plotlyHtml());
+  ids.altairHtml = await publish('altair-export', 'altair.html', await altairHtml());
   ids.hostile = await publish('hostile-html', 'hostile.html', hostileHtml(h.url, h.projectId));
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
@@ -253,7 +284,7 @@ afterAll(async () => {
 describe('interactive plots in Chromium', () => {
   it('keeps typed tiles for these plots in the grid', async () => {
     await page.goto(`${h.url}/projects/${h.projectId}`);
-    expect(await page.locator('.grid .card').count()).toBe(5);
+    expect(await page.locator('.grid .card').count()).toBe(7);
     expect(await page.locator('.grid iframe').count()).toBe(0);
     const tile = page.locator(`.card[data-id="${ids.vl}"] .tile span`);
     expect(await tile.textContent()).toBe('Vega-Lite');
@@ -302,6 +333,23 @@ describe('interactive plots in Chromium', () => {
     await tip.waitFor({ state: 'visible' });
     expect(await tip.textContent()).toContain('index: 10');
     await shot('plot-html.png');
+  });
+
+  it('shows Plotly and Altair HTML exports (libraries inlined) as they are, hover included', async () => {
+    const plotly = await openPlot(ids.plotlyHtml, false);
+    const points = plotly.locator('.scatterlayer .trace:first-child .point');
+    await points.first().waitFor({ timeout: 20_000 });
+    const box = (await points.nth(5).boundingBox())!;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await plotly.locator('.hoverlayer .hovertext').first().waitFor();
+    expect(await plotly.locator('.hoverlayer .hovertext').first().textContent()).toMatch(/\(6, /);
+    const altair = await openPlot(ids.altairHtml, false);
+    const bars = altair.locator('#vis .mark-rect path');
+    await bars.first().waitFor({ timeout: 20_000 });
+    expect(await bars.count()).toBe(4);
+    await bars.nth(1).hover();
+    await altair.locator('#vg-tooltip-element.visible').waitFor();
+    expect(await altair.textContent('#vg-tooltip-element')).toContain('wide');
   });
 
   it("draws a PDF's first page with pdf.js and links the full file", async () => {
