@@ -219,7 +219,13 @@ describe('the snapshot page', () => {
     expect(res.headers.get('content-security-policy')).toContain(
       `frame-src ${new URL(h.url).origin}`,
     );
-    // Other pages still frame nothing.
+    // An image plot's page, and other pages, still frame nothing.
+    const png = await publishPlot(h, 'page-png', PNG, 'image/png');
+    const pngPage = await fetch(`${h.url}/projects/${h.projectId}/snapshots/${png.id}`, {
+      headers: { cookie: await session(h) },
+    });
+    expect(pngPage.headers.get('content-security-policy')).toContain("frame-src 'none'");
+    expect(await pngPage.text()).not.toContain('<iframe');
     const grid = await fetch(`${h.url}/projects/${h.projectId}`, {
       headers: { cookie: await session(h) },
     });
