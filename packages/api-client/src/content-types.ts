@@ -15,6 +15,7 @@ export const PLOT_CONTENT_TYPES: Readonly<Record<string, string>> = {
   'application/json': 'json',
   'application/vnd.vega.v5+json': 'vega.json',
   'application/vnd.vegalite.v5+json': 'vl.json',
+  'application/vnd.plotly.v1+json': 'plotly.json',
 };
 
 /**
@@ -48,7 +49,11 @@ const BY_KIND: Record<ArtifactKind, Readonly<Record<string, string>>> = {
 
 /** File extensions whose media type mime-types gets wrong or does not know, per kind. */
 const EXTENSION_OVERRIDES: Record<ArtifactKind, Readonly<Record<string, string>>> = {
-  plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+  plot: {
+    json: 'application/json',
+    'vl.json': 'application/vnd.vegalite.v5+json',
+    'plotly.json': 'application/vnd.plotly.v1+json',
+  },
   code: {
     py: 'text/x-python',
     ipynb: 'application/x-ipynb+json',

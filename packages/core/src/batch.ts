@@ -8,6 +8,7 @@ import { InputError } from '@snapshotplot/api-client';
 
 /** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
 export const PLOT_EXTENSIONS = [
+  'plotly.json',
   'vega.json',
   'vl.json',
   'jpeg',

@@ -30,6 +30,8 @@ describe('collectBatch', () => {
       'accuracy.ipynb': 'c',
       'chart.vl.json': '{}',
       'chart.js': 'c',
+      'curve.plotly.json': '{}',
+      'curve.py': 'c',
       'fit.R': 'c',
       'fit.pdf': 'p',
       'notes.txt': 'not a plot',
@@ -38,6 +40,7 @@ describe('collectBatch', () => {
     expect(await collectBatch(dir)).toEqual([
       { title: 'accuracy', plot: join(dir, 'accuracy.svg'), code: join(dir, 'accuracy.ipynb') },
       { title: 'chart', plot: join(dir, 'chart.vl.json'), code: join(dir, 'chart.js') },
+      { title: 'curve', plot: join(dir, 'curve.plotly.json'), code: join(dir, 'curve.py') },
       { title: 'fit', plot: join(dir, 'fit.pdf'), code: join(dir, 'fit.R') },
       { title: 'loss', plot: join(dir, 'loss.png'), code: join(dir, 'loss.py') },
     ]);

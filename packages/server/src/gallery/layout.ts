@@ -8,7 +8,7 @@ export const STATIC_PREFIX = '/gallery/static';
  * Strict CSP: only this origin's script and style (no inline script, so no inline event
  * handlers), plots only as images from this origin or the public URL, nothing embeds us.
  */
-export function galleryCsp(publicUrl: string): string {
+export function galleryCsp(publicUrl: string, frameSrc?: string): string {
   let origin = '';
   try {
     origin = ` ${new URL(publicUrl).origin}`;
@@ -19,7 +19,8 @@ export function galleryCsp(publicUrl: string): string {
     "style-src 'self'",
     `img-src 'self'${origin} data:`,
     "connect-src 'self'",
-    "frame-src 'none'",
+    // Only pages that show a live plot frame it (gallery/plot-frame.ts), from that origin.
+    frameSrc ? `frame-src ${frameSrc}` : "frame-src 'none'",
     "form-action 'self'",
     "base-uri 'none'",
     "object-src 'none'",
@@ -28,9 +29,9 @@ export function galleryCsp(publicUrl: string): string {
 }
 
 /** The headers every gallery HTML response carries, whole page or fragment. */
-export function setGalleryHeaders(res: Response, publicUrl: string): void {
+export function setGalleryHeaders(res: Response, publicUrl: string, frameSrc?: string): void {
   res.set({
-    'Content-Security-Policy': galleryCsp(publicUrl),
+    'Content-Security-Policy': galleryCsp(publicUrl, frameSrc),
     'X-Content-Type-Options': 'nosniff',
     'X-Frame-Options': 'DENY',
     'Referrer-Policy': 'same-origin',
@@ -50,10 +51,18 @@ export function sendFragment(res: Response, fragment: SafeHtml, publicUrl: strin
 /** Sends a full page with the gallery's headers. */
 export function sendPage(
   res: Response,
-  o: { status?: number; title: string; body: SafeHtml; nav?: SafeHtml; publicUrl: string },
+  o: {
+    status?: number;
+    title: string;
+    body: SafeHtml;
+    nav?: SafeHtml;
+    publicUrl: string;
+    /** The origin of the plot frames the page shows (frame-src); none when absent. */
+    frameSrc?: string;
+  },
 ): void {
   res.status(o.status ?? 200);
-  setGalleryHeaders(res, o.publicUrl);
+  setGalleryHeaders(res, o.publicUrl, o.frameSrc);
   res.type('html').send(
     html`<!doctype html>
 <html lang="en">

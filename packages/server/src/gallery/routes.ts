@@ -16,6 +16,7 @@ import { codePanel } from './code-view.js';
 import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
 import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
+import { frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
 import { comparePage } from './view-compare.js';
@@ -25,6 +26,9 @@ import { snapshotPage } from './view-snapshot.js';
 export function galleryRoutes(ctx: AppContext, router: Router): void {
   staticRoutes(router);
   sessionRoutes(ctx, router);
+  plotFrameRoutes(ctx, router);
+  // Interactive plots are framed from --usercontent-url when set, else from this server.
+  const frameBase = () => ctx.config.usercontentUrl ?? ctx.publicUrl();
   const deps = snapshotDeps(ctx);
   const view = (r: SnapshotRecord): Snapshot => toSnapshot(deps, r);
 
@@ -101,16 +105,20 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
       const projectId = readableProject(s, req.params.id as string);
       const rec = await readySnapshot(projectId, req.params.sid as string);
       const versions = await listVersions(deps, rec, 50);
+      const snapshot = view(rec);
       sendPage(res, {
         title: rec.title,
         publicUrl: ctx.publicUrl(),
+        // Only a page that shows a live plot may frame anything, and only from the frame origin.
+        ...(isLive(snapshot) ? { frameSrc: frameOrigin(frameBase()) } : {}),
         nav: nav(s),
         body: snapshotPage({
           projectId,
-          snapshot: view(rec),
+          snapshot,
           code: await codePanel(ctx, rec),
           versions: versions.map(view),
           forgeUrl: ctx.config.forgeUrl,
+          frameBase: frameBase(),
           now: ctx.now(),
         }),
       });

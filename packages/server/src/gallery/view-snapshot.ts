@@ -7,6 +7,7 @@ import {
 } from '@snapshotplot/api-client/contract';
 import { forgeLinks } from './forge.js';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
+import { plotLive } from './plot-frame.js';
 import { plotThumb, shortSha } from './view-grid.js';
 
 const fileName = (s: Snapshot, kind: 'plot' | 'code') => {
@@ -88,14 +89,17 @@ export function snapshotPage(o: {
   code: SafeHtml | null;
   versions: Snapshot[];
   forgeUrl: string;
+  /** Where the sandboxed plot frames are loaded from (--usercontent-url or the public URL). */
+  frameBase: string;
   now: Date;
 }): SafeHtml {
   const s = o.snapshot;
+  const live = plotLive(s, { frameBase: o.frameBase });
   return html`<p class="crumbs"><a href="/projects/${o.projectId}">← all snapshots</a>${s.collection ? html` · <a href="/projects/${o.projectId}?collection=${encodeURIComponent(s.collection)}">${s.collection}</a>` : ''}</p>
 <h1>${s.title}</h1>
 ${s.description ? html`<p class="description">${s.description}</p>` : ''}
 <div class="snapshot">
-<section class="plot-panel"><div class="plot">${plotThumb(s, { large: true })}</div>${downloads(s)}${metadata(s, o.forgeUrl, o.now)}</section>
+<section class="plot-panel"><div class="plot${live ? ' live' : ''}">${live ?? plotThumb(s, { large: true })}</div>${downloads(s)}${metadata(s, o.forgeUrl, o.now)}</section>
 <section class="code-panel"><h2>Code</h2>${o.code ?? html`<p class="note">No code was published with this plot.</p>`}</section>
 </div>
 <section class="history-panel"><h2>History <small>same title${s.collection ? ' in this collection' : ''}, newest first</small></h2>${history(o.projectId, s, o.versions, o.now)}</section>`;

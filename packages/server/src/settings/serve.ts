@@ -121,6 +121,19 @@ export const SERVE_SETTINGS = {
     help: 'forge the gallery links commits, branches and PRs to: GitHub, GitLab or Bitbucket',
     shownDefault: 'https://github.com',
   }),
+  /** Origin the sandboxed plot frames are loaded from (the gallery's own by default). */
+  usercontentUrl: setting({
+    flag: '--usercontent-url <url>',
+    env: ['SNAPSHOTPLOT_USERCONTENT_URL'],
+    schema: z
+      .url({
+        protocol: /^https?$/,
+        error: 'give an http(s) URL of another origin that reaches this server',
+      })
+      .optional(),
+    help: 'separate origin (another host name for this server) that interactive plots are framed from',
+    shownDefault: 'the public URL',
+  }),
   sseHeartbeatMs: setting({
     flag: '--sse-heartbeat-ms <ms>',
     env: ['SNAPSHOTPLOT_SSE_HEARTBEAT_MS'],

@@ -55,6 +55,10 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .plot-panel, .code-panel, .history-panel, .side, .overlay-panel { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem; min-width: 0; }
 .plot { display: flex; justify-content: center; background: #fff; }
 .plot img { max-width: 100%; height: auto; }
+.plot.live { display: block; }
+.live-plot { margin: 0; }
+.plot-frame { display: block; width: 100%; height: 560px; border: 0; background: #fff; }
+.live-plot figcaption { padding: .4rem .6rem; font-size: .85rem; color: var(--muted); border-top: 1px solid var(--line); }
 .downloads { display: flex; flex-wrap: wrap; gap: .5rem; margin: .9rem 0; }
 .metadata { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1rem; margin: 0; font-size: .9rem; }
 .metadata dt { color: var(--muted); }

@@ -70,6 +70,19 @@ export const GALLERY_JS = `
     });
   }
 
+  // A plot frame (gallery/plot-frame.ts) reports the height it drew; a message resizes only
+  // the frame whose window sent it, within bounds, and nothing else is read from it.
+  window.addEventListener('message', function (e) {
+    var h = e.data && e.data.snapshotplotFrameHeight;
+    if (typeof h !== 'number' || !isFinite(h)) return;
+    var frames = document.querySelectorAll('iframe.plot-frame');
+    for (var i = 0; i < frames.length; i++) {
+      if (frames[i].contentWindow === e.source) {
+        frames[i].style.height = Math.max(120, Math.min(1600, Math.ceil(h))) + 'px';
+      }
+    }
+  });
+
   document.addEventListener('DOMContentLoaded', function () {
     var grid = document.querySelector('[data-live]');
     if (grid) live(grid);
