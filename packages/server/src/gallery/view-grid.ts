@@ -18,6 +18,7 @@ const TILE_LABELS: Record<string, string> = {
   'application/json': 'JSON',
   'application/vnd.vega.v5+json': 'Vega',
   'application/vnd.vegalite.v5+json': 'Vega-Lite',
+  'application/vnd.plotly.v1+json': 'Plotly',
 };
 
 /** Whether a plot can be shown as an <img> (SVG included: an <img> never runs its script). */
