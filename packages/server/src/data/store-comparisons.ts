@@ -120,8 +120,11 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
       collectionId: string | null,
       title: string,
       before: string,
+      notCommit: string,
     ): Promise<SnapshotRecord | undefined> {
+      // Not the head commit itself (a push to the base branch compares with the commit before).
       const rows = await ready()
+        .where((eb) => eb.or([eb('s.commit_sha', 'is', null), eb('s.commit_sha', '!=', notCommit)]))
         .where('s.project_id', '=', projectId)
         .where('s.branch', '=', branch)
         .where('s.collection_id', collectionId === null ? 'is' : '=', collectionId)
@@ -138,6 +141,7 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
       projectId: string,
       branch: string,
       before: string,
+      notCommit: string,
     ): Promise<string | undefined> {
       const row = await db
         .selectFrom('snapshots')
@@ -146,6 +150,7 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
         .where('branch', '=', branch)
         .where('status', '=', 'ready')
         .where('commit_sha', 'is not', null)
+        .where('commit_sha', '!=', notCommit)
         .where('created_at', '<', before)
         .orderBy('created_at', 'desc')
         .orderBy('id', 'desc')
