@@ -231,10 +231,7 @@ export async function computeComparison(
     let candidates: SnapshotRecord[] = [...atBase.values()];
     let rule: BaselineRule = 'merge_base';
     if (!baseSha || candidates.length === 0) {
-      const earliest = heads.reduce(
-        (m, h) => (h.created_at < m ? h.created_at : m),
-        heads[0]!.created_at,
-      );
+      const earliest = heads.map((h) => h.created_at).sort()[0]!;
       const commit = await q.latestBranchCommit(projectId, baseBranch, earliest, headSha);
       candidates = commit ? (await q.readyAtCommit(projectId, commit)).filter(inScope) : [];
       rule = 'base_branch';

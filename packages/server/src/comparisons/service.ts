@@ -131,7 +131,7 @@ export async function recordReview(
         if (!chosen.includes(i)) chosen.push(i);
       }
     } else {
-      items.forEach((it, i) => it.needs_review && chosen.push(i));
+      for (const [i, it] of items.entries()) if (it.needs_review) chosen.push(i);
       if (chosen.length === 0)
         throw conflict(
           'not_reviewable',
