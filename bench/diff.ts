@@ -13,8 +13,29 @@ import { type BenchResult, median, round, timed } from './lib/stats.js';
 const serverRequire = createRequire(fileURLToPath(import.meta.resolve('snapshotplot-server')));
 const load = async <T>(name: string): Promise<T> =>
   ((await import(pathToFileURL(serverRequire.resolve(name)).href)) as { default: T }).default;
-const sharp = await load<typeof import('sharp')>('sharp');
-const pixelmatch = await load<typeof import('pixelmatch').default>('pixelmatch');
+/** The few calls of sharp's chain this file makes (its types live with the server). */
+interface SharpChain {
+  ensureAlpha(): SharpChain;
+  raw(): SharpChain;
+  png(): SharpChain;
+  toBuffer(): Promise<Buffer>;
+  toBuffer(o: { resolveWithObject: true }): Promise<{ data: Buffer }>;
+}
+const sharp =
+  await load<
+    (input: Buffer, o?: { raw: { width: number; height: number; channels: 4 } }) => SharpChain
+  >('sharp');
+const pixelmatch =
+  await load<
+    (
+      a: Buffer,
+      b: Buffer,
+      out: Buffer | null,
+      w: number,
+      h: number,
+      o: { threshold: number; includeAA: boolean },
+    ) => number
+  >('pixelmatch');
 
 const W = 2000;
 const H = 1500;
