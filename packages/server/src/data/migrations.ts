@@ -9,6 +9,7 @@ import { eventsAndWebhooks } from './migration-events.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { artifactObjectIndex } from './migration-objects.js';
 import { quotasAndRetention } from './migration-retention.js';
+import { reviewsAndDiffs } from './migration-reviews.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
 import { trustPolicies } from './migration-trust.js';
@@ -156,6 +157,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005_natural_key_index': naturalKeyIndex(),
     '0006_quotas_retention': quotasAndRetention(dialect),
     '0007_trust_policies': trustPolicies(dialect),
+    '0008_reviews': reviewsAndDiffs(dialect),
     '0009_artifact_objects': artifactObjectIndex(),
   };
 }
