@@ -76408,7 +76408,7 @@ const defaults = {
         fetch: getProxyFetch(baseUrl)
     }
 };
-const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -76416,15 +76416,15 @@ const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(
  * @param     token    the repo PAT or GITHUB_TOKEN
  * @param     options  other options to set
  */
-function utils_getOctokitOptions(token, options) {
+function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = Utils.getAuthString(token, opts);
+    const auth = getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
@@ -85981,92 +85981,6 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ../api-client/dist/content-types.js
-/** Plot media types and the file extension they are stored under. */
-const PLOT_CONTENT_TYPES = {
-    'image/png': 'png',
-    'image/svg+xml': 'svg',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'application/pdf': 'pdf',
-    'text/html': 'html',
-    'application/json': 'json',
-    'application/vnd.vega.v5+json': 'vega.json',
-    'application/vnd.vegalite.v5+json': 'vl.json',
-};
-/**
- * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
- * for the places that inline a plot rather than link to it.
- */
-const INLINE_IMAGE_TYPES = new Set([
-    'image/png',
-    'image/svg+xml',
-    'image/jpeg',
-    'image/webp',
-]);
-/** Code media types and the file extension they are stored under. */
-const CODE_CONTENT_TYPES = {
-    'text/x-python': 'py',
-    'application/x-ipynb+json': 'ipynb',
-    'text/x-r': 'R',
-    'text/x-julia': 'jl',
-    'text/x-matlab': 'm',
-    'text/javascript': 'js',
-    'text/x-typescript': 'ts',
-    'application/x-sh': 'sh',
-    'text/plain': 'txt',
-};
-const BY_KIND = {
-    plot: PLOT_CONTENT_TYPES,
-    code: CODE_CONTENT_TYPES,
-};
-/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
-const EXTENSION_OVERRIDES = {
-    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
-    code: {
-        py: 'text/x-python',
-        ipynb: 'application/x-ipynb+json',
-        r: 'text/x-r',
-        jl: 'text/x-julia',
-        m: 'text/x-matlab',
-        js: 'text/javascript',
-        mjs: 'text/javascript',
-        ts: 'text/x-typescript',
-        sh: 'application/x-sh',
-        txt: 'text/plain',
-    },
-};
-/** `text/html; charset=utf-8` -> `text/html`. */
-function baseContentType(contentType) {
-    return contentType.split(';')[0].trim().toLowerCase();
-}
-/** The stored file extension for a media type of this kind, or undefined when not accepted. */
-function extensionFor(kind, contentType) {
-    return BY_KIND[kind][baseContentType(contentType)];
-}
-/** Whether a media type is accepted for the kind. */
-function isAcceptedContentType(kind, contentType) {
-    return extensionFor(kind, contentType) !== undefined;
-}
-/** The accepted media types of a kind, for error messages and docs. */
-function acceptedContentTypes(kind) {
-    return Object.keys(BY_KIND[kind]);
-}
-/**
- * The media type for a file name by its extension, taking this kind's overrides first, or
- * undefined when the extension is not one snapshotplot accepts for the kind.
- * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
- */
-function contentTypeForFile(kind, fileName, lookup) {
-    const lower = fileName.toLowerCase();
-    const overrides = EXTENSION_OVERRIDES[kind];
-    const match = Object.keys(overrides)
-        .filter((ext) => lower.endsWith(`.${ext}`))
-        .sort((a, b) => b.length - a.length)[0];
-    const type = match ? overrides[match] : lookup(fileName) || undefined;
-    return type && isAcceptedContentType(kind, type) ? type : undefined;
-}
-//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/iso.js
 
 
@@ -86378,6 +86292,7 @@ const ERROR_CODES = [
     'invalid_upload_token',
     'snapshot_ready',
     'checksum_mismatch',
+    'not_reviewable',
     'payload_too_large',
     'unsupported_media_type',
     'rate_limited',
@@ -86408,11 +86323,267 @@ const SnapshotDeletedEventSchema = object({
 const SnapshotEventSchema = discriminatedUnion('type', [SnapshotReadyEventSchema, SnapshotDeletedEventSchema])
     .meta({ id: 'SnapshotEvent' });
 //# sourceMappingURL=schemas.js.map
+;// CONCATENATED MODULE: ../api-client/dist/comparison-schemas.js
+/**
+ * The review part of the wire contract: a comparison of a head commit's plots against their
+ * baselines, its per-plot diff, and review decisions. Semantics (README "Plot review"):
+ *
+ * - Baseline of a head snapshot (collection, title): the newest ready snapshot with the same
+ *   collection and title at the base commit (`merge_base`), else the newest ready one on the
+ *   base branch created before the head (`base_branch`), else none (`none`).
+ * - State per (collection, title): `unchanged` (same plot sha256, or pixels within the
+ *   tolerance), `changed`, `new` (no baseline), `removed` (a baseline with no head, reported
+ *   only once the head set is complete: `POST …/comparisons` says so).
+ * - `changed` and `removed` items need a review; `new` ones are shown but do not hold the
+ *   status. The comparison's `status` is what the commit status says: `success` when nothing
+ *   needs review or all of it is approved, `failure` when a change was rejected, otherwise the
+ *   project's `on_change` setting (`pending` unless set to `failure`).
+ */
+
+
+const comparison_schemas_text = (max) => schemas_string().trim().min(1).max(max);
+const COMPARISON_STATES = ['changed', 'removed', 'new', 'unchanged'];
+const ComparisonStateSchema = schemas_enum(COMPARISON_STATES).meta({ id: 'ComparisonState' });
+const BASELINE_RULES = ['merge_base', 'base_branch', 'none'];
+const BaselineRuleSchema = schemas_enum(BASELINE_RULES).meta({
+    id: 'BaselineRule',
+    description: 'Which rule chose the baseline: the snapshot at the merge base, the newest on the base branch before the head, or none.',
+});
+const REVIEW_DECISIONS = ['approved', 'changes_requested'];
+const ReviewDecisionSchema = schemas_enum(REVIEW_DECISIONS).meta({ id: 'ReviewDecision' });
+const COMPARISON_STATUSES = ['success', 'pending', 'failure'];
+const ComparisonStatusSchema = schemas_enum(COMPARISON_STATUSES).meta({
+    id: 'ComparisonStatus',
+    description: 'The commit status the comparison gives its head commit.',
+});
+/** Why two plots were not compared pixel by pixel (the item is then `changed`). */
+const NOT_COMPARED_REASONS = [
+    'size_changed',
+    'too_large',
+    'timeout',
+    'decode_failed',
+    'not_raster',
+];
+/** How a changed pair was told apart. Null on `new`, `removed` and hash-equal `unchanged`. */
+const PlotDiffSchema = object({
+    /** `pixels`: decoded and compared (SVG rasterised first); `hash`: by sha256 only. */
+    method: schemas_enum(['pixels', 'hash']),
+    /** False when a pixel comparison was not possible; `reason` says why. */
+    compared: schemas_boolean(),
+    reason: schemas_enum(NOT_COMPARED_REASONS).nullable(),
+    width: schemas_number().int().nonnegative().nullable(),
+    height: schemas_number().int().nonnegative().nullable(),
+    changed_pixels: schemas_number().int().nonnegative().nullable(),
+    /** changed_pixels / (width × height), 0..1. */
+    ratio: schemas_number().min(0).max(1).nullable(),
+    /** The share of changed pixels allowed before a pair counts as changed (project/collection). */
+    tolerance: schemas_number().min(0).max(1),
+    /** The difference image (PNG, changed pixels highlighted); signed like plot_url. */
+    diff_url: url().nullable(),
+})
+    .meta({ id: 'PlotDiff' });
+const ReviewSchema = object({
+    decision: ReviewDecisionSchema,
+    /** Who decided: the gallery user, the token name or the CI identity. */
+    reviewer: schemas_string(),
+    created_at: iso_datetime(),
+})
+    .meta({ id: 'Review' });
+const ComparisonItemSchema = object({
+    collection: schemas_string().nullable(),
+    title: schemas_string(),
+    state: ComparisonStateSchema,
+    /** Null when `removed`. */
+    head: SnapshotSchema.nullable(),
+    /** Null when `new`. */
+    base: SnapshotSchema.nullable(),
+    baseline_rule: BaselineRuleSchema,
+    diff: PlotDiffSchema.nullable(),
+    /** Whether the code artifact differs (by sha256); null when either side has no code. */
+    code_changed: schemas_boolean().nullable(),
+    /** Whether this item holds the status until it is approved (`changed`, `removed`). */
+    needs_review: schemas_boolean(),
+    /** The latest decision on this very pair (head and baseline snapshot); null when none. */
+    review: ReviewSchema.nullable(),
+})
+    .meta({ id: 'ComparisonItem' });
+const ComparisonSummarySchema = object({
+    changed: schemas_number().int().nonnegative(),
+    new: schemas_number().int().nonnegative(),
+    removed: schemas_number().int().nonnegative(),
+    unchanged: schemas_number().int().nonnegative(),
+    /** Of the items that need review: approved, rejected, and not yet decided. */
+    approved: schemas_number().int().nonnegative(),
+    changes_requested: schemas_number().int().nonnegative(),
+    unreviewed: schemas_number().int().nonnegative(),
+})
+    .meta({ id: 'ComparisonSummary' });
+const ComparisonSchema = object({
+    project_id: IdSchema,
+    head_sha: schemas_string(),
+    /** The merge base the client sent; null when none was given. */
+    base_sha: schemas_string().nullable(),
+    base_branch: schemas_string(),
+    pr_number: schemas_number().int().nullable(),
+    /** Whether the head's publishing was declared done (only then are `removed` items listed). */
+    complete: schemas_boolean(),
+    status: ComparisonStatusSchema,
+    /** One sentence for a commit status description, e.g. "2 changed, 1 new, 8 unchanged". */
+    description: schemas_string(),
+    summary: ComparisonSummarySchema,
+    /** changed, removed, new, unchanged; then by collection and title. */
+    items: array(ComparisonItemSchema),
+    /** The gallery's review page for this comparison, when the server has a gallery. */
+    review_url: url().nullable(),
+})
+    .meta({ id: 'Comparison' });
+const comparisonTarget = {
+    /** The head commit (full or abbreviated); its ready snapshots are the head set. */
+    head: CommitShaSchema,
+    /** The merge base of the pull request (`git merge-base`); optional. */
+    base: CommitShaSchema.optional(),
+    /** The branch baselines fall back to; default the project's default branch. */
+    base_branch: comparison_schemas_text(255).optional(),
+};
+/** Query of `GET /api/projects/{id}/comparisons`: read a comparison, no side effect. */
+const ComparisonQuerySchema = strictObject({ ...comparisonTarget, collection: comparison_schemas_text(100).optional() })
+    .meta({ id: 'ComparisonQuery' });
+/**
+ * `POST /api/projects/{id}/comparisons`: the head's publishing is done. Records that (so
+ * `removed` is reported), computes the comparison, emits `comparison.ready`, and answers it.
+ */
+const CompareRequestSchema = strictObject({
+    ...comparisonTarget,
+    pr_number: schemas_number().int().positive().nullish(),
+})
+    .meta({ id: 'CompareRequest' });
+/** One plot of a comparison, by its natural key. */
+const ComparisonItemKeySchema = strictObject({ collection: schemas_string().max(100).nullable(), title: schemas_string().min(1).max(200) })
+    .meta({ id: 'ComparisonItemKey' });
+/** `POST /api/projects/{id}/reviews`: decide on some or all items needing review. */
+const ReviewRequestSchema = strictObject({
+    ...comparisonTarget,
+    decision: ReviewDecisionSchema,
+    /** The items decided on; omitted = every item that needs review. */
+    items: array(ComparisonItemKeySchema).min(1).max(1000).optional(),
+})
+    .meta({ id: 'ReviewRequest' });
+/** `comparison.ready`: a head's publishing was declared done; the comparison without items. */
+const ComparisonReadyEventSchema = object({
+    type: literal('comparison.ready'),
+    timestamp: iso_datetime(),
+    data: ComparisonSchema.omit({ items: true }),
+})
+    .meta({ id: 'ComparisonReadyEvent' });
+/** The query of a difference image URL: the baseline snapshot and, unsigned, a bearer token. */
+const DiffImageQuerySchema = strictObject({
+    expires: schemas_string()
+        .optional()
+        .meta({ description: 'Unix seconds; with `sig`, the signed URL (no bearer).' }),
+    sig: schemas_string().optional().meta({ description: 'The signature over both snapshots and expiry.' }),
+});
+/** Every event of a project's log (SSE and webhooks): the snapshot events and `comparison.ready`. */
+const ProjectEventSchema = discriminatedUnion('type', [
+    SnapshotReadyEventSchema,
+    SnapshotDeletedEventSchema,
+    ComparisonReadyEventSchema,
+])
+    .meta({ id: 'ProjectEvent' });
+/** The event types a webhook may subscribe to. */
+const EVENT_TYPES = (/* unused pure expression or super */ null && (['snapshot.ready', 'snapshot.deleted', 'comparison.ready']));
+//# sourceMappingURL=comparison-schemas.js.map
+;// CONCATENATED MODULE: ../api-client/dist/content-types.js
+/** Plot media types and the file extension they are stored under. */
+const PLOT_CONTENT_TYPES = {
+    'image/png': 'png',
+    'image/svg+xml': 'svg',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'application/pdf': 'pdf',
+    'text/html': 'html',
+    'application/json': 'json',
+    'application/vnd.vega.v5+json': 'vega.json',
+    'application/vnd.vegalite.v5+json': 'vl.json',
+};
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+const INLINE_IMAGE_TYPES = new Set([
+    'image/png',
+    'image/svg+xml',
+    'image/jpeg',
+    'image/webp',
+]);
+/** Code media types and the file extension they are stored under. */
+const CODE_CONTENT_TYPES = {
+    'text/x-python': 'py',
+    'application/x-ipynb+json': 'ipynb',
+    'text/x-r': 'R',
+    'text/x-julia': 'jl',
+    'text/x-matlab': 'm',
+    'text/javascript': 'js',
+    'text/x-typescript': 'ts',
+    'application/x-sh': 'sh',
+    'text/plain': 'txt',
+};
+const BY_KIND = {
+    plot: PLOT_CONTENT_TYPES,
+    code: CODE_CONTENT_TYPES,
+};
+/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
+const EXTENSION_OVERRIDES = {
+    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+    code: {
+        py: 'text/x-python',
+        ipynb: 'application/x-ipynb+json',
+        r: 'text/x-r',
+        jl: 'text/x-julia',
+        m: 'text/x-matlab',
+        js: 'text/javascript',
+        mjs: 'text/javascript',
+        ts: 'text/x-typescript',
+        sh: 'application/x-sh',
+        txt: 'text/plain',
+    },
+};
+/** `text/html; charset=utf-8` -> `text/html`. */
+function baseContentType(contentType) {
+    return contentType.split(';')[0].trim().toLowerCase();
+}
+/** The stored file extension for a media type of this kind, or undefined when not accepted. */
+function extensionFor(kind, contentType) {
+    return BY_KIND[kind][baseContentType(contentType)];
+}
+/** Whether a media type is accepted for the kind. */
+function isAcceptedContentType(kind, contentType) {
+    return extensionFor(kind, contentType) !== undefined;
+}
+/** The accepted media types of a kind, for error messages and docs. */
+function acceptedContentTypes(kind) {
+    return Object.keys(BY_KIND[kind]);
+}
+/**
+ * The media type for a file name by its extension, taking this kind's overrides first, or
+ * undefined when the extension is not one snapshotplot accepts for the kind.
+ * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
+ */
+function contentTypeForFile(kind, fileName, lookup) {
+    const lower = fileName.toLowerCase();
+    const overrides = EXTENSION_OVERRIDES[kind];
+    const match = Object.keys(overrides)
+        .filter((ext) => lower.endsWith(`.${ext}`))
+        .sort((a, b) => b.length - a.length)[0];
+    const type = match ? overrides[match] : lookup(fileName) || undefined;
+    return type && isAcceptedContentType(kind, type) ? type : undefined;
+}
+//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/contract.js
 /**
  * The API as data: method, path, body/query schemas and response schemas per status, in the
  * style of ts-rest. The client, the server and the OpenAPI generator all read this table.
  */
+
 
 
 
@@ -86521,7 +86692,7 @@ const contract_contract = {
     events: {
         method: 'GET',
         path: '/api/projects/:id/events',
-        summary: 'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted`, `id:` from the event log, `data:` a SnapshotEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
+        summary: 'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted | comparison.ready`, `id:` from the event log, `data:` a ProjectEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
         auth: 'bearer',
         query: object({
             last_event_id: schemas_string()
@@ -86532,7 +86703,7 @@ const contract_contract = {
         responseContentType: 'text/event-stream',
         responses: {
             200: schemas_string().meta({
-                description: 'An SSE stream; each `data:` line is a SnapshotEvent as JSON.',
+                description: 'An SSE stream; each `data:` line is a ProjectEvent as JSON.',
             }),
             ...errors(400, 401, 403),
         },
@@ -86551,6 +86722,42 @@ const contract_contract = {
                 .meta({ description: 'The delivery signature over snapshot, kind and expiry.' }),
         }),
         responses: { 200: null, 206: null, 304: null, ...errors(400, 401, 403, 404, 416) },
+    },
+    compare: {
+        method: 'POST',
+        path: '/api/projects/:id/comparisons',
+        summary: "Declare a head commit's publishing done and get its comparison against the baselines; emits `comparison.ready`. Safe to repeat.",
+        auth: 'bearer',
+        body: CompareRequestSchema,
+        // 404: no ready snapshot at the head commit.
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 413, 415, 422) },
+    },
+    getComparison: {
+        method: 'GET',
+        path: '/api/projects/:id/comparisons',
+        summary: "Read a head commit's comparison against the baselines (merge base, else base branch), with the review decisions.",
+        auth: 'bearer',
+        query: ComparisonQuerySchema,
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404) },
+    },
+    review: {
+        method: 'POST',
+        path: '/api/projects/:id/reviews',
+        summary: 'Approve or request changes on items of a comparison (publisher); answers the updated comparison and updates the commit status when the server has a GitHub token.',
+        auth: 'bearer',
+        body: ReviewRequestSchema,
+        // 404: no ready snapshot at the head; 409 not_reviewable: an item that needs no review.
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
+    },
+    getDiffImage: {
+        method: 'GET',
+        path: '/api/snapshots/:id/diff/:base_id',
+        summary: "The difference image (PNG) of a snapshot's plot against a baseline snapshot's plot (diff_url): a bearer token or the URL's signature.",
+        auth: 'bearer-or-signature',
+        query: DiffImageQuerySchema,
+        responseContentType: 'image/png',
+        // 409 not_reviewable: the two plots cannot be compared pixel by pixel.
+        responses: { 200: null, 304: null, ...errors(400, 401, 403, 404, 409) },
     },
     health: {
         method: 'GET',
@@ -87732,6 +87939,18 @@ function createClient(o) {
         publishDirect(metadata, files) {
             return publishDirect(config, baseUrl, metadata, files);
         },
+        async compare(id, body) {
+            const entry = contract_contract.compare;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
+        },
+        async getComparison(id, query) {
+            const entry = contract_contract.getComparison;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, query })).data;
+        },
+        async review(id, body) {
+            const entry = contract_contract.review;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
+        },
     };
 }
 /**
@@ -87774,6 +87993,7 @@ function formatBytes(n) {
  * here loads the transport (undici, p-retry), so the server can validate with the same
  * schemas and mount its routes from the same table without paying for the client.
  */
+
 
 
 
@@ -88412,6 +88632,176 @@ function detectCi(env, io) {
     return undefined;
 }
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ../core/dist/compare/format.js
+/** The hidden first line of the PR comment; one comment per project and pull request. */
+function commentMarker(projectId) {
+    return `<!-- snapshotplot:comment project=${projectId} -->`;
+}
+/** Whether a comment body is the one this project's marker identifies. */
+function isOurComment(body, projectId) {
+    return typeof body === 'string' && body.includes(commentMarker(projectId));
+}
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "3 plots changed, 1 new, 8 unchanged" (zero counts left out; "No plots" when empty). */
+function headline(c) {
+    const s = c.summary;
+    const total = s.changed + s.new + s.removed + s.unchanged;
+    if (total === 0)
+        return 'No plots to compare';
+    const parts = [];
+    const lead = (n, word) => parts.length === 0 ? `${plural(n, 'plot')} ${word}` : `${n} ${word}`;
+    if (s.changed)
+        parts.push(lead(s.changed, 'changed'));
+    if (s.new)
+        parts.push(lead(s.new, 'new'));
+    if (s.removed)
+        parts.push(lead(s.removed, 'removed'));
+    if (s.unchanged)
+        parts.push(lead(s.unchanged, 'unchanged'));
+    return parts.join(', ');
+}
+/** How much an item changed, in words: "0.42% of pixels (1,234)", "size changed", "code only". */
+function changeAmount(item) {
+    const d = item.diff;
+    if (item.state === 'new' || item.state === 'removed')
+        return '';
+    if (!d)
+        return item.state === 'unchanged' ? 'identical' : '';
+    if (!d.compared) {
+        const why = {
+            size_changed: 'size changed',
+            too_large: 'not compared (too large)',
+            timeout: 'not compared (timed out)',
+            decode_failed: 'not compared (unreadable image)',
+            not_raster: 'file differs',
+        };
+        return why[d.reason ?? ''] ?? 'not compared';
+    }
+    if (d.method === 'hash')
+        return item.state === 'unchanged' ? 'identical' : 'file differs';
+    if (d.ratio === null || d.changed_pixels === null)
+        return '';
+    if (d.changed_pixels === 0)
+        return 'identical';
+    const pct = d.ratio * 100;
+    const shown = pct < 0.01 ? '<0.01' : pct.toFixed(pct < 1 ? 2 : 1);
+    return `${shown}% of pixels (${d.changed_pixels.toLocaleString('en-US')})`;
+}
+/** The state column: the state, and for items needing review, the decision. */
+function stateLabel(item) {
+    if (!item.needs_review)
+        return item.state;
+    if (!item.review)
+        return `${item.state}, unreviewed`;
+    return `${item.state}, ${item.review.decision === 'approved' ? 'approved' : 'changes requested'} by ${item.review.reviewer}`;
+}
+const isAbsoluteHttp = (u) => typeof u === 'string' && /^https?:\/\//i.test(u);
+/** Escapes text for a markdown table cell (and for the HTML GitHub allows there). */
+function cell(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, ' ');
+}
+const format_link = (label, url) => url ? `[${label}](${url.replace(/\)/g, '%29')})` : '';
+const STATE_EMOJI = {
+    changed: '🟠',
+    removed: '🔴',
+    new: '🆕',
+    unchanged: '✅',
+};
+function markdownRows(items, thumbnails) {
+    const rows = ['| | Plot | Collection | State | Change | Links |', '|---|---|---|---|---|---|'];
+    for (const item of items) {
+        // The head's plot; a removed item shows its baseline.
+        const plotUrl = item.head ? item.head.plot_url : (item.base?.plot_url ?? null);
+        const thumb = thumbnails && isAbsoluteHttp(plotUrl)
+            ? `<img src="${cell(plotUrl)}" alt="${cell(item.title)}" width="120">`
+            : (STATE_EMOJI[item.state] ?? '');
+        const links = [
+            format_link('plot', item.head?.web_url ?? item.head?.plot_url),
+            format_link('baseline', item.base?.web_url ?? item.base?.plot_url),
+            format_link('diff', item.diff?.diff_url),
+        ]
+            .filter(Boolean)
+            .join(' · ');
+        const code = item.code_changed ? ' (code changed)' : '';
+        rows.push(`| ${thumb} | ${cell(item.title)} | ${cell(item.collection ?? '')} | ${cell(stateLabel(item))} | ${cell(changeAmount(item))}${code} | ${links} |`);
+    }
+    return rows;
+}
+/** The PR comment and job summary: marker, headline, status, the table and the review link. */
+function comparisonMarkdown(c, o = {}) {
+    const thumbnails = o.thumbnails ?? true;
+    const collapse = o.collapseUnchanged ?? true;
+    const lines = [commentMarker(c.project_id), `### ${cell(o.title ?? 'snapshotplot')}`, ''];
+    const statusWord = { success: '✅ success', pending: '🟡 pending', failure: '❌ failure' }[c.status];
+    lines.push(`**${headline(c)}** · status: ${statusWord}`);
+    const s = c.summary;
+    if (s.approved + s.changes_requested + s.unreviewed > 0) {
+        lines.push('', `Review: ${s.approved} approved, ${s.changes_requested} changes requested, ${s.unreviewed} unreviewed.`);
+    }
+    const base = c.base_sha
+        ? `\`${c.base_sha.slice(0, 12)}\` (merge base)`
+        : `branch \`${cell(c.base_branch)}\``;
+    lines.push('', `Head \`${c.head_sha.slice(0, 12)}\` against ${base}.`);
+    if (!c.complete)
+        lines.push('', '_Publishing not declared complete: removed plots are not listed._');
+    if (c.review_url)
+        lines.push('', `**[Review the changes](${c.review_url})**`);
+    const main = collapse ? c.items.filter((i) => i.state !== 'unchanged') : c.items;
+    const unchanged = collapse ? c.items.filter((i) => i.state === 'unchanged') : [];
+    if (main.length > 0)
+        lines.push('', ...markdownRows(main, thumbnails));
+    if (unchanged.length > 0) {
+        lines.push('', `<details><summary>${plural(unchanged.length, 'unchanged plot')}</summary>`, '', ...markdownRows(unchanged, false), '', '</details>');
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** Columns padded to width; no colour, for terminals and logs. */
+function comparisonText(c) {
+    const header = ['STATE', 'COLLECTION', 'TITLE', 'CHANGE', 'REVIEW'];
+    const rows = c.items.map((i) => [
+        i.state,
+        i.collection ?? '-',
+        i.title,
+        changeAmount(i) + (i.code_changed ? ' (code changed)' : ''),
+        i.needs_review
+            ? i.review
+                ? `${i.review.decision === 'approved' ? 'approved' : 'changes requested'} (${i.review.reviewer})`
+                : 'unreviewed'
+            : '',
+    ]);
+    const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)));
+    const fmt = (r) => r
+        .map((v, k) => v.padEnd(widths[k] ?? 0))
+        .join('  ')
+        .trimEnd();
+    const base = c.base_sha ? `${c.base_sha.slice(0, 12)} (merge base)` : `branch ${c.base_branch}`;
+    const out = [
+        `${headline(c)}; status ${c.status}.`,
+        `Head ${c.head_sha.slice(0, 12)} against ${base}.`,
+    ];
+    if (rows.length > 0)
+        out.push('', fmt(header), ...rows.map(fmt));
+    if (c.review_url)
+        out.push('', `Review: ${c.review_url}`);
+    return `${out.join('\n')}\n`;
+}
+/**
+ * Whether the comparison has changes nobody approved (changed or removed items that are not
+ * approved; a `new` plot never holds the status). This is what `--fail-on-change` fails on.
+ */
+function hasUnapprovedChanges(c) {
+    return c.items.some((i) => i.needs_review && i.review?.decision !== 'approved');
+}
+/** The clients' exit decision: fail only when asked to and something is not approved. */
+function shouldFail(c, failOnChange) {
+    return failOnChange && hasUnapprovedChanges(c);
+}
+//# sourceMappingURL=format.js.map
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ../core/dist/extension-types.js
@@ -88780,6 +89170,7 @@ async function publishSnapshot(client, o) {
 
 
 
+
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/context.ts
 
@@ -89003,6 +89394,236 @@ async function buildPlan(inputs, ctx, workspace) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/review.ts
+/**
+ * After publishing: declare the job's publishing done and compare the head commit's plots with
+ * their baselines (`client.compare`), then tell the pull request: the job summary, one PR
+ * comment (created once, then edited in place, found by its hidden marker) and the commit
+ * status `snapshotplot` on the head commit.
+ *
+ * Which events compare: pull_request and pull_request_target (head = the PR head, merge base
+ * from GitHub's compare API, falling back to the PR's base sha), workflow_run from a pull
+ * request (the fork-safe path), and any other event when `base-ref` names the branch to compare
+ * against (push: status only, no comment). GitHub refusing a comment or status (403, 500, no
+ * network) is a warning, never a failure; unapproved changes fail the step only with
+ * `fail-on-change: true`.
+ */
+
+
+
+function parseReviewInputs(env) {
+    const pr = inputs_getInput(env, 'pr-number');
+    let prNumber;
+    if (pr !== '') {
+        prNumber = Number(pr);
+        if (!Number.isInteger(prNumber) || prNumber <= 0) {
+            throw new InputValueError('pr-number', `Input "pr-number" is "${pr}", which is not a pull request number: use a positive integer, or leave it empty.`);
+        }
+    }
+    return {
+        compare: inputs_getBooleanInput(env, 'compare', true),
+        comment: inputs_getBooleanInput(env, 'comment', true),
+        status: inputs_getBooleanInput(env, 'status', true),
+        failOnChange: inputs_getBooleanInput(env, 'fail-on-change', false),
+        githubToken: inputs_getInput(env, 'github-token'),
+        baseRef: inputs_getInput(env, 'base-ref') || undefined,
+        prNumber,
+    };
+}
+function reviewTarget(ctx, inputs) {
+    const repo = repoOfContext(ctx);
+    if (!repo)
+        return null;
+    const { owner, repo: name } = repo;
+    const payload = (ctx.payload ?? {});
+    if (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') {
+        const pr = payload.pull_request;
+        const head = str(pr?.head?.sha);
+        if (!pr || !head)
+            return null;
+        const headRepo = str(pr.head?.repo?.full_name);
+        const baseRepo = str(pr.base?.repo?.full_name);
+        return {
+            owner,
+            repo: name,
+            head,
+            baseCommitish: str(pr.base?.sha),
+            baseBranch: inputs.baseRef ?? str(pr.base?.ref),
+            prNumber: pr.number,
+            // pull_request_target runs in the base repository with its token: it may write.
+            fromFork: ctx.eventName === 'pull_request' && !!headRepo && headRepo !== baseRepo,
+        };
+    }
+    if (ctx.eventName === 'workflow_run') {
+        const run = payload.workflow_run;
+        const head = str(run?.head_sha);
+        if (!head)
+            return null;
+        const pr = run?.pull_requests?.[0];
+        const prNumber = inputs.prNumber ?? pr?.number;
+        if (!prNumber && !inputs.baseRef)
+            return null;
+        return {
+            owner,
+            repo: name,
+            head,
+            baseCommitish: str(pr?.base?.sha) ?? inputs.baseRef,
+            baseBranch: inputs.baseRef ?? str(pr?.base?.ref),
+            prNumber,
+            fromFork: false,
+        };
+    }
+    if (!inputs.baseRef)
+        return null;
+    const head = str(ctx.sha);
+    if (!head)
+        return null;
+    return {
+        owner,
+        repo: name,
+        head,
+        baseCommitish: inputs.baseRef,
+        baseBranch: inputs.baseRef,
+        fromFork: false,
+    };
+}
+/** GitHub's error in one line: "403 Resource not accessible by integration". */
+function githubError(err) {
+    const e = err;
+    if (typeof e?.status === 'number')
+        return `GitHub answered ${e.status} (${e.message ?? ''})`;
+    return err instanceof Error ? err.message : String(err);
+}
+/** The merge base of the PR (GitHub's compare API), else the PR's base sha, else none. */
+async function mergeBase(octokit, t, core) {
+    if (!t.baseCommitish)
+        return undefined;
+    const isSha = /^[0-9a-f]{7,64}$/i.test(t.baseCommitish);
+    if (octokit) {
+        try {
+            const res = await octokit.rest.repos.compareCommitsWithBasehead({
+                owner: t.owner,
+                repo: t.repo,
+                basehead: `${t.baseCommitish}...${t.head}`,
+            });
+            const sha = str(res.data.merge_base_commit?.sha);
+            if (sha)
+                return sha;
+        }
+        catch (err) {
+            core.info(`Could not get the merge base from GitHub (${githubError(err)}); ${isSha ? `using the base commit ${t.baseCommitish}` : 'baselines come from the base branch'}.`);
+        }
+    }
+    return isSha ? t.baseCommitish : undefined;
+}
+/** Compares and reports; throws only when the snapshotplot server fails the comparison. */
+async function review(o) {
+    const { core, inputs } = o;
+    const notice = (m) => (core.notice ? core.notice(m) : core.info(m));
+    const t = reviewTarget(o.context, inputs);
+    if (!t) {
+        core.info(`No comparison on a ${o.context.eventName || 'unknown'} event: it runs on pull requests, or give base-ref to compare against a branch.`);
+        return {};
+    }
+    const octokit = inputs.githubToken
+        ? getOctokit(inputs.githubToken, {
+            baseUrl: (o.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+            log: { debug: () => { }, info: () => { }, warn: () => { }, error: () => { } },
+            request: { retries: 0 },
+        })
+        : null;
+    const base = await mergeBase(octokit, t, core);
+    const comparison = await o.client.compare(o.projectId, {
+        head: t.head,
+        ...(base ? { base } : {}),
+        ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
+        ...(t.prNumber ? { pr_number: t.prNumber } : {}),
+    });
+    const s = comparison.summary;
+    core.info(`Compared ${t.head.slice(0, 12)} with ${base ? base.slice(0, 12) : `branch ${comparison.base_branch}`}: ${comparison.description} (status ${comparison.status}).${comparison.review_url ? ` Review: ${comparison.review_url}` : ''}`);
+    core.setOutput('changed', String(s.changed + s.removed));
+    core.setOutput('new', String(s.new));
+    core.setOutput('unchanged', String(s.unchanged));
+    core.setOutput('comparison-status', comparison.status);
+    core.setOutput('review-url', comparison.review_url ?? '');
+    const markdown = comparisonMarkdown(comparison);
+    if (o.addSummary)
+        await o.addSummary(markdown);
+    if ((inputs.comment && t.prNumber) || inputs.status) {
+        if (t.fromFork) {
+            notice('This pull request comes from a fork: its token cannot write to the base repository, so the snapshotplot comment and commit status are skipped. Post them from a workflow_run workflow (see "Pull requests from forks" in the action README).');
+        }
+        else if (!octokit) {
+            notice('github-token is empty: the snapshotplot comment and commit status are skipped.');
+        }
+        else {
+            if (inputs.comment && t.prNumber)
+                await upsertComment(octokit, t, o.projectId, markdown, core);
+            if (inputs.status)
+                await postStatus(octokit, t, comparison, core);
+        }
+    }
+    if (inputs.failOnChange && hasUnapprovedChanges(comparison)) {
+        const open = s.changed + s.removed - s.approved;
+        return {
+            comparison,
+            failure: `${open} plot change${open === 1 ? ' is' : 's are'} not approved (${comparison.description}); fail-on-change is true.${comparison.review_url ? ` Review them at ${comparison.review_url}` : ''}`,
+        };
+    }
+    return { comparison };
+}
+const PERMISSION_HINT = {
+    comment: 'give the job `permissions: pull-requests: write`',
+    status: 'give the job `permissions: statuses: write`',
+};
+async function upsertComment(octokit, t, projectId, body, core) {
+    const issue = { owner: t.owner, repo: t.repo, issue_number: t.prNumber };
+    try {
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+            ...issue,
+            per_page: 100,
+        });
+        const ours = comments.find((c) => isOurComment(c.body, projectId));
+        if (ours) {
+            await octokit.rest.issues.updateComment({
+                owner: t.owner,
+                repo: t.repo,
+                comment_id: ours.id,
+                body,
+            });
+            core.info(`Updated the snapshotplot comment on pull request #${t.prNumber}.`);
+        }
+        else {
+            await octokit.rest.issues.createComment({ ...issue, body });
+            core.info(`Commented on pull request #${t.prNumber}.`);
+        }
+    }
+    catch (err) {
+        const status = err.status;
+        const hint = status === 403 || status === 404 ? `: ${PERMISSION_HINT.comment}` : '';
+        core.warning(`Could not post the snapshotplot comment on pull request #${t.prNumber}: ${githubError(err)}${hint}. The step goes on.`);
+    }
+}
+async function postStatus(octokit, t, c, core) {
+    try {
+        await octokit.rest.repos.createCommitStatus({
+            owner: t.owner,
+            repo: t.repo,
+            sha: t.head,
+            state: c.status,
+            context: 'snapshotplot',
+            description: c.description.slice(0, 140),
+            ...(c.review_url ? { target_url: c.review_url } : {}),
+        });
+        core.info(`Set the commit status snapshotplot=${c.status} on ${t.head.slice(0, 12)}.`);
+    }
+    catch (err) {
+        const status = err.status;
+        const hint = status === 403 || status === 404 ? `: ${PERMISSION_HINT.status}` : '';
+        core.warning(`Could not set the snapshotplot commit status on ${t.head.slice(0, 12)}: ${githubError(err)}${hint}. The step goes on.`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/summary.ts
 /**
  * The job summary (GITHUB_STEP_SUMMARY) as one HTML fragment, built as a pure function so it
@@ -89138,6 +89759,7 @@ function dryRunSummary(planned, ctx) {
 
 
 
+
 /** Runs the action once; reports through `core`, returns what happened for tests. */
 async function run(o) {
     const { core, env } = o;
@@ -89154,6 +89776,9 @@ async function run(o) {
     try {
         failOnError = o.inputs?.failOnError ?? inputs_getBooleanInput(env, 'fail-on-error', true);
         inputs = o.inputs ?? parseInputs(env);
+        const reviewInputs = o.reviewInputs ?? parseReviewInputs(env);
+        if (reviewInputs.githubToken)
+            core.setSecret(reviewInputs.githubToken);
         const ctx = mapContext(o.context, env);
         checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
         const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
@@ -89169,7 +89794,27 @@ async function run(o) {
                 // A retried request says so in the job log instead of a minute of silence.
                 onRetry: (event) => core.info(describeRetry(event)),
             });
-        return await publishAll(plan, ctx, inputs, client, core);
+        const result = await publishAll(plan, ctx, inputs, client, core);
+        if (!result.ok || !reviewInputs.compare)
+            return result;
+        const reviewed = await review({
+            env,
+            context: o.context,
+            inputs: reviewInputs,
+            projectId: inputs.projectId,
+            client,
+            core,
+            addSummary: inputs.summary ? (md) => writeSummary(core, md) : undefined,
+        });
+        // fail-on-change is asked for explicitly, so fail-on-error: false does not soften it.
+        if (reviewed.failure)
+            core.setFailed(reviewed.failure);
+        return {
+            ...result,
+            ok: !reviewed.failure,
+            comparison: reviewed.comparison,
+            error: reviewed.failure,
+        };
     }
     catch (err) {
         return fail(core, failOnError, describeError(err, inputs?.apiUrl));
