@@ -89411,6 +89411,7 @@ async function buildPlan(inputs, ctx, workspace) {
 
 
 
+
 function parseReviewInputs(env) {
     const pr = inputs_getInput(env, 'pr-number');
     let prNumber;
@@ -89533,12 +89534,23 @@ async function review(o) {
         })
         : null;
     const base = await mergeBase(octokit, t, core);
-    const comparison = await o.client.compare(o.projectId, {
-        head: t.head,
-        ...(base ? { base } : {}),
-        ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
-        ...(t.prNumber ? { pr_number: t.prNumber } : {}),
-    });
+    let comparison;
+    try {
+        comparison = await o.client.compare(o.projectId, {
+            head: t.head,
+            ...(base ? { base } : {}),
+            ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
+            ...(t.prNumber ? { pr_number: t.prNumber } : {}),
+        });
+    }
+    catch (err) {
+        // A server from before plot review: the publish succeeded, so this is no reason to fail.
+        if (err instanceof ApiError && (err.status === 405 || err.status === 501)) {
+            core.warning(`The snapshotplot server does not compare plots (HTTP ${err.status}): upgrade it to a version with plot review, or set \`compare: false\`. The plots were published.`);
+            return {};
+        }
+        throw err;
+    }
     const s = comparison.summary;
     core.info(`Compared ${t.head.slice(0, 12)} with ${base ? base.slice(0, 12) : `branch ${comparison.base_branch}`}: ${comparison.description} (status ${comparison.status}).${comparison.review_url ? ` Review: ${comparison.review_url}` : ''}`);
     core.setOutput('changed', String(s.changed + s.removed));

@@ -12,7 +12,7 @@
  * `fail-on-change: true`.
  */
 import { getOctokit } from '@actions/github';
-import type { Comparison, SnapshotplotClient } from '@snapshotplot/api-client';
+import { ApiError, type Comparison, type SnapshotplotClient } from '@snapshotplot/api-client';
 import {
   comparisonMarkdown,
   hasUnapprovedChanges,
@@ -211,12 +211,24 @@ export async function review(o: ReviewOptions): Promise<ReviewResult> {
       })
     : null;
   const base = await mergeBase(octokit, t, core);
-  const comparison = await o.client.compare(o.projectId, {
-    head: t.head,
-    ...(base ? { base } : {}),
-    ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
-    ...(t.prNumber ? { pr_number: t.prNumber } : {}),
-  });
+  let comparison: Comparison;
+  try {
+    comparison = await o.client.compare(o.projectId, {
+      head: t.head,
+      ...(base ? { base } : {}),
+      ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
+      ...(t.prNumber ? { pr_number: t.prNumber } : {}),
+    });
+  } catch (err) {
+    // A server from before plot review: the publish succeeded, so this is no reason to fail.
+    if (err instanceof ApiError && (err.status === 405 || err.status === 501)) {
+      core.warning(
+        `The snapshotplot server does not compare plots (HTTP ${err.status}): upgrade it to a version with plot review, or set \`compare: false\`. The plots were published.`,
+      );
+      return {};
+    }
+    throw err;
+  }
   const s = comparison.summary;
   core.info(
     `Compared ${t.head.slice(0, 12)} with ${base ? base.slice(0, 12) : `branch ${comparison.base_branch}`}: ${comparison.description} (status ${comparison.status}).${comparison.review_url ? ` Review: ${comparison.review_url}` : ''}`,

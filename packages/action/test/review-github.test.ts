@@ -6,6 +6,7 @@
  * server is e2e-review.test.ts.
  */
 import {
+  ApiError,
   type CompareRequest,
   type Comparison,
   ComparisonSchema,
@@ -258,5 +259,29 @@ describe('review() and the GitHub API', () => {
     expect(withBase.c.asked[0]!.pr_number).toBeUndefined();
     expect(gh.calls('createComment')).toHaveLength(0);
     expect(gh.statuses.at(-1)).toMatchObject({ sha: 'f'.repeat(40) });
+  });
+
+  it('a server without comparisons (405) is a warning, and nothing is posted', async () => {
+    const core = recordingCore();
+    const old = {
+      async compare() {
+        throw new ApiError({
+          status: 405,
+          code: 'method_not_allowed',
+          message: 'POST is not allowed',
+        });
+      },
+    } as unknown as SnapshotplotClient;
+    const result = await review({
+      env: env(),
+      context: contextFor('pull_request', pr()),
+      inputs: inputs(),
+      projectId: PROJECT,
+      client: old,
+      core,
+    });
+    expect(result).toEqual({});
+    expect(core.warnings.join('\n')).toContain('compare: false');
+    expect(gh.requests.filter((r) => r.route !== 'compare')).toEqual([]);
   });
 });
