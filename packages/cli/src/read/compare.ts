@@ -3,7 +3,7 @@
  * or the Comparison JSON. The base ref becomes the merge base with `git merge-base`; without one
  * (a shallow clone, an unknown ref with --head given) the server falls back to the base branch.
  */
-import type { Comparison } from '@snapshotplot/api-client';
+import { ApiError, type Comparison } from '@snapshotplot/api-client';
 import { comparisonText, gitRunner, type RunGit, shouldFail } from '@snapshotplot/core';
 import { type ConfigFlags, required } from '../config.js';
 import { CliError, type ErrorContext, EXIT } from '../errors.js';
@@ -97,10 +97,22 @@ export async function runCompare(
     ...(base ? { base } : {}),
     ...(baseBranch ? { base_branch: baseBranch } : {}),
   };
-  const comparison: Comparison =
-    opts.complete === false
-      ? await client.getComparison(project, target)
-      : await client.compare(project, { ...target, ...(pr ? { pr_number: pr } : {}) });
+  let comparison: Comparison;
+  try {
+    comparison =
+      opts.complete === false
+        ? await client.getComparison(project, target)
+        : await client.compare(project, { ...target, ...(pr ? { pr_number: pr } : {}) });
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 405 || err.status === 501)) {
+      throw new CliError(
+        EXIT.failure,
+        `The server at ${config.apiUrl} does not compare plots (HTTP ${err.status}): upgrade it to a version with plot review.`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   io.stdout.write(opts.json ? `${JSON.stringify(comparison)}\n` : comparisonText(comparison));
   if (shouldFail(comparison, opts.failOnChange === true)) {
     const s = comparison.summary;
