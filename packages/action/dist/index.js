@@ -89413,14 +89413,6 @@ async function buildPlan(inputs, ctx, workspace) {
 
 
 function parseReviewInputs(env) {
-    const pr = inputs_getInput(env, 'pr-number');
-    let prNumber;
-    if (pr !== '') {
-        prNumber = Number(pr);
-        if (!Number.isInteger(prNumber) || prNumber <= 0) {
-            throw new InputValueError('pr-number', `Input "pr-number" is "${pr}", which is not a pull request number: use a positive integer, or leave it empty.`);
-        }
-    }
     return {
         compare: inputs_getBooleanInput(env, 'compare', true),
         comment: inputs_getBooleanInput(env, 'comment', true),
@@ -89428,10 +89420,13 @@ function parseReviewInputs(env) {
         failOnChange: inputs_getBooleanInput(env, 'fail-on-change', false),
         githubToken: inputs_getInput(env, 'github-token'),
         baseRef: inputs_getInput(env, 'base-ref') || undefined,
-        prNumber,
     };
 }
-function reviewTarget(ctx, inputs) {
+/**
+ * `prNumber` is the pull request the snapshots were recorded with (on workflow_run: the listed
+ * PR whose head is the run's head, else SNAPSHOTPLOT_PR_NUMBER, as for publishing).
+ */
+function reviewTarget(ctx, inputs, prNumber) {
     const repo = repoOfContext(ctx);
     if (!repo)
         return null;
@@ -89460,17 +89455,17 @@ function reviewTarget(ctx, inputs) {
         const head = str(run?.head_sha);
         if (!head)
             return null;
-        const pr = run?.pull_requests?.[0];
-        const prNumber = inputs.prNumber ?? pr?.number;
-        if (!prNumber && !inputs.baseRef)
+        const number = prNumber ?? run?.pull_requests?.[0]?.number;
+        const pr = run?.pull_requests?.find((p) => p.number === number);
+        if (!number && !inputs.baseRef)
             return null;
         return {
             owner,
             repo: name,
             head,
-            baseCommitish: str(pr?.base?.sha) ?? inputs.baseRef,
+            baseCommitish: str(pr?.base?.sha) ?? (number ? undefined : inputs.baseRef),
             baseBranch: inputs.baseRef ?? str(pr?.base?.ref),
-            prNumber,
+            prNumber: number,
             fromFork: false,
         };
     }
@@ -89494,6 +89489,24 @@ function githubError(err) {
     if (typeof e?.status === 'number')
         return `GitHub answered ${e.status} (${e.message ?? ''})`;
     return err instanceof Error ? err.message : String(err);
+}
+/**
+ * A workflow_run for a fork's PR does not carry the PR: its base commit and branch come from
+ * GitHub (GET /pulls/{n}); without them the server falls back to the base branch.
+ */
+async function readPull(octokit, t, core) {
+    try {
+        const { data } = await octokit.rest.pulls.get({
+            owner: t.owner,
+            repo: t.repo,
+            pull_number: t.prNumber,
+        });
+        t.baseCommitish = str(data.base?.sha);
+        t.baseBranch ??= str(data.base?.ref);
+    }
+    catch (err) {
+        core.info(`Could not read pull request #${t.prNumber} from GitHub (${githubError(err)}).`);
+    }
 }
 /** The merge base of the PR (GitHub's compare API), else the PR's base sha, else none. */
 async function mergeBase(octokit, t, core) {
@@ -89521,7 +89534,7 @@ async function mergeBase(octokit, t, core) {
 async function review(o) {
     const { core, inputs } = o;
     const notice = (m) => (core.notice ? core.notice(m) : core.info(m));
-    const t = reviewTarget(o.context, inputs);
+    const t = reviewTarget(o.context, inputs, o.prNumber);
     if (!t) {
         core.info(`No comparison on a ${o.context.eventName || 'unknown'} event: it runs on pull requests, or give base-ref to compare against a branch.`);
         return {};
@@ -89533,6 +89546,8 @@ async function review(o) {
             request: { retries: 0 },
         })
         : null;
+    if (t.prNumber && !t.baseCommitish && octokit)
+        await readPull(octokit, t, core);
     const base = await mergeBase(octokit, t, core);
     let comparison;
     try {
@@ -89814,6 +89829,7 @@ async function run(o) {
             context: o.context,
             inputs: reviewInputs,
             projectId: inputs.projectId,
+            prNumber: ctx.git.pr_number,
             client,
             core,
             addSummary: inputs.summary ? (md) => writeSummary(core, md) : undefined,

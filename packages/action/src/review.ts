@@ -21,7 +21,7 @@ import {
   str,
   type WorkflowContext,
 } from '@snapshotplot/core';
-import { getBooleanInput, getInput, InputValueError } from './inputs.js';
+import { getBooleanInput, getInput } from './inputs.js';
 
 type Env = Record<string, string | undefined>;
 type Octokit = ReturnType<typeof getOctokit>;
@@ -35,22 +35,9 @@ export interface ReviewInputs {
   githubToken: string;
   /** The branch baselines come from; also enables comparing on push. */
   baseRef?: string;
-  /** The pull request, for workflow_run events whose payload does not name it (forks). */
-  prNumber?: number;
 }
 
 export function parseReviewInputs(env: Env): ReviewInputs {
-  const pr = getInput(env, 'pr-number');
-  let prNumber: number | undefined;
-  if (pr !== '') {
-    prNumber = Number(pr);
-    if (!Number.isInteger(prNumber) || prNumber <= 0) {
-      throw new InputValueError(
-        'pr-number',
-        `Input "pr-number" is "${pr}", which is not a pull request number: use a positive integer, or leave it empty.`,
-      );
-    }
-  }
   return {
     compare: getBooleanInput(env, 'compare', true),
     comment: getBooleanInput(env, 'comment', true),
@@ -58,7 +45,6 @@ export function parseReviewInputs(env: Env): ReviewInputs {
     failOnChange: getBooleanInput(env, 'fail-on-change', false),
     githubToken: getInput(env, 'github-token'),
     baseRef: getInput(env, 'base-ref') || undefined,
-    prNumber,
   };
 }
 
@@ -88,7 +74,15 @@ interface PullLike {
   base?: { sha?: string; ref?: string; repo?: { full_name?: string } | null };
 }
 
-export function reviewTarget(ctx: WorkflowContext, inputs: ReviewInputs): ReviewTarget | null {
+/**
+ * `prNumber` is the pull request the snapshots were recorded with (on workflow_run: the listed
+ * PR whose head is the run's head, else SNAPSHOTPLOT_PR_NUMBER, as for publishing).
+ */
+export function reviewTarget(
+  ctx: WorkflowContext,
+  inputs: ReviewInputs,
+  prNumber?: number,
+): ReviewTarget | null {
   const repo = repoOfContext(ctx);
   if (!repo) return null;
   const { owner, repo: name } = repo;
@@ -116,16 +110,16 @@ export function reviewTarget(ctx: WorkflowContext, inputs: ReviewInputs): Review
       | undefined;
     const head = str(run?.head_sha);
     if (!head) return null;
-    const pr = run?.pull_requests?.[0];
-    const prNumber = inputs.prNumber ?? pr?.number;
-    if (!prNumber && !inputs.baseRef) return null;
+    const number = prNumber ?? run?.pull_requests?.[0]?.number;
+    const pr = run?.pull_requests?.find((p) => p.number === number);
+    if (!number && !inputs.baseRef) return null;
     return {
       owner,
       repo: name,
       head,
-      baseCommitish: str(pr?.base?.sha) ?? inputs.baseRef,
+      baseCommitish: str(pr?.base?.sha) ?? (number ? undefined : inputs.baseRef),
       baseBranch: inputs.baseRef ?? str(pr?.base?.ref),
-      prNumber,
+      prNumber: number,
       fromFork: false,
     };
   }
@@ -147,6 +141,24 @@ function githubError(err: unknown): string {
   const e = err as { status?: number; message?: string };
   if (typeof e?.status === 'number') return `GitHub answered ${e.status} (${e.message ?? ''})`;
   return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * A workflow_run for a fork's PR does not carry the PR: its base commit and branch come from
+ * GitHub (GET /pulls/{n}); without them the server falls back to the base branch.
+ */
+async function readPull(octokit: Octokit, t: ReviewTarget, core: ReviewCore): Promise<void> {
+  try {
+    const { data } = await octokit.rest.pulls.get({
+      owner: t.owner,
+      repo: t.repo,
+      pull_number: t.prNumber as number,
+    });
+    t.baseCommitish = str(data.base?.sha);
+    t.baseBranch ??= str(data.base?.ref);
+  } catch (err) {
+    core.info(`Could not read pull request #${t.prNumber} from GitHub (${githubError(err)}).`);
+  }
 }
 
 /** The merge base of the PR (GitHub's compare API), else the PR's base sha, else none. */
@@ -188,6 +200,8 @@ export interface ReviewOptions {
   projectId: string;
   client: SnapshotplotClient;
   core: ReviewCore;
+  /** The PR the snapshots were recorded with (mapContext), for workflow_run. */
+  prNumber?: number;
   /** Adds the comparison to the job summary (when summaries are on). */
   addSummary?: (markdown: string) => Promise<void>;
 }
@@ -196,7 +210,7 @@ export interface ReviewOptions {
 export async function review(o: ReviewOptions): Promise<ReviewResult> {
   const { core, inputs } = o;
   const notice = (m: string) => (core.notice ? core.notice(m) : core.info(m));
-  const t = reviewTarget(o.context, inputs);
+  const t = reviewTarget(o.context, inputs, o.prNumber);
   if (!t) {
     core.info(
       `No comparison on a ${o.context.eventName || 'unknown'} event: it runs on pull requests, or give base-ref to compare against a branch.`,
@@ -210,6 +224,7 @@ export async function review(o: ReviewOptions): Promise<ReviewResult> {
         request: { retries: 0 },
       })
     : null;
+  if (t.prNumber && !t.baseCommitish && octokit) await readPull(octokit, t, core);
   const base = await mergeBase(octokit, t, core);
   let comparison: Comparison;
   try {

@@ -103,6 +103,7 @@ export async function run(o: RunOptions): Promise<RunResult> {
       context: o.context,
       inputs: reviewInputs,
       projectId: inputs.projectId,
+      prNumber: ctx.git.pr_number,
       client,
       core,
       addSummary: inputs.summary ? (md) => writeSummary(core, md) : undefined,

@@ -39,10 +39,9 @@ describe('action.yml', () => {
         'status',
         'fail-on-change',
         'base-ref',
-        'pr-number',
       ].sort(),
     );
-    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 24);
+    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 23);
     for (const b of blocks) {
       expect(b, b).toMatch(/\n {4}description: \S/);
       expect(b, b).toMatch(/\n {4}default: /);

@@ -284,4 +284,34 @@ describe('review() and the GitHub API', () => {
     expect(core.warnings.join('\n')).toContain('compare: false');
     expect(gh.requests.filter((r) => r.route !== 'compare')).toEqual([]);
   });
+
+  it('workflow_run for a fork PR (no pull_requests): PR number given, base read from GitHub, comment and status posted', async () => {
+    const run = examplePayload('workflow_run', (p) => p.workflow_run.pull_requests.length > 0);
+    run.workflow_run.pull_requests = [];
+    const full = run.repository.full_name as string;
+    gh.pulls.set(`${full}#77`, { number: 77, base: { sha: 'a'.repeat(40), ref: 'develop' } });
+    gh.mergeBases.set(`${'a'.repeat(40)}...${run.workflow_run.head_sha}`, 'c'.repeat(40));
+    const core = recordingCore();
+    const c = client(() => 1);
+    await review({
+      env: env(),
+      context: contextFor('workflow_run', run),
+      inputs: inputs(),
+      projectId: PROJECT,
+      prNumber: 77,
+      client: c,
+      core,
+    });
+    expect(core.warnings).toEqual([]);
+    expect(c.asked).toEqual([
+      {
+        head: run.workflow_run.head_sha,
+        base: 'c'.repeat(40),
+        base_branch: 'develop',
+        pr_number: 77,
+      },
+    ]);
+    expect(gh.comments.filter((x) => x.issue === 77)).toHaveLength(1);
+    expect(gh.statuses.at(-1)).toMatchObject({ sha: run.workflow_run.head_sha });
+  });
 });
