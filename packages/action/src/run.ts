@@ -17,7 +17,7 @@ import { type MappedContext, mapContext, type WorkflowContext } from './context.
 import { ActionConfigError, describeError } from './errors.js';
 import { type ActionInputs, getBooleanInput, parseInputs, readToken } from './inputs.js';
 import { buildPlan, checkServerInputs, type Plan } from './plan.js';
-import { parseReviewInputs, type ReviewInputs, review } from './review.js';
+import { parseReviewInputs, type ReviewInputs, review, reviewTarget } from './review.js';
 import {
   batchSummary,
   dryRunSummary,
@@ -82,8 +82,17 @@ export async function run(o: RunOptions): Promise<RunResult> {
     if (reviewInputs.githubToken) core.setSecret(reviewInputs.githubToken);
     const ctx = mapContext(o.context, env);
     checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
-    const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
-    if (inputs.dryRun) {
+    // Compare only (the final job of a matrix): no plot and no directory, compare on, and an
+    // event that compares; otherwise a missing plot is the usual input error.
+    const compareOnly =
+      !inputs.plot &&
+      !inputs.directory &&
+      reviewInputs.compare &&
+      reviewTarget(o.context, reviewInputs, ctx.git.pr_number) !== null;
+    const plan = compareOnly
+      ? null
+      : await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
+    if (inputs.dryRun && plan) {
       await dryRun(plan, ctx, inputs, core);
       return { ok: true, published: [] };
     }
@@ -96,7 +105,13 @@ export async function run(o: RunOptions): Promise<RunResult> {
         // A retried request says so in the job log instead of a minute of silence.
         onRetry: (event) => core.info(describeRetry(event)),
       });
-    const result = await publishAll(plan, ctx, inputs, client, core);
+    if (!plan && inputs.dryRun) {
+      core.info('Dry run: would compare the head commit with its baselines.');
+      return { ok: true, published: [] };
+    }
+    const result: RunResult = plan
+      ? await publishAll(plan, ctx, inputs, client, core)
+      : { ok: true, published: [] };
     if (!result.ok || !reviewInputs.compare) return result;
     const reviewed = await review({
       env,

@@ -212,4 +212,21 @@ describe('the action compares on pull requests (bundle, real server, fake GitHub
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/::error::1 plot change is not approved/);
   });
+
+  it('a step with no plot and no directory only compares (the final job of a matrix)', async () => {
+    const before = gh.calls('updateComment').length;
+    const r = await runBundle({
+      eventName: 'pull_request',
+      payload,
+      workspace,
+      sha: 'e'.repeat(40),
+      ref: `refs/pull/${payload.number}/merge`,
+      env: { GITHUB_API_URL: gh.url },
+      inputs: inputs({ plot: '', title: '' }),
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).not.toContain('Published');
+    expect(r.outputs.changed).toBe('1');
+    expect(gh.calls('updateComment')).toHaveLength(before + 1);
+  });
 });
