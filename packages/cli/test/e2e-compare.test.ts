@@ -116,6 +116,9 @@ describe('snapshotplot compare (built bin)', () => {
     const none = await cli([]);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain("required option '--base <ref>' not specified");
-    for (const r of [unknown, head, none]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    const pr = await cli(['--base', 'main', '--pr', '0']);
+    expect(pr.code).toBe(2);
+    expect(pr.stderr).toContain('--pr');
+    for (const r of [unknown, head, none, pr]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -1,7 +1,7 @@
 /** `snapshotplot compare`: flags and help; the work is in ../read/compare.ts, loaded on use. */
 import type { Command } from 'commander';
 import type { CommandContext } from './context.js';
-import { addServerOptions } from './options.js';
+import { addServerOptions, positiveInt } from './options.js';
 
 const EXAMPLES = `
 Examples:
@@ -26,7 +26,7 @@ export function compareCommand(program: Command, context: CommandContext): Comma
       'branch baselines fall back to (default from --base, else the project default)',
     )
     .option('--project <id>', 'project id (env SNAPSHOTPLOT_PROJECT)')
-    .option('--pr <number>', 'the pull request, recorded with the comparison')
+    .option('--pr <number>', 'the pull request, recorded with the comparison', positiveInt)
     .option('--json', 'print the comparison as JSON on stdout')
     .option('--fail-on-change', 'exit 5 when plots changed or were removed without approval')
     .option('--no-complete', "only read the comparison; do not declare the head's publishing done");

@@ -14,7 +14,7 @@ export interface CompareOptions extends ConfigFlags {
   base: string;
   head?: string;
   baseBranch?: string;
-  pr?: string;
+  pr?: number;
   json?: boolean;
   failOnChange?: boolean;
   /** Commander's --no-complete: false to only read. */
@@ -61,13 +61,7 @@ export async function runCompare(
       );
     }
   }
-  let pr: number | undefined;
-  if (opts.pr !== undefined) {
-    pr = Number(opts.pr);
-    if (!Number.isInteger(pr) || pr < 1) {
-      throw new CliError(EXIT.usage, `--pr "${opts.pr}" is not a pull request number.`);
-    }
-  }
+  const pr = opts.pr;
   const baseRef = opts.base.trim();
   if (baseRef === '' || baseRef.startsWith('-')) {
     throw new CliError(
