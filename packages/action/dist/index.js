@@ -88695,7 +88695,23 @@ function stateLabel(item) {
         return `${item.state}, unreviewed`;
     return `${item.state}, ${item.review.decision === 'approved' ? 'approved' : 'changes requested'} by ${item.review.reviewer}`;
 }
-const isAbsoluteHttp = (u) => typeof u === 'string' && /^https?:\/\//i.test(u);
+// A runner-local or private address means the browser reading the summary cannot fetch it.
+const PRIVATE_HOST = /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
+/** Whether a browser viewing the summary or comment on GitHub can load this URL (public http(s) host). */
+function isBrowserLoadable(url) {
+    if (!url)
+        return false;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return false;
+    return !PRIVATE_HOST.test(parsed.hostname);
+}
 /** Escapes text for a markdown table cell (and for the HTML GitHub allows there). */
 function cell(text) {
     return text
@@ -88717,7 +88733,7 @@ function markdownRows(items, thumbnails) {
     for (const item of items) {
         // The head's plot; a removed item shows its baseline.
         const plotUrl = item.head ? item.head.plot_url : (item.base?.plot_url ?? null);
-        const thumb = thumbnails && isAbsoluteHttp(plotUrl)
+        const thumb = thumbnails && isBrowserLoadable(plotUrl)
             ? `<img src="${cell(plotUrl)}" alt="${cell(item.title)}" width="120">`
             : (STATE_EMOJI[item.state] ?? '');
         const links = [
@@ -89657,6 +89673,7 @@ async function postStatus(octokit, t, c, core) {
  * can be tested by reading the string; run() hands it to core.summary.
  */
 
+
 /** HTML-escapes text and attribute values. */
 function summary_esc(value) {
     return value
@@ -89667,23 +89684,8 @@ function summary_esc(value) {
         .replace(/'/g, '&#39;');
 }
 const summary_link = (href, text) => href ? `<a href="${summary_esc(href)}">${summary_esc(text)}</a>` : summary_esc(text);
-// A runner-local or private address means the browser reading the summary cannot fetch it.
-const PRIVATE_HOST = /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
-/** Whether a browser viewing the summary on GitHub can load this URL (public http(s) host). */
-function isBrowserLoadable(url) {
-    if (!url)
-        return false;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return false;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return false;
-    return !PRIVATE_HOST.test(parsed.hostname);
-}
+// Shared with the PR comment's thumbnails (@snapshotplot/core).
+
 /** The plot as an inline image when it is an image the browser can load, else undefined. */
 function inlinePlot(s, width) {
     const type = s.files.plot ? baseContentType(s.files.plot.content_type) : undefined;

@@ -29,6 +29,7 @@ export {
   comparisonText,
   hasUnapprovedChanges,
   headline,
+  isBrowserLoadable,
   isOurComment,
   type MarkdownOptions,
   shouldFail,

@@ -172,6 +172,11 @@ describe('comparisonMarkdown', () => {
     const md = comparisonMarkdown(c);
     expect(md).not.toContain('<img');
     expect(md).not.toContain('<script>');
+    // A runner-local server: GitHub could not load the thumbnail, so there is none.
+    const local = comparison([
+      item('Loss', 'changed', { head: snap('Loss', { plot_url: 'http://127.0.0.1:8080/p.png' }) }),
+    ]);
+    expect(comparisonMarkdown(local)).not.toContain('<img');
     expect(md).toContain('&lt;script&gt;');
   });
 

@@ -62,8 +62,22 @@ export function stateLabel(item: ComparisonItem): string {
   return `${item.state}, ${item.review.decision === 'approved' ? 'approved' : 'changes requested'} by ${item.review.reviewer}`;
 }
 
-const isAbsoluteHttp = (u: string | null | undefined): u is string =>
-  typeof u === 'string' && /^https?:\/\//i.test(u);
+// A runner-local or private address means the browser reading the summary cannot fetch it.
+const PRIVATE_HOST =
+  /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
+
+/** Whether a browser viewing the summary or comment on GitHub can load this URL (public http(s) host). */
+export function isBrowserLoadable(url: string | null | undefined): url is string {
+  if (!url) return false;
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
+  return !PRIVATE_HOST.test(parsed.hostname);
+}
 
 /** Escapes text for a markdown table cell (and for the HTML GitHub allows there). */
 export function cell(text: string): string {
@@ -86,7 +100,7 @@ const STATE_EMOJI: Record<string, string> = {
 };
 
 export interface MarkdownOptions {
-  /** Thumbnails of head plots (when the plot URL is absolute). Default true. */
+  /** Thumbnails of head plots (when GitHub can load the plot URL: a public http(s) host). Default true. */
   thumbnails?: boolean;
   /** Unchanged rows listed in a collapsed section instead of the table. Default true. */
   collapseUnchanged?: boolean;
@@ -100,7 +114,7 @@ function markdownRows(items: ComparisonItem[], thumbnails: boolean): string[] {
     // The head's plot; a removed item shows its baseline.
     const plotUrl = item.head ? item.head.plot_url : (item.base?.plot_url ?? null);
     const thumb =
-      thumbnails && isAbsoluteHttp(plotUrl)
+      thumbnails && isBrowserLoadable(plotUrl)
         ? `<img src="${cell(plotUrl)}" alt="${cell(item.title)}" width="120">`
         : (STATE_EMOJI[item.state] ?? '');
     const links = [
