@@ -76408,7 +76408,7 @@ const defaults = {
         fetch: getProxyFetch(baseUrl)
     }
 };
-const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
+const GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(defaults);
 
 /**
  * Convience function to correctly format Octokit Options to pass into the constructor.
@@ -76416,15 +76416,15 @@ const utils_GitHub = Octokit.plugin(restEndpointMethods, paginateRest).defaults(
  * @param     token    the repo PAT or GITHUB_TOKEN
  * @param     options  other options to set
  */
-function utils_getOctokitOptions(token, options) {
+function getOctokitOptions(token, options) {
     const opts = Object.assign({}, options || {}); // Shallow clone - don't mutate the object provided by the caller
     // Auth
-    const auth = Utils.getAuthString(token, opts);
+    const auth = getAuthString(token, opts);
     if (auth) {
         opts.auth = auth;
     }
     // Orchestration ID
-    const userAgent = Utils.getUserAgentWithOrchestrationId(opts.userAgent);
+    const userAgent = getUserAgentWithOrchestrationId(opts.userAgent);
     if (userAgent) {
         opts.userAgent = userAgent;
     }
@@ -88632,6 +88632,192 @@ function detectCi(env, io) {
     return undefined;
 }
 //# sourceMappingURL=index.js.map
+;// CONCATENATED MODULE: ../core/dist/compare/format.js
+/** The hidden first line of the PR comment; one comment per project and pull request. */
+function commentMarker(projectId) {
+    return `<!-- snapshotplot:comment project=${projectId} -->`;
+}
+/** Whether a comment body is the one this project's marker identifies. */
+function isOurComment(body, projectId) {
+    return typeof body === 'string' && body.includes(commentMarker(projectId));
+}
+const plural = (n, one, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+/** "3 plots changed, 1 new, 8 unchanged" (zero counts left out; "No plots" when empty). */
+function headline(c) {
+    const s = c.summary;
+    const total = s.changed + s.new + s.removed + s.unchanged;
+    if (total === 0)
+        return 'No plots to compare';
+    const parts = [];
+    const lead = (n, word) => parts.length === 0 ? `${plural(n, 'plot')} ${word}` : `${n} ${word}`;
+    if (s.changed)
+        parts.push(lead(s.changed, 'changed'));
+    if (s.new)
+        parts.push(lead(s.new, 'new'));
+    if (s.removed)
+        parts.push(lead(s.removed, 'removed'));
+    if (s.unchanged)
+        parts.push(lead(s.unchanged, 'unchanged'));
+    return parts.join(', ');
+}
+/** How much an item changed, in words: "0.42% of pixels (1,234)", "size changed", "code only". */
+function changeAmount(item) {
+    const d = item.diff;
+    if (item.state === 'new' || item.state === 'removed')
+        return '';
+    if (!d)
+        return item.state === 'unchanged' ? 'identical' : '';
+    if (!d.compared) {
+        const why = {
+            size_changed: 'size changed',
+            too_large: 'not compared (too large)',
+            timeout: 'not compared (timed out)',
+            decode_failed: 'not compared (unreadable image)',
+            not_raster: 'file differs',
+        };
+        return why[d.reason ?? ''] ?? 'not compared';
+    }
+    if (d.method === 'hash')
+        return item.state === 'unchanged' ? 'identical' : 'file differs';
+    if (d.ratio === null || d.changed_pixels === null)
+        return '';
+    if (d.changed_pixels === 0)
+        return 'identical';
+    const pct = d.ratio * 100;
+    const shown = pct < 0.01 ? '<0.01' : pct.toFixed(pct < 1 ? 2 : 1);
+    return `${shown}% of pixels (${d.changed_pixels.toLocaleString('en-US')})`;
+}
+/** The state column: the state, and for items needing review, the decision. */
+function stateLabel(item) {
+    if (!item.needs_review)
+        return item.state;
+    if (!item.review)
+        return `${item.state}, unreviewed`;
+    return `${item.state}, ${item.review.decision === 'approved' ? 'approved' : 'changes requested'} by ${item.review.reviewer}`;
+}
+// A runner-local or private address means the browser reading the summary cannot fetch it.
+const PRIVATE_HOST = /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
+/** Whether a browser viewing the summary or comment on GitHub can load this URL (public http(s) host). */
+function isBrowserLoadable(url) {
+    if (!url)
+        return false;
+    let parsed;
+    try {
+        parsed = new URL(url);
+    }
+    catch {
+        return false;
+    }
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
+        return false;
+    return !PRIVATE_HOST.test(parsed.hostname);
+}
+/** Escapes text for a markdown table cell (and for the HTML GitHub allows there). */
+function cell(text) {
+    return text
+        .replace(/&/g, '&amp;')
+        .replace(/</g, '&lt;')
+        .replace(/>/g, '&gt;')
+        .replace(/\|/g, '\\|')
+        .replace(/\r?\n/g, ' ');
+}
+const format_link = (label, url) => url ? `[${label}](${url.replace(/\)/g, '%29')})` : '';
+const STATE_EMOJI = {
+    changed: '🟠',
+    removed: '🔴',
+    new: '🆕',
+    unchanged: '✅',
+};
+function markdownRows(items, thumbnails) {
+    const rows = ['| | Plot | Collection | State | Change | Links |', '|---|---|---|---|---|---|'];
+    for (const item of items) {
+        // The head's plot; a removed item shows its baseline.
+        const plotUrl = item.head ? item.head.plot_url : (item.base?.plot_url ?? null);
+        const thumb = thumbnails && isBrowserLoadable(plotUrl)
+            ? `<img src="${cell(plotUrl)}" alt="${cell(item.title)}" width="120">`
+            : (STATE_EMOJI[item.state] ?? '');
+        const links = [
+            format_link('plot', item.head?.web_url ?? item.head?.plot_url),
+            format_link('baseline', item.base?.web_url ?? item.base?.plot_url),
+            format_link('diff', item.diff?.diff_url),
+        ]
+            .filter(Boolean)
+            .join(' · ');
+        const code = item.code_changed ? ' (code changed)' : '';
+        rows.push(`| ${thumb} | ${cell(item.title)} | ${cell(item.collection ?? '')} | ${cell(stateLabel(item))} | ${cell(changeAmount(item))}${code} | ${links} |`);
+    }
+    return rows;
+}
+/** The PR comment and job summary: marker, headline, status, the table and the review link. */
+function comparisonMarkdown(c, o = {}) {
+    const thumbnails = o.thumbnails ?? true;
+    const collapse = o.collapseUnchanged ?? true;
+    const lines = [commentMarker(c.project_id), `### ${cell(o.title ?? 'snapshotplot')}`, ''];
+    const statusWord = { success: '✅ success', pending: '🟡 pending', failure: '❌ failure' }[c.status];
+    lines.push(`**${headline(c)}** · status: ${statusWord}`);
+    const s = c.summary;
+    if (s.approved + s.changes_requested + s.unreviewed > 0) {
+        lines.push('', `Review: ${s.approved} approved, ${s.changes_requested} changes requested, ${s.unreviewed} unreviewed.`);
+    }
+    const base = c.base_sha
+        ? `\`${c.base_sha.slice(0, 12)}\` (merge base)`
+        : `branch \`${cell(c.base_branch)}\``;
+    lines.push('', `Head \`${c.head_sha.slice(0, 12)}\` against ${base}.`);
+    if (!c.complete)
+        lines.push('', '_Publishing not declared complete: removed plots are not listed._');
+    if (c.review_url)
+        lines.push('', `**[Review the changes](${c.review_url})**`);
+    const main = collapse ? c.items.filter((i) => i.state !== 'unchanged') : c.items;
+    const unchanged = collapse ? c.items.filter((i) => i.state === 'unchanged') : [];
+    if (main.length > 0)
+        lines.push('', ...markdownRows(main, thumbnails));
+    if (unchanged.length > 0) {
+        lines.push('', `<details><summary>${plural(unchanged.length, 'unchanged plot')}</summary>`, '', ...markdownRows(unchanged, false), '', '</details>');
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** Columns padded to width; no colour, for terminals and logs. */
+function comparisonText(c) {
+    const header = ['STATE', 'COLLECTION', 'TITLE', 'CHANGE', 'REVIEW'];
+    const rows = c.items.map((i) => [
+        i.state,
+        i.collection ?? '-',
+        i.title,
+        changeAmount(i) + (i.code_changed ? ' (code changed)' : ''),
+        i.needs_review
+            ? i.review
+                ? `${i.review.decision === 'approved' ? 'approved' : 'changes requested'} (${i.review.reviewer})`
+                : 'unreviewed'
+            : '',
+    ]);
+    const widths = header.map((h, k) => Math.max(h.length, ...rows.map((r) => (r[k] ?? '').length)));
+    const fmt = (r) => r
+        .map((v, k) => v.padEnd(widths[k] ?? 0))
+        .join('  ')
+        .trimEnd();
+    const base = c.base_sha ? `${c.base_sha.slice(0, 12)} (merge base)` : `branch ${c.base_branch}`;
+    const out = [
+        `${headline(c)}; status ${c.status}.`,
+        `Head ${c.head_sha.slice(0, 12)} against ${base}.`,
+    ];
+    if (rows.length > 0)
+        out.push('', fmt(header), ...rows.map(fmt));
+    if (c.review_url)
+        out.push('', `Review: ${c.review_url}`);
+    return `${out.join('\n')}\n`;
+}
+/**
+ * Whether the comparison has changes nobody approved (changed or removed items that are not
+ * approved; a `new` plot never holds the status). This is what `--fail-on-change` fails on.
+ */
+function hasUnapprovedChanges(c) {
+    return c.items.some((i) => i.needs_review && i.review?.decision !== 'approved');
+}
+/** The clients' exit decision: fail only when asked to and something is not approved. */
+function shouldFail(c, failOnChange) {
+    return failOnChange && hasUnapprovedChanges(c);
+}
+//# sourceMappingURL=format.js.map
 ;// CONCATENATED MODULE: external "node:stream/promises"
 const external_node_stream_promises_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:stream/promises");
 ;// CONCATENATED MODULE: ../core/dist/extension-types.js
@@ -89000,6 +89186,7 @@ async function publishSnapshot(client, o) {
 
 
 
+
 //# sourceMappingURL=index.js.map
 ;// CONCATENATED MODULE: ./src/context.ts
 
@@ -89223,11 +89410,269 @@ async function buildPlan(inputs, ctx, workspace) {
     }
 }
 
+;// CONCATENATED MODULE: ./src/review.ts
+/**
+ * After publishing: declare the job's publishing done and compare the head commit's plots with
+ * their baselines (`client.compare`), then tell the pull request: the job summary, one PR
+ * comment (created once, then edited in place, found by its hidden marker) and the commit
+ * status `snapshotplot` on the head commit.
+ *
+ * Which events compare: pull_request and pull_request_target (head = the PR head, merge base
+ * from GitHub's compare API, falling back to the PR's base sha), workflow_run from a pull
+ * request (the fork-safe path), and any other event when `base-ref` names the branch to compare
+ * against (push: status only, no comment). GitHub refusing a comment or status (403, 500, no
+ * network) is a warning, never a failure; unapproved changes fail the step only with
+ * `fail-on-change: true`.
+ */
+
+
+
+
+function parseReviewInputs(env) {
+    return {
+        compare: inputs_getBooleanInput(env, 'compare', true),
+        comment: inputs_getBooleanInput(env, 'comment', true),
+        status: inputs_getBooleanInput(env, 'status', true),
+        failOnChange: inputs_getBooleanInput(env, 'fail-on-change', false),
+        githubToken: inputs_getInput(env, 'github-token'),
+        baseRef: inputs_getInput(env, 'base-ref') || undefined,
+    };
+}
+/**
+ * `prNumber` is the pull request the snapshots were recorded with (on workflow_run: the listed
+ * PR whose head is the run's head, else SNAPSHOTPLOT_PR_NUMBER, as for publishing).
+ */
+function reviewTarget(ctx, inputs, prNumber) {
+    const repo = repoOfContext(ctx);
+    if (!repo)
+        return null;
+    const { owner, repo: name } = repo;
+    const payload = (ctx.payload ?? {});
+    if (ctx.eventName === 'pull_request' || ctx.eventName === 'pull_request_target') {
+        const pr = payload.pull_request;
+        const head = str(pr?.head?.sha);
+        if (!pr || !head)
+            return null;
+        const headRepo = str(pr.head?.repo?.full_name);
+        const baseRepo = str(pr.base?.repo?.full_name);
+        return {
+            owner,
+            repo: name,
+            head,
+            baseCommitish: str(pr.base?.sha),
+            baseBranch: inputs.baseRef ?? str(pr.base?.ref),
+            prNumber: pr.number,
+            // pull_request_target runs in the base repository with its token: it may write.
+            fromFork: ctx.eventName === 'pull_request' && !!headRepo && headRepo !== baseRepo,
+        };
+    }
+    if (ctx.eventName === 'workflow_run') {
+        const run = payload.workflow_run;
+        const head = str(run?.head_sha);
+        if (!head)
+            return null;
+        const number = prNumber ?? run?.pull_requests?.[0]?.number;
+        const pr = run?.pull_requests?.find((p) => p.number === number);
+        if (!number && !inputs.baseRef)
+            return null;
+        return {
+            owner,
+            repo: name,
+            head,
+            baseCommitish: str(pr?.base?.sha) ?? (number ? undefined : inputs.baseRef),
+            baseBranch: inputs.baseRef ?? str(pr?.base?.ref),
+            prNumber: number,
+            fromFork: false,
+        };
+    }
+    if (!inputs.baseRef)
+        return null;
+    const head = str(ctx.sha);
+    if (!head)
+        return null;
+    return {
+        owner,
+        repo: name,
+        head,
+        baseCommitish: inputs.baseRef,
+        baseBranch: inputs.baseRef,
+        fromFork: false,
+    };
+}
+/** GitHub's error in one line: "403 Resource not accessible by integration". */
+function githubError(err) {
+    const e = err;
+    if (typeof e?.status === 'number')
+        return `GitHub answered ${e.status} (${e.message ?? ''})`;
+    return err instanceof Error ? err.message : String(err);
+}
+/**
+ * A workflow_run for a fork's PR does not carry the PR: its base commit and branch come from
+ * GitHub (GET /pulls/{n}); without them the server falls back to the base branch.
+ */
+async function readPull(octokit, t, core) {
+    try {
+        const { data } = await octokit.rest.pulls.get({
+            owner: t.owner,
+            repo: t.repo,
+            pull_number: t.prNumber,
+        });
+        t.baseCommitish = str(data.base?.sha);
+        t.baseBranch ??= str(data.base?.ref);
+    }
+    catch (err) {
+        core.info(`Could not read pull request #${t.prNumber} from GitHub (${githubError(err)}).`);
+    }
+}
+/** The merge base of the PR (GitHub's compare API), else the PR's base sha, else none. */
+async function mergeBase(octokit, t, core) {
+    if (!t.baseCommitish)
+        return undefined;
+    const isSha = /^[0-9a-f]{7,64}$/i.test(t.baseCommitish);
+    if (octokit) {
+        try {
+            const res = await octokit.rest.repos.compareCommitsWithBasehead({
+                owner: t.owner,
+                repo: t.repo,
+                basehead: `${t.baseCommitish}...${t.head}`,
+            });
+            const sha = str(res.data.merge_base_commit?.sha);
+            if (sha)
+                return sha;
+        }
+        catch (err) {
+            core.info(`Could not get the merge base from GitHub (${githubError(err)}); ${isSha ? `using the base commit ${t.baseCommitish}` : 'baselines come from the base branch'}.`);
+        }
+    }
+    return isSha ? t.baseCommitish : undefined;
+}
+/** Compares and reports; throws only when the snapshotplot server fails the comparison. */
+async function review(o) {
+    const { core, inputs } = o;
+    const notice = (m) => (core.notice ? core.notice(m) : core.info(m));
+    const t = reviewTarget(o.context, inputs, o.prNumber);
+    if (!t) {
+        core.info(`No comparison on a ${o.context.eventName || 'unknown'} event: it runs on pull requests, or give base-ref to compare against a branch.`);
+        return {};
+    }
+    const octokit = inputs.githubToken
+        ? getOctokit(inputs.githubToken, {
+            baseUrl: (o.env.GITHUB_API_URL || 'https://api.github.com').replace(/\/+$/, ''),
+            log: { debug: () => { }, info: () => { }, warn: () => { }, error: () => { } },
+            request: { retries: 0 },
+        })
+        : null;
+    if (t.prNumber && !t.baseCommitish && octokit)
+        await readPull(octokit, t, core);
+    const base = await mergeBase(octokit, t, core);
+    let comparison;
+    try {
+        comparison = await o.client.compare(o.projectId, {
+            head: t.head,
+            ...(base ? { base } : {}),
+            ...(t.baseBranch ? { base_branch: t.baseBranch } : {}),
+            ...(t.prNumber ? { pr_number: t.prNumber } : {}),
+        });
+    }
+    catch (err) {
+        // A server from before plot review: the publish succeeded, so this is no reason to fail.
+        if (err instanceof ApiError && (err.status === 405 || err.status === 501)) {
+            core.warning(`The snapshotplot server does not compare plots (HTTP ${err.status}): upgrade it to a version with plot review, or set \`compare: false\`. The plots were published.`);
+            return {};
+        }
+        throw err;
+    }
+    const s = comparison.summary;
+    core.info(`Compared ${t.head.slice(0, 12)} with ${base ? base.slice(0, 12) : `branch ${comparison.base_branch}`}: ${comparison.description} (status ${comparison.status}).${comparison.review_url ? ` Review: ${comparison.review_url}` : ''}`);
+    core.setOutput('changed', String(s.changed + s.removed));
+    core.setOutput('new', String(s.new));
+    core.setOutput('unchanged', String(s.unchanged));
+    core.setOutput('comparison-status', comparison.status);
+    core.setOutput('review-url', comparison.review_url ?? '');
+    const markdown = comparisonMarkdown(comparison);
+    if (o.addSummary)
+        await o.addSummary(markdown);
+    if ((inputs.comment && t.prNumber) || inputs.status) {
+        if (t.fromFork) {
+            notice('This pull request comes from a fork: its token cannot write to the base repository, so the snapshotplot comment and commit status are skipped. Post them from a workflow_run workflow (see "Pull requests from forks" in the action README).');
+        }
+        else if (!octokit) {
+            notice('github-token is empty: the snapshotplot comment and commit status are skipped.');
+        }
+        else {
+            if (inputs.comment && t.prNumber)
+                await upsertComment(octokit, t, o.projectId, markdown, core);
+            if (inputs.status)
+                await postStatus(octokit, t, comparison, core);
+        }
+    }
+    if (inputs.failOnChange && hasUnapprovedChanges(comparison)) {
+        const open = s.changed + s.removed - s.approved;
+        return {
+            comparison,
+            failure: `${open} plot change${open === 1 ? ' is' : 's are'} not approved (${comparison.description}); fail-on-change is true.${comparison.review_url ? ` Review them at ${comparison.review_url}` : ''}`,
+        };
+    }
+    return { comparison };
+}
+const PERMISSION_HINT = {
+    comment: 'give the job `permissions: pull-requests: write`',
+    status: 'give the job `permissions: statuses: write`',
+};
+async function upsertComment(octokit, t, projectId, body, core) {
+    const issue = { owner: t.owner, repo: t.repo, issue_number: t.prNumber };
+    try {
+        const comments = await octokit.paginate(octokit.rest.issues.listComments, {
+            ...issue,
+            per_page: 100,
+        });
+        const ours = comments.find((c) => isOurComment(c.body, projectId));
+        if (ours) {
+            await octokit.rest.issues.updateComment({
+                owner: t.owner,
+                repo: t.repo,
+                comment_id: ours.id,
+                body,
+            });
+            core.info(`Updated the snapshotplot comment on pull request #${t.prNumber}.`);
+        }
+        else {
+            await octokit.rest.issues.createComment({ ...issue, body });
+            core.info(`Commented on pull request #${t.prNumber}.`);
+        }
+    }
+    catch (err) {
+        const status = err.status;
+        const hint = status === 403 || status === 404 ? `: ${PERMISSION_HINT.comment}` : '';
+        core.warning(`Could not post the snapshotplot comment on pull request #${t.prNumber}: ${githubError(err)}${hint}. The step goes on.`);
+    }
+}
+async function postStatus(octokit, t, c, core) {
+    try {
+        await octokit.rest.repos.createCommitStatus({
+            owner: t.owner,
+            repo: t.repo,
+            sha: t.head,
+            state: c.status,
+            context: 'snapshotplot',
+            description: c.description.slice(0, 140),
+            ...(c.review_url ? { target_url: c.review_url } : {}),
+        });
+        core.info(`Set the commit status snapshotplot=${c.status} on ${t.head.slice(0, 12)}.`);
+    }
+    catch (err) {
+        const status = err.status;
+        const hint = status === 403 || status === 404 ? `: ${PERMISSION_HINT.status}` : '';
+        core.warning(`Could not set the snapshotplot commit status on ${t.head.slice(0, 12)}: ${githubError(err)}${hint}. The step goes on.`);
+    }
+}
+
 ;// CONCATENATED MODULE: ./src/summary.ts
 /**
  * The job summary (GITHUB_STEP_SUMMARY) as one HTML fragment, built as a pure function so it
  * can be tested by reading the string; run() hands it to core.summary.
  */
+
 
 /** HTML-escapes text and attribute values. */
 function summary_esc(value) {
@@ -89239,23 +89684,8 @@ function summary_esc(value) {
         .replace(/'/g, '&#39;');
 }
 const summary_link = (href, text) => href ? `<a href="${summary_esc(href)}">${summary_esc(text)}</a>` : summary_esc(text);
-// A runner-local or private address means the browser reading the summary cannot fetch it.
-const PRIVATE_HOST = /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
-/** Whether a browser viewing the summary on GitHub can load this URL (public http(s) host). */
-function isBrowserLoadable(url) {
-    if (!url)
-        return false;
-    let parsed;
-    try {
-        parsed = new URL(url);
-    }
-    catch {
-        return false;
-    }
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')
-        return false;
-    return !PRIVATE_HOST.test(parsed.hostname);
-}
+// Shared with the PR comment's thumbnails (@snapshotplot/core).
+
 /** The plot as an inline image when it is an image the browser can load, else undefined. */
 function inlinePlot(s, width) {
     const type = s.files.plot ? baseContentType(s.files.plot.content_type) : undefined;
@@ -89358,6 +89788,7 @@ function dryRunSummary(planned, ctx) {
 
 
 
+
 /** Runs the action once; reports through `core`, returns what happened for tests. */
 async function run(o) {
     const { core, env } = o;
@@ -89374,10 +89805,21 @@ async function run(o) {
     try {
         failOnError = o.inputs?.failOnError ?? inputs_getBooleanInput(env, 'fail-on-error', true);
         inputs = o.inputs ?? parseInputs(env);
+        const reviewInputs = o.reviewInputs ?? parseReviewInputs(env);
+        if (reviewInputs.githubToken)
+            core.setSecret(reviewInputs.githubToken);
         const ctx = mapContext(o.context, env);
         checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
-        const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
-        if (inputs.dryRun) {
+        // Compare only (the final job of a matrix): no plot and no directory, compare on, and an
+        // event that compares; otherwise a missing plot is the usual input error.
+        const compareOnly = !inputs.plot &&
+            !inputs.directory &&
+            reviewInputs.compare &&
+            reviewTarget(o.context, reviewInputs, ctx.git.pr_number) !== null;
+        const plan = compareOnly
+            ? null
+            : await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
+        if (inputs.dryRun && plan) {
             await dryRun(plan, ctx, inputs, core);
             return { ok: true, published: [] };
         }
@@ -89389,7 +89831,34 @@ async function run(o) {
                 // A retried request says so in the job log instead of a minute of silence.
                 onRetry: (event) => core.info(describeRetry(event)),
             });
-        return await publishAll(plan, ctx, inputs, client, core);
+        if (!plan && inputs.dryRun) {
+            core.info('Dry run: would compare the head commit with its baselines.');
+            return { ok: true, published: [] };
+        }
+        const result = plan
+            ? await publishAll(plan, ctx, inputs, client, core)
+            : { ok: true, published: [] };
+        if (!result.ok || !reviewInputs.compare)
+            return result;
+        const reviewed = await review({
+            env,
+            context: o.context,
+            inputs: reviewInputs,
+            projectId: inputs.projectId,
+            prNumber: ctx.git.pr_number,
+            client,
+            core,
+            addSummary: inputs.summary ? (md) => writeSummary(core, md) : undefined,
+        });
+        // fail-on-change is asked for explicitly, so fail-on-error: false does not soften it.
+        if (reviewed.failure)
+            core.setFailed(reviewed.failure);
+        return {
+            ...result,
+            ok: !reviewed.failure,
+            comparison: reviewed.comparison,
+            error: reviewed.failure,
+        };
     }
     catch (err) {
         return fail(core, failOnError, describeError(err, inputs?.apiUrl));

@@ -4,6 +4,7 @@
  * fail-on-error: false); run() itself never throws and never exits the process.
  */
 import {
+  type Comparison,
   contract,
   createClient,
   describeRetry,
@@ -16,6 +17,7 @@ import { type MappedContext, mapContext, type WorkflowContext } from './context.
 import { ActionConfigError, describeError } from './errors.js';
 import { type ActionInputs, getBooleanInput, parseInputs, readToken } from './inputs.js';
 import { buildPlan, checkServerInputs, type Plan } from './plan.js';
+import { parseReviewInputs, type ReviewInputs, review, reviewTarget } from './review.js';
 import {
   batchSummary,
   dryRunSummary,
@@ -34,6 +36,7 @@ export interface ActionCore {
   setFailed(message: string): void;
   warning(message: string): void;
   info(message: string): void;
+  notice?(message: string): void;
   summary: { addRaw(text: string, addEOL?: boolean): unknown; write(): Promise<unknown> };
   /** The job's OIDC ID token for an audience (needs `permissions: id-token: write`). */
   getIDToken?(audience?: string): Promise<string>;
@@ -49,10 +52,13 @@ export interface RunOptions {
   core: ActionCore;
   /** Base for relative paths when GITHUB_WORKSPACE is unset. */
   cwd?: string;
+  /** The comparison and pull request inputs; read from `env` when not given. */
+  reviewInputs?: ReviewInputs;
 }
 
 export interface RunResult {
   ok: boolean;
+  comparison?: Comparison;
   published: PublishedSnapshot[];
   error?: string;
 }
@@ -72,10 +78,21 @@ export async function run(o: RunOptions): Promise<RunResult> {
   try {
     failOnError = o.inputs?.failOnError ?? getBooleanInput(env, 'fail-on-error', true);
     inputs = o.inputs ?? parseInputs(env);
+    const reviewInputs = o.reviewInputs ?? parseReviewInputs(env);
+    if (reviewInputs.githubToken) core.setSecret(reviewInputs.githubToken);
     const ctx = mapContext(o.context, env);
     checkServerInputs(inputs, inputs.dryRun, ctx.fromFork);
-    const plan = await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
-    if (inputs.dryRun) {
+    // Compare only (the final job of a matrix): no plot and no directory, compare on, and an
+    // event that compares; otherwise a missing plot is the usual input error.
+    const compareOnly =
+      !inputs.plot &&
+      !inputs.directory &&
+      reviewInputs.compare &&
+      reviewTarget(o.context, reviewInputs, ctx.git.pr_number) !== null;
+    const plan = compareOnly
+      ? null
+      : await buildPlan(inputs, ctx, env.GITHUB_WORKSPACE || o.cwd || process.cwd());
+    if (inputs.dryRun && plan) {
       await dryRun(plan, ctx, inputs, core);
       return { ok: true, published: [] };
     }
@@ -88,7 +105,32 @@ export async function run(o: RunOptions): Promise<RunResult> {
         // A retried request says so in the job log instead of a minute of silence.
         onRetry: (event) => core.info(describeRetry(event)),
       });
-    return await publishAll(plan, ctx, inputs, client, core);
+    if (!plan && inputs.dryRun) {
+      core.info('Dry run: would compare the head commit with its baselines.');
+      return { ok: true, published: [] };
+    }
+    const result: RunResult = plan
+      ? await publishAll(plan, ctx, inputs, client, core)
+      : { ok: true, published: [] };
+    if (!result.ok || !reviewInputs.compare) return result;
+    const reviewed = await review({
+      env,
+      context: o.context,
+      inputs: reviewInputs,
+      projectId: inputs.projectId,
+      prNumber: ctx.git.pr_number,
+      client,
+      core,
+      addSummary: inputs.summary ? (md) => writeSummary(core, md) : undefined,
+    });
+    // fail-on-change is asked for explicitly, so fail-on-error: false does not soften it.
+    if (reviewed.failure) core.setFailed(reviewed.failure);
+    return {
+      ...result,
+      ok: !reviewed.failure,
+      comparison: reviewed.comparison,
+      error: reviewed.failure,
+    };
   } catch (err) {
     return fail(core, failOnError, describeError(err, inputs?.apiUrl));
   }

@@ -3,6 +3,7 @@
  * can be tested by reading the string; run() hands it to core.summary.
  */
 import { baseContentType, INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client';
+import { isBrowserLoadable } from '@snapshotplot/core';
 import type { MappedContext } from './context.js';
 
 export interface PublishedSnapshot {
@@ -34,22 +35,8 @@ export function esc(value: string): string {
 const link = (href: string | undefined | null, text: string) =>
   href ? `<a href="${esc(href)}">${esc(text)}</a>` : esc(text);
 
-// A runner-local or private address means the browser reading the summary cannot fetch it.
-const PRIVATE_HOST =
-  /^(localhost|.*\.localhost|.*\.local|.*\.internal|127\.\d+\.\d+\.\d+|0\.0\.0\.0|10\.\d+\.\d+\.\d+|192\.168\.\d+\.\d+|172\.(1[6-9]|2\d|3[01])\.\d+\.\d+|169\.254\.\d+\.\d+|\[::1?\]|\[f[cd][0-9a-f]*:.*\])$/i;
-
-/** Whether a browser viewing the summary on GitHub can load this URL (public http(s) host). */
-export function isBrowserLoadable(url: string | null | undefined): url is string {
-  if (!url) return false;
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
-  if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') return false;
-  return !PRIVATE_HOST.test(parsed.hostname);
-}
+// Shared with the PR comment's thumbnails (@snapshotplot/core).
+export { isBrowserLoadable };
 
 /** The plot as an inline image when it is an image the browser can load, else undefined. */
 function inlinePlot(s: Snapshot, width: number): string | undefined {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseInputs } from '../src/inputs.js';
+import { parseReviewInputs } from '../src/review.js';
 
 const root = new URL('../../../', import.meta.url);
 const yml = readFileSync(new URL('action.yml', root), 'utf8');
@@ -32,9 +33,15 @@ describe('action.yml', () => {
         'dry-run',
         'use-oidc',
         'oidc-audience',
+        'compare',
+        'github-token',
+        'comment',
+        'status',
+        'fail-on-change',
+        'base-ref',
       ].sort(),
     );
-    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 17);
+    const blocks = yml.split(/^ {2}(?=[a-z-]+:$)/m).slice(1, 23);
     for (const b of blocks) {
       expect(b, b).toMatch(/\n {4}description: \S/);
       expect(b, b).toMatch(/\n {4}default: /);
@@ -50,6 +57,11 @@ describe('action.yml', () => {
         'code-url',
         'snapshot-ids',
         'snapshot-urls',
+        'changed',
+        'new',
+        'unchanged',
+        'comparison-status',
+        'review-url',
       ].sort(),
     );
   });
@@ -61,6 +73,14 @@ describe('action.yml', () => {
     expect(String(parsed.failOnError)).toBe(def('fail-on-error'));
     expect(String(parsed.summary)).toBe(def('summary'));
     expect(String(parsed.dryRun)).toBe(def('dry-run'));
+    const review = parseReviewInputs({});
+    expect(String(review.compare)).toBe(def('compare'));
+    expect(String(review.comment)).toBe(def('comment'));
+    expect(String(review.status)).toBe(def('status'));
+    expect(String(review.failOnChange)).toBe(def('fail-on-change'));
+    expect(yml).toMatch(
+      /\n {2}github-token:\n(?: {4}.*\n)*? {4}default: \$\{\{ github\.token \}\}\n/,
+    );
   });
 
   it("runs the committed bundle on node24, the Node of GitHub's runners", () => {

@@ -57,6 +57,8 @@ export function useE2E(): E2E {
       'fail-on-error': 'true',
       summary: 'true',
       'dry-run': 'false',
+      // Publishing tests; the comparison after publishing is tested in e2e-review.test.ts.
+      compare: 'false',
       ...over,
     }),
     async stored(id) {

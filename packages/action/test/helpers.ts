@@ -40,6 +40,8 @@ export function useWorkspace(): { dir: () => string; env: () => Record<string, s
       INPUT_PLOT: 'loss.png',
       INPUT_CODE: 'loss.py',
       INPUT_TAGS: 'ml,nightly',
+      // These tests are about publishing; the comparison after it has its own tests.
+      INPUT_COMPARE: 'false',
       GITHUB_WORKSPACE: dir,
     }),
   };

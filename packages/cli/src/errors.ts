@@ -12,6 +12,8 @@ export const EXIT = {
   usage: 2,
   auth: 3,
   unavailable: 4,
+  /** `compare --fail-on-change`: plots changed or were removed and nobody approved them. */
+  changes: 5,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { compareCommand } from './commands/compare.js';
 import type { CommandContext } from './commands/context.js';
 import { listCommand } from './commands/list.js';
 import { publishCommand } from './commands/publish.js';
@@ -38,13 +39,16 @@ Examples:
   $ snapshotplot publish --dir figures/ --json
   $ snapshotplot list --branch main
   $ snapshotplot show snap_01JD4Q8Z3K9XW7
+  $ snapshotplot compare --base origin/main --fail-on-change
 
 Environment: SNAPSHOTPLOT_API_URL, SNAPSHOTPLOT_TOKEN, SNAPSHOTPLOT_PROJECT (see README).
-Exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 server or network, 1 other.`,
+Exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 server or network,
+5 unapproved plot changes (compare --fail-on-change), 1 other.`,
     );
   publishCommand(program, context);
   listCommand(program, context);
   showCommand(program, context);
+  compareCommand(program, context);
   return program;
 }
 

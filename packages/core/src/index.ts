@@ -22,6 +22,19 @@ export {
   type Env,
   type SourceContext,
 } from './ci/index.js';
+export {
+  changeAmount,
+  commentMarker,
+  comparisonMarkdown,
+  comparisonText,
+  hasUnapprovedChanges,
+  headline,
+  isBrowserLoadable,
+  isOurComment,
+  type MarkdownOptions,
+  shouldFail,
+  stateLabel,
+} from './compare/format.js';
 export { publishDirect } from './direct-publish.js';
 export {
   DEFAULT_MAX_FILE_BYTES,

@@ -15,7 +15,8 @@ export type GitHubRoute =
   | 'listComments'
   | 'createComment'
   | 'updateComment'
-  | 'compare';
+  | 'compare'
+  | 'getPull';
 
 export interface RecordedRequest {
   method: string;
@@ -60,6 +61,8 @@ export interface FakeGitHub {
   comments: FakeComment[];
   /** Merge bases for GET /compare/{base}...{head}, keyed `${base}...${head}`. */
   mergeBases: Map<string, string>;
+  /** Pull requests for GET /pulls/{n}, keyed `${owner}/${repo}#${n}` (any JSON, e.g. a webhook's pull_request). */
+  pulls: Map<string, unknown>;
   /** Answer `status` for `route` (the next `times` requests, default every one). */
   fail(route: GitHubRoute, status: number, times?: number): void;
   /** Stop answering errors. */
@@ -83,6 +86,7 @@ const ROUTES: Array<[string, RegExp, GitHubRoute]> = [
   ['POST', /^\/repos\/([^/]+)\/([^/]+)\/issues\/(\d+)\/comments$/, 'createComment'],
   ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/issues\/comments\/(\d+)$/, 'updateComment'],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/compare\/(.+)$/, 'compare'],
+  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/pulls\/(\d+)$/, 'getPull'],
 ];
 
 function match(method: string, pathname: string): Match | null {
@@ -124,6 +128,7 @@ export async function startFakeGitHub(
     statuses: [],
     comments: [],
     mergeBases: new Map(),
+    pulls: new Map(),
     fail(route, status, times = Number.POSITIVE_INFINITY) {
       failures.set(route, { status, times });
     },
@@ -262,6 +267,11 @@ export async function startFakeGitHub(
           c.body = input.body;
           c.updated_at = now();
           return json(200, commentJson(c));
+        }
+        case 'getPull': {
+          const pull = gh.pulls.get(`${owner}/${repo}#${third}`);
+          if (!pull) return json(404, { message: 'Not Found', documentation_url: docs });
+          return json(200, pull);
         }
         case 'compare': {
           const key = third;

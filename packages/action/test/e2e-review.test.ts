@@ -1,0 +1,232 @@
+/**
+ * End to end: the committed dist/index.js against a REAL snapshotplot server (comparisons) and
+ * the fake GitHub REST API (reached through GITHUB_API_URL), with real @octokit/webhooks-examples
+ * pull_request payloads: a baseline published on the base commit, then the PR's head publishes a
+ * changed plot and the action compares, comments (once, then edits) and sets the status.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { commentMarker } from '@snapshotplot/core';
+import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import { type FakeGitHub, startFakeGitHub } from 'snapshotplot-server/testing-github';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { examplePayload, type Payload } from './helpers.js';
+import { runBundle } from './runner.js';
+
+const CRC = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+const crc32 = (b: Buffer) => {
+  let c = 0xffffffff;
+  for (const x of b) c = CRC[(c ^ x) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+};
+/** A w×h RGB PNG, all `rgb`, with the pixels in `dots` red. */
+function png(
+  w: number,
+  h: number,
+  rgb: [number, number, number],
+  dots: Array<[number, number]> = [],
+) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const red = dots.some(([dx, dy]) => dx === x && dy === y);
+      raw.set(red ? [255, 0, 0] : rgb, y * (w * 3 + 1) + 1 + x * 3);
+    }
+  }
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+let server: TestServer;
+let gh: FakeGitHub;
+let workspace = '';
+let project = '';
+let token = '';
+let payload: Payload;
+let owner = '';
+let repo = '';
+
+beforeAll(async () => {
+  server = await startTestServer();
+  project = (await server.createProject('review-e2e')).id;
+  token = await server.createToken(project, 'publisher');
+  gh = await startFakeGitHub();
+  workspace = await mkdtemp(join(tmpdir(), 'snapshotplot-review-'));
+  await writeFile(join(workspace, 'base.png'), png(40, 30, [255, 255, 255]));
+  await writeFile(
+    join(workspace, 'head.png'),
+    png(
+      40,
+      30,
+      [255, 255, 255],
+      [
+        [3, 4],
+        [10, 20],
+      ],
+    ),
+  );
+  await writeFile(join(workspace, 'same.png'), png(20, 20, [0, 0, 255]));
+  payload = examplePayload('pull_request', (p) => p.action === 'synchronize');
+  owner = payload.repository.owner.login;
+  repo = payload.repository.name;
+  const base = payload.pull_request.base.sha;
+  gh.mergeBases.set(`${base}...${payload.pull_request.head.sha}`, base);
+  // The baselines: published by a push to the base branch at the base commit.
+  const push = examplePayload('push', (p) => p.ref === 'refs/heads/master');
+  push.after = base;
+  push.ref = `refs/heads/${payload.pull_request.base.ref}`;
+  push.repository = payload.repository;
+  for (const [title, plot] of [
+    ['Loss curve', 'base.png'],
+    ['Unchanged', 'same.png'],
+  ]) {
+    const r = await runBundle({
+      inputs: inputs({ title: title!, plot: plot!, compare: 'false' }),
+      eventName: 'push',
+      payload: push,
+      workspace,
+      sha: base,
+      ref: push.ref,
+      env: { GITHUB_API_URL: gh.url },
+    });
+    expect(r.code, r.stdout).toBe(0);
+  }
+});
+afterAll(async () => {
+  await server?.destroy();
+  await gh?.close();
+  if (workspace) await rm(workspace, { recursive: true, force: true });
+});
+
+function inputs(over: Record<string, string> = {}): Record<string, string> {
+  return {
+    'api-url': server.url,
+    token,
+    'project-id': project,
+    title: 'Loss curve',
+    plot: 'head.png',
+    collection: '',
+    'github-token': gh.token,
+    ...over,
+  };
+}
+
+/** The PR's head publishes its two plots; the second step compares (the default). */
+async function prRun(p: Payload, over: Record<string, string> = {}) {
+  const common = {
+    eventName: 'pull_request',
+    payload: p,
+    workspace,
+    sha: 'e'.repeat(40),
+    ref: `refs/pull/${p.number}/merge`,
+    env: { GITHUB_API_URL: gh.url },
+  };
+  const first = await runBundle({
+    ...common,
+    inputs: inputs({ title: 'Unchanged', plot: 'same.png', compare: 'false' }),
+  });
+  expect(first.code, first.stdout).toBe(0);
+  return runBundle({ ...common, inputs: inputs(over) });
+}
+
+const ours = () =>
+  gh.comments.filter(
+    (c) => c.owner === owner && c.repo === repo && c.body.startsWith(commentMarker(project)),
+  );
+
+describe('the action compares on pull requests (bundle, real server, fake GitHub)', () => {
+  it('comments once, edits the comment on the second run, sets the status on the head sha', async () => {
+    const r = await prRun(payload);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.outputs.changed).toBe('1');
+    expect(r.outputs.unchanged).toBe('1');
+    expect(r.outputs['comparison-status']).toBe('pending');
+    expect(ours()).toHaveLength(1);
+    const body = ours()[0]!.body;
+    expect(body).toContain('1 plot changed, 1 unchanged');
+    expect(body).toContain('Loss curve');
+    expect(r.summary).toContain('1 plot changed, 1 unchanged');
+    expect(gh.statuses.at(-1)).toMatchObject({
+      owner,
+      repo,
+      sha: payload.pull_request.head.sha,
+      context: 'snapshotplot',
+      state: 'pending',
+    });
+    expect(r.stdout).not.toContain('::warning::');
+
+    const again = await prRun(payload);
+    expect(again.code, again.stdout).toBe(0);
+    expect(ours()).toHaveLength(1);
+    expect(gh.calls('createComment')).toHaveLength(1);
+    expect(gh.calls('updateComment')).toHaveLength(1);
+  });
+
+  it('skips comment and status on a fork PR with a notice', async () => {
+    const fork = structuredClone(payload);
+    fork.pull_request.head.repo = { ...fork.pull_request.head.repo, full_name: 'someone/fork' };
+    const before = gh.requests.length;
+    const r = await prRun(fork);
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/::notice::.*fork/);
+    expect(gh.requests.slice(before).filter((q) => q.route !== 'compare')).toEqual([]);
+  });
+
+  it.each([403, 500])('GitHub answering %i does not fail the step', async (status) => {
+    gh.fail('listComments', status);
+    gh.fail('createStatus', status);
+    try {
+      const r = await prRun(payload);
+      expect(r.code, r.stdout).toBe(0);
+      expect(r.stdout).toContain(`::warning::Could not post the snapshotplot comment`);
+      expect(r.stdout).toContain(`GitHub answered ${status}`);
+    } finally {
+      gh.reset();
+    }
+  });
+
+  it('fail-on-change fails the step on the unapproved change', async () => {
+    const r = await prRun(payload, { 'fail-on-change': 'true' });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/::error::1 plot change is not approved/);
+  });
+
+  it('a step with no plot and no directory only compares (the final job of a matrix)', async () => {
+    const before = gh.calls('updateComment').length;
+    const r = await runBundle({
+      eventName: 'pull_request',
+      payload,
+      workspace,
+      sha: 'e'.repeat(40),
+      ref: `refs/pull/${payload.number}/merge`,
+      env: { GITHUB_API_URL: gh.url },
+      inputs: inputs({ plot: '', title: '' }),
+    });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.stdout).not.toContain('Published');
+    expect(r.outputs.changed).toBe('1');
+    expect(gh.calls('updateComment')).toHaveLength(before + 1);
+  });
+});
