@@ -86504,6 +86504,7 @@ const PLOT_CONTENT_TYPES = {
     'application/json': 'json',
     'application/vnd.vega.v5+json': 'vega.json',
     'application/vnd.vegalite.v5+json': 'vl.json',
+    'application/vnd.plotly.v1+json': 'plotly.json',
 };
 /**
  * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
@@ -86533,7 +86534,11 @@ const BY_KIND = {
 };
 /** File extensions whose media type mime-types gets wrong or does not know, per kind. */
 const EXTENSION_OVERRIDES = {
-    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+    plot: {
+        json: 'application/json',
+        'vl.json': 'application/vnd.vegalite.v5+json',
+        'plotly.json': 'application/vnd.plotly.v1+json',
+    },
     code: {
         py: 'text/x-python',
         ipynb: 'application/x-ipynb+json',
@@ -88023,6 +88028,7 @@ var promises_ = __nccwpck_require__(1455);
 
 /** Plot file extensions, longest first so `fig.vl.json` is not read as a `.json` named `fig.vl`. */
 const PLOT_EXTENSIONS = [
+    'plotly.json',
     'vega.json',
     'vl.json',
     'jpeg',
