@@ -74,7 +74,7 @@ const PLOTS = {
     base: chart((x) => Math.exp(-x / 90) * Math.cos(x / 14)),
     head: chart((x) => Math.exp(-x / 90) * Math.cos(x / 14) * 0.6),
     code: (damp: string) =>
-      `import numpy as np\n\nx = np.arange(320)\n# the validation loss, smoothed over epochs\ny = np.exp(-x / 90) * np.cos(x / 14)${damp}\nplot(x, y, title="loss curve: a rather long line that has to scroll sideways in the code diff panel instead of wrapping or widening the page")\n`,
+      `import numpy as np\n\nx = np.arange(320)\n# the validation loss, smoothed over epochs\ny = np.exp(-x / 90) * np.cos(x / 14)${damp}\nplot(x, y, title="loss curve: a rather long line that has to scroll sideways in the code diff panel instead of wrapping or widening the page", xlabel="epoch", ylabel="validation loss (smoothed)", legend=True)\n`,
   },
   'attention-heatmap': {
     base: png(200, 200, (x, y) => (Math.abs(x - y) < 20 ? [253, 231, 37] : [68, 1, 84])),
@@ -209,7 +209,11 @@ describe('review page in Chromium', () => {
     expect(await heatmap.locator('.score').textContent()).toMatch(/pixels? changed/);
     // The long line scrolls inside the panel; the page itself does not get wider.
     const loss = page.locator('article.review-item[data-title="loss-curve"] pre.code.diff');
-    expect(await loss.evaluate((e) => e.scrollWidth > e.clientWidth)).toBe(true);
+    // (highlight.js's theme makes the <code> inside the <pre> the scrolling box)
+    const scrolls = await loss.evaluate((pre) =>
+      [pre, pre.firstElementChild!].some((e) => e.scrollWidth > e.clientWidth),
+    );
+    expect(scrolls).toBe(true);
     expect(
       await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth),
     ).toBeLessThanOrEqual(0);
