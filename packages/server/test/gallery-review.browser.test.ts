@@ -222,6 +222,23 @@ describe('review page in Chromium', () => {
     // The unchanged plot is listed, folded.
     expect(await page.locator('details.unchanged').getAttribute('open')).toBeNull();
     expect(await page.textContent('details.unchanged')).toContain('accuracy');
+    // A reader's own POST, with its session's valid CSRF token, is refused for the role.
+    const csrf = await page.getAttribute('.who input[name=csrf]', 'value');
+    const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    const res = await fetch(`${h.url}/projects/${h.projectId}/review`, {
+      method: 'POST',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        head: HEAD_SHA,
+        base: BASE_SHA,
+        decision: 'approved',
+        all: '1',
+        csrf: csrf!,
+      }),
+      redirect: 'manual',
+    });
+    expect(res.status).toBe(403);
+    expect(await res.text()).toContain('needs publisher or above');
   });
 
   it('lets a publisher approve one plot, then all, showing who and when', async () => {
@@ -266,6 +283,17 @@ describe('review page in Chromium', () => {
     });
     expect(res.status).toBe(403);
     expect(await res.text()).toContain('CSRF token');
+    const noHead = await fetch(`${h.url}/projects/${h.projectId}/review`, { headers: { cookie } });
+    expect(noHead.status).toBe(400);
+    expect(await noHead.text()).toContain('needs the head commit');
+    const badBase = await fetch(
+      `${h.url}/projects/${h.projectId}/review?head=${HEAD_SHA}&base=nope`,
+      {
+        headers: { cookie },
+      },
+    );
+    expect(badBase.status).toBe(400);
+    expect(await badBase.text()).toContain('The &quot;base&quot; parameter is not valid');
     const api = await client.getComparison(h.projectId, { head: HEAD_SHA, base: BASE_SHA });
     expect(api.summary).toMatchObject({ approved: 2, changes_requested: 0 });
     expect(cspErrors).toEqual([]);
