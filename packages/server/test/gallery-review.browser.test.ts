@@ -222,6 +222,12 @@ describe('review page in Chromium', () => {
     // The unchanged plot is listed, folded.
     expect(await page.locator('details.unchanged').getAttribute('open')).toBeNull();
     expect(await page.textContent('details.unchanged')).toContain('accuracy');
+    // The head snapshot's page links to the review of its commit.
+    const headLink = page.locator('article[data-title="loss-curve"] .side:nth-child(2) h2 a');
+    await page.goto(new URL((await headLink.getAttribute('href'))!, h.url).href);
+    expect(await page.getAttribute('a.review-link', 'href')).toBe(
+      `/projects/${h.projectId}/review?head=${HEAD_SHA}`,
+    );
     // A reader's own POST, with its session's valid CSRF token, is refused for the role.
     const csrf = await page.getAttribute('.who input[name=csrf]', 'value');
     const cookie = (await page.context().cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
