@@ -270,6 +270,23 @@ describe('review page in Chromium', () => {
     await page.screenshot({ path: join(shots, 'review.png'), fullPage: true });
   });
 
+  it('reads well on a phone: plots stacked, code diffs scroll inside their panel', async () => {
+    const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await phone.context().addCookies(await page.context().cookies());
+    await phone.goto(reviewUrl);
+    const overflow = await phone.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
+    expect(overflow).toBeLessThanOrEqual(0);
+    // Looked at after a run only (not in docs/): test-results/screenshots/review-phone.png.
+    await mkdir(join(root, 'test-results/screenshots'), { recursive: true });
+    await phone.screenshot({
+      path: join(root, 'test-results/screenshots/review-phone.png'),
+      fullPage: true,
+    });
+    await phone.close();
+  });
+
   it('refuses a review POST without the session CSRF token', async () => {
     const cookies = await page.context().cookies();
     const cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');

@@ -43,10 +43,10 @@ const STATE_LABEL: Record<ComparisonState, string> = {
   new: 'new',
   unchanged: 'unchanged',
 };
-const STATUS_LABEL: Record<Comparison['status'], string> = {
-  success: 'success: nothing waits for review',
-  pending: 'pending: changes wait for review',
-  failure: 'failure: changes were requested',
+const STATUS_NOTE: Record<Comparison['status'], string> = {
+  success: 'nothing waits for review',
+  pending: 'changes wait for review',
+  failure: 'changes were requested',
 };
 const NOT_COMPARED: Record<NonNullable<PlotDiff['reason']>, string> = {
   size_changed: 'not compared: the size changed',
@@ -190,7 +190,7 @@ export function reviewPage(o: ReviewPageOptions): SafeHtml {
 <dt>Baseline</dt><dd>${baselineRules(c)}</dd>
 <dt>Plots</dt><dd class="summary">${summaryLine(c)}${c.complete ? '' : html` <small>(publishing not declared done: removed plots are not listed yet)</small>`}</dd>
 <dt>Reviews</dt><dd>${pending.length ? `${s.approved} approved, ${s.changes_requested} changes requested, ${s.unreviewed} not reviewed` : 'nothing needs review'}</dd>
-<dt>Status</dt><dd><span class="badge status status-${c.status}">${STATUS_LABEL[c.status]}</span></dd>
+<dt>Status</dt><dd><span class="badge status status-${c.status}">${c.status}</span> ${STATUS_NOTE[c.status]}</dd>
 </dl>
 ${o.notice ? html`<p class="notice" role="status">${o.notice}</p>` : ''}
 ${o.form && pending.length ? buttons(o.form, null) : ''}
