@@ -31,6 +31,10 @@ export default defineConfig({
         find: /^snapshotplot-server\/testing-oidc$/,
         replacement: source('server/src/testing-oidc.ts'),
       },
+      {
+        find: /^snapshotplot-server\/testing-github$/,
+        replacement: source('server/src/testing-github.ts'),
+      },
     ],
   },
   test: {
