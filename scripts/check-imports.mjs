@@ -17,9 +17,12 @@ const ALLOWED = {
 // (http, gallery) sit on the services (snapshots, events, webhooks), which sit on data and
 // storage; server.ts, testing.ts, bin.ts and cli/ are the top and may import anything.
 const LAYERS = {
-  data: ['http', 'snapshots', 'events', 'gallery', 'cli', 'webhooks'],
-  storage: ['http', 'snapshots', 'events', 'gallery', 'cli', 'webhooks'],
-  snapshots: ['http', 'gallery', 'cli'],
+  data: ['http', 'snapshots', 'comparisons', 'compare', 'events', 'gallery', 'cli', 'webhooks'],
+  storage: ['http', 'snapshots', 'comparisons', 'compare', 'events', 'gallery', 'cli', 'webhooks'],
+  // The pixel diff knows images only; the review services sit beside the snapshot ones.
+  compare: ['http', 'snapshots', 'comparisons', 'events', 'gallery', 'cli', 'webhooks', 'data'],
+  comparisons: ['http', 'gallery', 'cli'],
+  snapshots: ['http', 'comparisons', 'gallery', 'cli'],
   events: ['http', 'gallery', 'cli'],
   http: ['gallery', 'cli'],
   gallery: ['cli'],

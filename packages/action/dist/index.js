@@ -85981,92 +85981,6 @@ function preprocess(fn, schema) {
     });
 }
 
-;// CONCATENATED MODULE: ../api-client/dist/content-types.js
-/** Plot media types and the file extension they are stored under. */
-const PLOT_CONTENT_TYPES = {
-    'image/png': 'png',
-    'image/svg+xml': 'svg',
-    'image/jpeg': 'jpg',
-    'image/webp': 'webp',
-    'application/pdf': 'pdf',
-    'text/html': 'html',
-    'application/json': 'json',
-    'application/vnd.vega.v5+json': 'vega.json',
-    'application/vnd.vegalite.v5+json': 'vl.json',
-};
-/**
- * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
- * for the places that inline a plot rather than link to it.
- */
-const INLINE_IMAGE_TYPES = new Set([
-    'image/png',
-    'image/svg+xml',
-    'image/jpeg',
-    'image/webp',
-]);
-/** Code media types and the file extension they are stored under. */
-const CODE_CONTENT_TYPES = {
-    'text/x-python': 'py',
-    'application/x-ipynb+json': 'ipynb',
-    'text/x-r': 'R',
-    'text/x-julia': 'jl',
-    'text/x-matlab': 'm',
-    'text/javascript': 'js',
-    'text/x-typescript': 'ts',
-    'application/x-sh': 'sh',
-    'text/plain': 'txt',
-};
-const BY_KIND = {
-    plot: PLOT_CONTENT_TYPES,
-    code: CODE_CONTENT_TYPES,
-};
-/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
-const EXTENSION_OVERRIDES = {
-    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
-    code: {
-        py: 'text/x-python',
-        ipynb: 'application/x-ipynb+json',
-        r: 'text/x-r',
-        jl: 'text/x-julia',
-        m: 'text/x-matlab',
-        js: 'text/javascript',
-        mjs: 'text/javascript',
-        ts: 'text/x-typescript',
-        sh: 'application/x-sh',
-        txt: 'text/plain',
-    },
-};
-/** `text/html; charset=utf-8` -> `text/html`. */
-function baseContentType(contentType) {
-    return contentType.split(';')[0].trim().toLowerCase();
-}
-/** The stored file extension for a media type of this kind, or undefined when not accepted. */
-function extensionFor(kind, contentType) {
-    return BY_KIND[kind][baseContentType(contentType)];
-}
-/** Whether a media type is accepted for the kind. */
-function isAcceptedContentType(kind, contentType) {
-    return extensionFor(kind, contentType) !== undefined;
-}
-/** The accepted media types of a kind, for error messages and docs. */
-function acceptedContentTypes(kind) {
-    return Object.keys(BY_KIND[kind]);
-}
-/**
- * The media type for a file name by its extension, taking this kind's overrides first, or
- * undefined when the extension is not one snapshotplot accepts for the kind.
- * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
- */
-function contentTypeForFile(kind, fileName, lookup) {
-    const lower = fileName.toLowerCase();
-    const overrides = EXTENSION_OVERRIDES[kind];
-    const match = Object.keys(overrides)
-        .filter((ext) => lower.endsWith(`.${ext}`))
-        .sort((a, b) => b.length - a.length)[0];
-    const type = match ? overrides[match] : lookup(fileName) || undefined;
-    return type && isAcceptedContentType(kind, type) ? type : undefined;
-}
-//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../../node_modules/.pnpm/zod@4.6.7/node_modules/zod/v4/classic/iso.js
 
 
@@ -86378,6 +86292,7 @@ const ERROR_CODES = [
     'invalid_upload_token',
     'snapshot_ready',
     'checksum_mismatch',
+    'not_reviewable',
     'payload_too_large',
     'unsupported_media_type',
     'rate_limited',
@@ -86408,11 +86323,267 @@ const SnapshotDeletedEventSchema = object({
 const SnapshotEventSchema = discriminatedUnion('type', [SnapshotReadyEventSchema, SnapshotDeletedEventSchema])
     .meta({ id: 'SnapshotEvent' });
 //# sourceMappingURL=schemas.js.map
+;// CONCATENATED MODULE: ../api-client/dist/comparison-schemas.js
+/**
+ * The review part of the wire contract: a comparison of a head commit's plots against their
+ * baselines, its per-plot diff, and review decisions. Semantics (README "Plot review"):
+ *
+ * - Baseline of a head snapshot (collection, title): the newest ready snapshot with the same
+ *   collection and title at the base commit (`merge_base`), else the newest ready one on the
+ *   base branch created before the head (`base_branch`), else none (`none`).
+ * - State per (collection, title): `unchanged` (same plot sha256, or pixels within the
+ *   tolerance), `changed`, `new` (no baseline), `removed` (a baseline with no head, reported
+ *   only once the head set is complete: `POST …/comparisons` says so).
+ * - `changed` and `removed` items need a review; `new` ones are shown but do not hold the
+ *   status. The comparison's `status` is what the commit status says: `success` when nothing
+ *   needs review or all of it is approved, `failure` when a change was rejected, otherwise the
+ *   project's `on_change` setting (`pending` unless set to `failure`).
+ */
+
+
+const comparison_schemas_text = (max) => schemas_string().trim().min(1).max(max);
+const COMPARISON_STATES = ['changed', 'removed', 'new', 'unchanged'];
+const ComparisonStateSchema = schemas_enum(COMPARISON_STATES).meta({ id: 'ComparisonState' });
+const BASELINE_RULES = ['merge_base', 'base_branch', 'none'];
+const BaselineRuleSchema = schemas_enum(BASELINE_RULES).meta({
+    id: 'BaselineRule',
+    description: 'Which rule chose the baseline: the snapshot at the merge base, the newest on the base branch before the head, or none.',
+});
+const REVIEW_DECISIONS = ['approved', 'changes_requested'];
+const ReviewDecisionSchema = schemas_enum(REVIEW_DECISIONS).meta({ id: 'ReviewDecision' });
+const COMPARISON_STATUSES = ['success', 'pending', 'failure'];
+const ComparisonStatusSchema = schemas_enum(COMPARISON_STATUSES).meta({
+    id: 'ComparisonStatus',
+    description: 'The commit status the comparison gives its head commit.',
+});
+/** Why two plots were not compared pixel by pixel (the item is then `changed`). */
+const NOT_COMPARED_REASONS = [
+    'size_changed',
+    'too_large',
+    'timeout',
+    'decode_failed',
+    'not_raster',
+];
+/** How a changed pair was told apart. Null on `new`, `removed` and hash-equal `unchanged`. */
+const PlotDiffSchema = object({
+    /** `pixels`: decoded and compared (SVG rasterised first); `hash`: by sha256 only. */
+    method: schemas_enum(['pixels', 'hash']),
+    /** False when a pixel comparison was not possible; `reason` says why. */
+    compared: schemas_boolean(),
+    reason: schemas_enum(NOT_COMPARED_REASONS).nullable(),
+    width: schemas_number().int().nonnegative().nullable(),
+    height: schemas_number().int().nonnegative().nullable(),
+    changed_pixels: schemas_number().int().nonnegative().nullable(),
+    /** changed_pixels / (width × height), 0..1. */
+    ratio: schemas_number().min(0).max(1).nullable(),
+    /** The share of changed pixels allowed before a pair counts as changed (project/collection). */
+    tolerance: schemas_number().min(0).max(1),
+    /** The difference image (PNG, changed pixels highlighted); signed like plot_url. */
+    diff_url: url().nullable(),
+})
+    .meta({ id: 'PlotDiff' });
+const ReviewSchema = object({
+    decision: ReviewDecisionSchema,
+    /** Who decided: the gallery user, the token name or the CI identity. */
+    reviewer: schemas_string(),
+    created_at: iso_datetime(),
+})
+    .meta({ id: 'Review' });
+const ComparisonItemSchema = object({
+    collection: schemas_string().nullable(),
+    title: schemas_string(),
+    state: ComparisonStateSchema,
+    /** Null when `removed`. */
+    head: SnapshotSchema.nullable(),
+    /** Null when `new`. */
+    base: SnapshotSchema.nullable(),
+    baseline_rule: BaselineRuleSchema,
+    diff: PlotDiffSchema.nullable(),
+    /** Whether the code artifact differs (by sha256); null when either side has no code. */
+    code_changed: schemas_boolean().nullable(),
+    /** Whether this item holds the status until it is approved (`changed`, `removed`). */
+    needs_review: schemas_boolean(),
+    /** The latest decision on this very pair (head and baseline snapshot); null when none. */
+    review: ReviewSchema.nullable(),
+})
+    .meta({ id: 'ComparisonItem' });
+const ComparisonSummarySchema = object({
+    changed: schemas_number().int().nonnegative(),
+    new: schemas_number().int().nonnegative(),
+    removed: schemas_number().int().nonnegative(),
+    unchanged: schemas_number().int().nonnegative(),
+    /** Of the items that need review: approved, rejected, and not yet decided. */
+    approved: schemas_number().int().nonnegative(),
+    changes_requested: schemas_number().int().nonnegative(),
+    unreviewed: schemas_number().int().nonnegative(),
+})
+    .meta({ id: 'ComparisonSummary' });
+const ComparisonSchema = object({
+    project_id: IdSchema,
+    head_sha: schemas_string(),
+    /** The merge base the client sent; null when none was given. */
+    base_sha: schemas_string().nullable(),
+    base_branch: schemas_string(),
+    pr_number: schemas_number().int().nullable(),
+    /** Whether the head's publishing was declared done (only then are `removed` items listed). */
+    complete: schemas_boolean(),
+    status: ComparisonStatusSchema,
+    /** One sentence for a commit status description, e.g. "2 changed, 1 new, 8 unchanged". */
+    description: schemas_string(),
+    summary: ComparisonSummarySchema,
+    /** changed, removed, new, unchanged; then by collection and title. */
+    items: array(ComparisonItemSchema),
+    /** The gallery's review page for this comparison, when the server has a gallery. */
+    review_url: url().nullable(),
+})
+    .meta({ id: 'Comparison' });
+const comparisonTarget = {
+    /** The head commit (full or abbreviated); its ready snapshots are the head set. */
+    head: CommitShaSchema,
+    /** The merge base of the pull request (`git merge-base`); optional. */
+    base: CommitShaSchema.optional(),
+    /** The branch baselines fall back to; default the project's default branch. */
+    base_branch: comparison_schemas_text(255).optional(),
+};
+/** Query of `GET /api/projects/{id}/comparisons`: read a comparison, no side effect. */
+const ComparisonQuerySchema = strictObject({ ...comparisonTarget, collection: comparison_schemas_text(100).optional() })
+    .meta({ id: 'ComparisonQuery' });
+/**
+ * `POST /api/projects/{id}/comparisons`: the head's publishing is done. Records that (so
+ * `removed` is reported), computes the comparison, emits `comparison.ready`, and answers it.
+ */
+const CompareRequestSchema = strictObject({
+    ...comparisonTarget,
+    pr_number: schemas_number().int().positive().nullish(),
+})
+    .meta({ id: 'CompareRequest' });
+/** One plot of a comparison, by its natural key. */
+const ComparisonItemKeySchema = strictObject({ collection: schemas_string().max(100).nullable(), title: schemas_string().min(1).max(200) })
+    .meta({ id: 'ComparisonItemKey' });
+/** `POST /api/projects/{id}/reviews`: decide on some or all items needing review. */
+const ReviewRequestSchema = strictObject({
+    ...comparisonTarget,
+    decision: ReviewDecisionSchema,
+    /** The items decided on; omitted = every item that needs review. */
+    items: array(ComparisonItemKeySchema).min(1).max(1000).optional(),
+})
+    .meta({ id: 'ReviewRequest' });
+/** `comparison.ready`: a head's publishing was declared done; the comparison without items. */
+const ComparisonReadyEventSchema = object({
+    type: literal('comparison.ready'),
+    timestamp: iso_datetime(),
+    data: ComparisonSchema.omit({ items: true }),
+})
+    .meta({ id: 'ComparisonReadyEvent' });
+/** The query of a difference image URL: the baseline snapshot and, unsigned, a bearer token. */
+const DiffImageQuerySchema = strictObject({
+    expires: schemas_string()
+        .optional()
+        .meta({ description: 'Unix seconds; with `sig`, the signed URL (no bearer).' }),
+    sig: schemas_string().optional().meta({ description: 'The signature over both snapshots and expiry.' }),
+});
+/** Every event of a project's log (SSE and webhooks): the snapshot events and `comparison.ready`. */
+const ProjectEventSchema = discriminatedUnion('type', [
+    SnapshotReadyEventSchema,
+    SnapshotDeletedEventSchema,
+    ComparisonReadyEventSchema,
+])
+    .meta({ id: 'ProjectEvent' });
+/** The event types a webhook may subscribe to. */
+const EVENT_TYPES = (/* unused pure expression or super */ null && (['snapshot.ready', 'snapshot.deleted', 'comparison.ready']));
+//# sourceMappingURL=comparison-schemas.js.map
+;// CONCATENATED MODULE: ../api-client/dist/content-types.js
+/** Plot media types and the file extension they are stored under. */
+const PLOT_CONTENT_TYPES = {
+    'image/png': 'png',
+    'image/svg+xml': 'svg',
+    'image/jpeg': 'jpg',
+    'image/webp': 'webp',
+    'application/pdf': 'pdf',
+    'text/html': 'html',
+    'application/json': 'json',
+    'application/vnd.vega.v5+json': 'vega.json',
+    'application/vnd.vegalite.v5+json': 'vl.json',
+};
+/**
+ * Plot media types a browser shows in an <img> (SVG included: an <img> never runs its script),
+ * for the places that inline a plot rather than link to it.
+ */
+const INLINE_IMAGE_TYPES = new Set([
+    'image/png',
+    'image/svg+xml',
+    'image/jpeg',
+    'image/webp',
+]);
+/** Code media types and the file extension they are stored under. */
+const CODE_CONTENT_TYPES = {
+    'text/x-python': 'py',
+    'application/x-ipynb+json': 'ipynb',
+    'text/x-r': 'R',
+    'text/x-julia': 'jl',
+    'text/x-matlab': 'm',
+    'text/javascript': 'js',
+    'text/x-typescript': 'ts',
+    'application/x-sh': 'sh',
+    'text/plain': 'txt',
+};
+const BY_KIND = {
+    plot: PLOT_CONTENT_TYPES,
+    code: CODE_CONTENT_TYPES,
+};
+/** File extensions whose media type mime-types gets wrong or does not know, per kind. */
+const EXTENSION_OVERRIDES = {
+    plot: { json: 'application/json', 'vl.json': 'application/vnd.vegalite.v5+json' },
+    code: {
+        py: 'text/x-python',
+        ipynb: 'application/x-ipynb+json',
+        r: 'text/x-r',
+        jl: 'text/x-julia',
+        m: 'text/x-matlab',
+        js: 'text/javascript',
+        mjs: 'text/javascript',
+        ts: 'text/x-typescript',
+        sh: 'application/x-sh',
+        txt: 'text/plain',
+    },
+};
+/** `text/html; charset=utf-8` -> `text/html`. */
+function baseContentType(contentType) {
+    return contentType.split(';')[0].trim().toLowerCase();
+}
+/** The stored file extension for a media type of this kind, or undefined when not accepted. */
+function extensionFor(kind, contentType) {
+    return BY_KIND[kind][baseContentType(contentType)];
+}
+/** Whether a media type is accepted for the kind. */
+function isAcceptedContentType(kind, contentType) {
+    return extensionFor(kind, contentType) !== undefined;
+}
+/** The accepted media types of a kind, for error messages and docs. */
+function acceptedContentTypes(kind) {
+    return Object.keys(BY_KIND[kind]);
+}
+/**
+ * The media type for a file name by its extension, taking this kind's overrides first, or
+ * undefined when the extension is not one snapshotplot accepts for the kind.
+ * `lookup` is mime-types' `lookup` (injected so this module has no dependencies).
+ */
+function contentTypeForFile(kind, fileName, lookup) {
+    const lower = fileName.toLowerCase();
+    const overrides = EXTENSION_OVERRIDES[kind];
+    const match = Object.keys(overrides)
+        .filter((ext) => lower.endsWith(`.${ext}`))
+        .sort((a, b) => b.length - a.length)[0];
+    const type = match ? overrides[match] : lookup(fileName) || undefined;
+    return type && isAcceptedContentType(kind, type) ? type : undefined;
+}
+//# sourceMappingURL=content-types.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/contract.js
 /**
  * The API as data: method, path, body/query schemas and response schemas per status, in the
  * style of ts-rest. The client, the server and the OpenAPI generator all read this table.
  */
+
 
 
 
@@ -86521,7 +86692,7 @@ const contract_contract = {
     events: {
         method: 'GET',
         path: '/api/projects/:id/events',
-        summary: 'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted`, `id:` from the event log, `data:` a SnapshotEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
+        summary: 'Server-Sent Events of a project: `event: snapshot.ready | snapshot.deleted | comparison.ready`, `id:` from the event log, `data:` a ProjectEvent (the webhook payload); `:` heartbeat comments. Resume with the Last-Event-ID header (or `?last_event_id=`).',
         auth: 'bearer',
         query: object({
             last_event_id: schemas_string()
@@ -86532,7 +86703,7 @@ const contract_contract = {
         responseContentType: 'text/event-stream',
         responses: {
             200: schemas_string().meta({
-                description: 'An SSE stream; each `data:` line is a SnapshotEvent as JSON.',
+                description: 'An SSE stream; each `data:` line is a ProjectEvent as JSON.',
             }),
             ...errors(400, 401, 403),
         },
@@ -86551,6 +86722,42 @@ const contract_contract = {
                 .meta({ description: 'The delivery signature over snapshot, kind and expiry.' }),
         }),
         responses: { 200: null, 206: null, 304: null, ...errors(400, 401, 403, 404, 416) },
+    },
+    compare: {
+        method: 'POST',
+        path: '/api/projects/:id/comparisons',
+        summary: "Declare a head commit's publishing done and get its comparison against the baselines; emits `comparison.ready`. Safe to repeat.",
+        auth: 'bearer',
+        body: CompareRequestSchema,
+        // 404: no ready snapshot at the head commit.
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 413, 415, 422) },
+    },
+    getComparison: {
+        method: 'GET',
+        path: '/api/projects/:id/comparisons',
+        summary: "Read a head commit's comparison against the baselines (merge base, else base branch), with the review decisions.",
+        auth: 'bearer',
+        query: ComparisonQuerySchema,
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404) },
+    },
+    review: {
+        method: 'POST',
+        path: '/api/projects/:id/reviews',
+        summary: 'Approve or request changes on items of a comparison (publisher); answers the updated comparison and updates the commit status when the server has a GitHub token.',
+        auth: 'bearer',
+        body: ReviewRequestSchema,
+        // 404: no ready snapshot at the head; 409 not_reviewable: an item that needs no review.
+        responses: { 200: ComparisonSchema, ...errors(400, 401, 403, 404, 409, 413, 415, 422) },
+    },
+    getDiffImage: {
+        method: 'GET',
+        path: '/api/snapshots/:id/diff/:base_id',
+        summary: "The difference image (PNG) of a snapshot's plot against a baseline snapshot's plot (diff_url): a bearer token or the URL's signature.",
+        auth: 'bearer-or-signature',
+        query: DiffImageQuerySchema,
+        responseContentType: 'image/png',
+        // 409 not_reviewable: the two plots cannot be compared pixel by pixel.
+        responses: { 200: null, 304: null, ...errors(400, 401, 403, 404, 409) },
     },
     health: {
         method: 'GET',
@@ -87732,6 +87939,18 @@ function createClient(o) {
         publishDirect(metadata, files) {
             return publishDirect(config, baseUrl, metadata, files);
         },
+        async compare(id, body) {
+            const entry = contract_contract.compare;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
+        },
+        async getComparison(id, query) {
+            const entry = contract_contract.getComparison;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, query })).data;
+        },
+        async review(id, body) {
+            const entry = contract_contract.review;
+            return (await callEntry(config, baseUrl, entry, { params: { id }, json: body })).data;
+        },
     };
 }
 /**
@@ -87774,6 +87993,7 @@ function formatBytes(n) {
  * here loads the transport (undici, p-retry), so the server can validate with the same
  * schemas and mount its routes from the same table without paying for the client.
  */
+
 
 
 

@@ -10,6 +10,8 @@ import type { Endpoint } from '@snapshotplot/api-client/contract';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createOidcVerifier } from './auth/oidc.js';
+import { createDiffer } from './compare/differ.js';
+import { githubStatuses } from './comparisons/github.js';
 import type { ServerConfig } from './config.js';
 import { defaultMaxConnections } from './connection-limit.js';
 import { openStore } from './data/open-store.js';
@@ -148,6 +150,14 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
     events: createNotifier(),
     highlighter: createHighlighter({ timeoutMs: config.highlightTimeoutMs }),
+    differ: createDiffer({
+      maxPixels: config.diffMaxPixels,
+      timeoutMs: config.diffTimeoutMs,
+      concurrency: 2,
+    }),
+    github: config.githubToken
+      ? githubStatuses({ token: config.githubToken, apiUrl: config.githubApiUrl })
+      : null,
     checkResponses: o.checkResponses ?? process.env.SNAPSHOTPLOT_CHECK_RESPONSES === '1',
     openapi: () => {
       openapi ??= JSON.stringify(

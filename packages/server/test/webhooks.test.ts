@@ -93,7 +93,7 @@ describe('webhooks', () => {
     expect(hook).toMatchObject({
       project_id: h.projectId,
       url: `${rx.url}/ok`,
-      events: ['snapshot.ready', 'snapshot.deleted'],
+      events: ['snapshot.ready', 'snapshot.deleted', 'comparison.ready'],
     });
     expect(hook.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const snapId = await publishReady(h, 'Hooked');

@@ -1,4 +1,4 @@
-/** `snapshotplot-server project create|list|quota|default-branch`. */
+/** `snapshotplot-server project create|list|quota|default-branch|review`. */
 import { IdSchema } from '@snapshotplot/api-client/contract';
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
@@ -110,6 +110,75 @@ export function projectCommand(program: Command, io: CliIo): void {
         `The default branch of ${o.project} is now ${branch}.`,
       );
     });
+  project
+    .command('review')
+    .description(
+      'set what a plot change needing review does to the commit status, and the share of changed pixels allowed',
+    )
+    .requiredOption('--project <id>', 'project id')
+    .option('--on-change <state>', 'pending (default) or failure')
+    .option('--tolerance <share>', 'changed pixels allowed, 0..1 (e.g. 0.001); default 0')
+    .option('--collection <name>', 'set --tolerance for one collection (off removes its own)')
+    .option('--json', 'print {"project_id","on_change","tolerance","collection_tolerances"}')
+    .action(
+      async (o: {
+        project: string;
+        onChange?: string;
+        tolerance?: string;
+        collection?: string;
+        json?: boolean;
+      }) => {
+        if (o.onChange !== undefined && o.onChange !== 'pending' && o.onChange !== 'failure')
+          throw new CliError(
+            `--on-change "${o.onChange}" is not valid: give pending or failure.`,
+            2,
+          );
+        let tolerance: number | null | undefined;
+        if (o.tolerance !== undefined) {
+          const t = o.tolerance.trim();
+          tolerance = o.collection && t.toLowerCase() === 'off' ? null : Number(t);
+          if (
+            tolerance !== null &&
+            (t === '' || !Number.isFinite(tolerance) || tolerance < 0 || tolerance > 1)
+          )
+            throw new CliError(
+              `--tolerance "${o.tolerance}" is not valid: give a share between 0 and 1, e.g. 0.001${o.collection ? ', or off' : ''}.`,
+              2,
+            );
+        }
+        if (o.collection !== undefined && tolerance === undefined)
+          throw new CliError('--collection goes with --tolerance: give both.', 2);
+        const settings = await withStore(resolveInstall(o, io.env), async (store) => {
+          if (!(await store.reviewSettings(o.project))) throw noProject(o.project);
+          if (o.onChange) await store.setOnChange(o.project, o.onChange as 'pending' | 'failure');
+          if (tolerance !== undefined && o.collection !== undefined)
+            await store.setCollectionTolerance({
+              project_id: o.project,
+              collection: o.collection,
+              tolerance,
+              created_at: new Date().toISOString(),
+            });
+          else if (tolerance !== undefined && tolerance !== null)
+            await store.setProjectTolerance(o.project, tolerance);
+          return (await store.reviewSettings(o.project))!;
+        });
+        const own = Object.fromEntries(settings.collection_tolerances);
+        output(
+          io,
+          o.json,
+          {
+            project_id: o.project,
+            on_change: settings.on_change,
+            tolerance: settings.tolerance,
+            collection_tolerances: own,
+          },
+          [
+            `Plot review of ${o.project}: a change needing review is ${settings.on_change}; tolerance ${settings.tolerance}.`,
+            ...Object.entries(own).map(([c, t]) => `  collection ${c}: tolerance ${t}`),
+          ].join('\n'),
+        );
+      },
+    );
   project
     .command('list')
     .description('list projects')

@@ -1,4 +1,6 @@
 /** `snapshotplot-server webhook add|list|remove|deliveries`: signed event deliveries. */
+
+import { EVENT_TYPES } from '@snapshotplot/api-client/contract';
 import type { Command } from 'commander';
 import { sealWebhookSecret, webhookSecretKey } from '../data/webhook-secrets.js';
 import { CliError } from '../errors.js';
@@ -15,7 +17,8 @@ import {
 } from '../webhooks/url-policy.js';
 import { type CliIo, output, withStore } from './io.js';
 
-export const EVENT_TYPES = ['snapshot.ready', 'snapshot.deleted'] as const;
+/** The event types of the contract (snapshot.ready, snapshot.deleted, comparison.ready). */
+export { EVENT_TYPES };
 
 /** The --events list, validated. */
 function parseEvents(text: string): string[] {

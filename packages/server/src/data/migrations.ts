@@ -8,6 +8,7 @@ import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { quotasAndRetention } from './migration-retention.js';
+import { reviewsAndDiffs } from './migration-reviews.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
 import { trustPolicies } from './migration-trust.js';
@@ -155,6 +156,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005_natural_key_index': naturalKeyIndex(),
     '0006_quotas_retention': quotasAndRetention(dialect),
     '0007_trust_policies': trustPolicies(dialect),
+    '0008_reviews': reviewsAndDiffs(dialect),
   };
 }
 

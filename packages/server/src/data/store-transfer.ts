@@ -28,6 +28,10 @@ export const TABLES = [
   'webhook_attempts',
   'retention_policies',
   'trust_policies',
+  'diff_tolerances',
+  'head_sets',
+  'reviews',
+  'plot_diffs',
 ] as const satisfies ReadonlyArray<keyof Database>;
 export type TableName = (typeof TABLES)[number];
 

@@ -8,6 +8,7 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { createScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
+import { comparisonQueries } from './store-comparisons.js';
 import { eventQueries } from './store-events.js';
 import { retentionQueries } from './store-retention.js';
 import { sessionQueries } from './store-sessions.js';
@@ -28,6 +29,7 @@ function bind(db: Executor, dialect: Dialect) {
     ...retentionQueries(db, dialect),
     ...sessionQueries(db),
     ...trustQueries(db),
+    ...comparisonQueries(db, dialect),
   };
 }
 

@@ -2,7 +2,12 @@
  * Row shapes of the database, for kysely; only src/data reads them. Times are ISO-8601
  * strings; booleans are 0/1. The role, kind and status unions are the contract's.
  */
-import type { ArtifactKind, Role, SnapshotStatus } from '@snapshotplot/api-client/contract';
+import type {
+  ArtifactKind,
+  EventType,
+  Role,
+  SnapshotStatus,
+} from '@snapshotplot/api-client/contract';
 import type { Generated } from 'kysely';
 
 export interface ProjectsTable {
@@ -15,6 +20,10 @@ export interface ProjectsTable {
   /** Quota limits, null = off (0006). */
   max_bytes?: number | null;
   max_snapshots?: number | null;
+  /** What a change needing review does to the commit status (0008; 'pending' unless set). */
+  on_change?: 'pending' | 'failure';
+  /** The share of changed pixels allowed, 0..1 (0008; 0 unless set). */
+  diff_tolerance?: number;
 }
 
 export interface CollectionsTable {
@@ -120,7 +129,7 @@ export interface ConsumedNoncesTable {
 export interface EventsTable {
   id: Generated<number>;
   project_id: string;
-  type: 'snapshot.ready' | 'snapshot.deleted';
+  type: EventType;
   /** The contract's SnapshotEvent as JSON. */
   payload: string;
   created_at: string;
@@ -189,6 +198,53 @@ export interface TrustPoliciesTable {
   created_at: string;
 }
 
+/** A collection's own diff tolerance (0008), replacing the project's for that collection. */
+export interface DiffTolerancesTable {
+  project_id: string;
+  collection: string;
+  tolerance: number;
+  created_at: string;
+}
+
+/** A head commit whose publishing was declared done (0008, `POST …/comparisons`). */
+export interface HeadSetsTable {
+  project_id: string;
+  commit_sha: string;
+  completed_at: string;
+  base_sha: string | null;
+  base_branch: string;
+  pr_number: number | null;
+}
+
+/** One review decision (0008) on one pair of head and baseline snapshots; collection '' = none. */
+export interface ReviewsTable {
+  id: string;
+  project_id: string;
+  head_sha: string;
+  collection: string;
+  title: string;
+  head_snapshot_id: string | null;
+  base_snapshot_id: string | null;
+  decision: 'approved' | 'changes_requested';
+  reviewer: string;
+  created_at: string;
+}
+
+/** A cached pixel diff (0008) of two plots by sha256; storage_key names the difference PNG. */
+export interface PlotDiffsTable {
+  project_id: string;
+  base_sha256: string;
+  head_sha256: string;
+  method: 'pixels' | 'hash';
+  compared: number;
+  reason: string | null;
+  width: number | null;
+  height: number | null;
+  changed_pixels: number | null;
+  storage_key: string | null;
+  created_at: string;
+}
+
 export interface Database {
   projects: ProjectsTable;
   collections: CollectionsTable;
@@ -206,6 +262,10 @@ export interface Database {
   sessions: SessionsTable;
   retention_policies: RetentionPoliciesTable;
   trust_policies: TrustPoliciesTable;
+  diff_tolerances: DiffTolerancesTable;
+  head_sets: HeadSetsTable;
+  reviews: ReviewsTable;
+  plot_diffs: PlotDiffsTable;
 }
 
 export type { Generated };

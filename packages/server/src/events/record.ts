@@ -4,10 +4,13 @@
  * its deliveries commit or roll back together.
  */
 import {
+  type Comparison,
+  type ComparisonReadyEvent,
+  ComparisonReadyEventSchema,
+  type ProjectEvent,
   type Snapshot,
   type SnapshotDeletedEvent,
   SnapshotDeletedEventSchema,
-  type SnapshotEvent,
   type SnapshotReadyEvent,
   SnapshotReadyEventSchema,
 } from '@snapshotplot/api-client/contract';
@@ -38,11 +41,21 @@ export function deletedEvent(
   });
 }
 
+/** `comparison.ready` for a head set just declared complete: the comparison without items. */
+export function comparisonReadyEvent(ctx: Clock, comparison: Comparison): ComparisonReadyEvent {
+  const { items: _items, ...data } = comparison;
+  return ComparisonReadyEventSchema.parse({
+    type: 'comparison.ready',
+    timestamp: ctx.now().toISOString(),
+    data,
+  });
+}
+
 /** Appends the event and queues its webhook deliveries; call inside the state change's transaction. */
 export async function recordEvent(
   tx: StoreQueries,
   ctx: Clock,
-  event: SnapshotEvent,
+  event: ProjectEvent,
 ): Promise<number> {
   const now = ctx.now();
   const projectId = event.data.project_id;

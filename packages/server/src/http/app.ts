@@ -10,6 +10,7 @@ import type { AppContext } from './context.js';
 import { errorMiddleware, notFoundHandler } from './error-middleware.js';
 import { mountedEntries } from './mount.js';
 import { artifactRoutes } from './routes-artifacts.js';
+import { comparisonRoutes } from './routes-comparisons.js';
 import { eventRoutes } from './routes-events.js';
 import { metaRoutes } from './routes-meta.js';
 import { publishRoutes } from './routes-publish.js';
@@ -82,6 +83,7 @@ export function createApp(
   uploadRoutes(ctx, router);
   snapshotRoutes(ctx, router);
   artifactRoutes(ctx, router);
+  comparisonRoutes(ctx, router);
   eventRoutes(ctx, router);
   for (const install of pages) install(ctx, router);
   app.use(router);

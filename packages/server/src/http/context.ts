@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { JwtVerifier } from '../auth/jwt.js';
 import type { OidcVerifier } from '../auth/oidc.js';
+import type { ComparisonDeps, PixelDiffer } from '../comparisons/deps.js';
+import type { GithubStatuses } from '../comparisons/github.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
 import type { EventNotifier } from '../events/notifier.js';
@@ -35,6 +37,10 @@ export interface AppContext {
   presigned?: PresignedUploads | null;
   /** Code highlighting in worker threads with a time budget (closed with the server). */
   highlighter: Highlighter;
+  /** Pixel diffs of plots (bounded in pixels, time and concurrency). */
+  differ: PixelDiffer;
+  /** Commit statuses after a review (--github-token); null when off. */
+  github: GithubStatuses | null;
   /** Check every API answer against the contract (http/response-check.ts): tests only. */
   checkResponses?: boolean;
 }
@@ -61,6 +67,30 @@ export function snapshotDeps(ctx: AppContext): SnapshotDeps {
       uploadsInProgress: ctx.uploadsInProgress,
     };
     deps.set(ctx, d);
+  }
+  return d;
+}
+
+const reviewDeps = new WeakMap<AppContext, ComparisonDeps>();
+
+/** The comparison services' dependencies, out of a server's context (built once per context). */
+export function comparisonDeps(ctx: AppContext): ComparisonDeps {
+  let d = reviewDeps.get(ctx);
+  if (!d) {
+    const s = snapshotDeps(ctx);
+    d = {
+      store: ctx.store,
+      storage: ctx.storage,
+      now: ctx.now,
+      signer: s.signer,
+      events: ctx.events,
+      diff: ctx.differ,
+      // The gallery is mounted by every server (server.ts): it serves the review page.
+      gallery: true,
+      github: ctx.github,
+      warn: (details, message) => ctx.logger.warn(details, message),
+    };
+    reviewDeps.set(ctx, d);
   }
   return d;
 }

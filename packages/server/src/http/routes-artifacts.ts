@@ -35,12 +35,17 @@ function parseRange(
   return { start, end };
 }
 
-async function authorise(
+/**
+ * The caller of a delivery: null for a valid signed query (`expires`, `sig`), else the bearer
+ * principal. `what` names the URL a client should use instead of a broken one.
+ */
+export async function authorise(
   ctx: AppContext,
   req: Request,
   res: Parameters<typeof principalOf>[2],
   id: string,
   kind: string,
+  what = 'plot_url/code_url',
 ) {
   const { expires, sig } = req.query;
   if (typeof expires === 'string' && typeof sig === 'string' && !req.headers.authorization) {
@@ -53,13 +58,13 @@ async function authorise(
     });
     if (r === 'expired')
       throw forbidden(
-        'This link has expired: fetch the snapshot again for a fresh plot_url/code_url.',
+        `This link has expired: fetch the snapshot again for a fresh ${what}.`,
         'token_expired',
       );
     if (r === 'invalid')
       throw unauthorized(
         'invalid_token',
-        'This link is not valid: use the plot_url/code_url returned by the API.',
+        `This link is not valid: use the ${what} returned by the API.`,
         'invalid_token',
       );
     return null;
@@ -71,7 +76,7 @@ async function authorise(
  * A signed URL's bytes never change, but the URL must stop working at `expires`: no cache may
  * keep serving them past it (at most an hour, never `immutable`).
  */
-function signedCacheControl(ctx: AppContext, req: Request): string {
+export function signedCacheControl(ctx: AppContext, req: Request): string {
   const left = Number(req.query.expires) - Math.floor(ctx.now().getTime() / 1000);
   return `public, max-age=${Math.max(0, Math.min(3600, left))}`;
 }

@@ -153,6 +153,34 @@ export const SERVE_SETTINGS = {
     shownDefault: 'off',
   }),
   /** Budget of one code highlight in the worker; over it the code is shown plain (cached). */
+  githubToken: setting({
+    flag: '--github-token <token>',
+    env: ['SNAPSHOTPLOT_GITHUB_TOKEN'],
+    schema: z.string().min(1).optional(),
+    help: 'GitHub token (statuses: write) the server sets the snapshotplot commit status with after a review; off without it',
+    sensitive: true,
+  }),
+  githubApiUrl: setting({
+    flag: '--github-api-url <url>',
+    env: ['SNAPSHOTPLOT_GITHUB_API_URL'],
+    schema: z.url().default('https://api.github.com'),
+    help: 'GitHub REST API base, e.g. https://ghe.example.com/api/v3 for GitHub Enterprise Server',
+    shownDefault: 'https://api.github.com',
+  }),
+  diffTimeoutMs: setting({
+    flag: '--diff-timeout-ms <ms>',
+    env: ['SNAPSHOTPLOT_DIFF_TIMEOUT_MS'],
+    schema: int(1).default(20_000),
+    help: 'time budget to compare two plots pixel by pixel; over it the pair is changed (timeout)',
+    shownDefault: '20000',
+  }),
+  diffMaxPixels: setting({
+    flag: '--diff-max-pixels <n>',
+    env: ['SNAPSHOTPLOT_DIFF_MAX_PIXELS'],
+    schema: int(1).default(40_000_000),
+    help: 'largest plot (width × height) compared pixel by pixel; larger ones are changed (too_large)',
+    shownDefault: '40000000',
+  }),
   highlightTimeoutMs: setting({
     flag: '--highlight-timeout-ms <ms>',
     env: ['SNAPSHOTPLOT_HIGHLIGHT_TIMEOUT_MS'],

@@ -26,12 +26,19 @@ export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/
  * never outlives now + TTL. (Rounding up to whole TTL windows gave up to two TTLs.)
  */
 export function deliveryUrl(ctx: ViewDeps, id: string, kind: ArtifactKind): string {
+  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?${signedQuery(ctx, id, kind)}`;
+}
+
+/**
+ * `expires=…&sig=…` of a delivery URL for `id` and `kind` (`plot`, `code`, or
+ * `diff.{baseId}` for a difference image: snapshot ids hold no dot, so kinds never collide).
+ */
+export function signedQuery(ctx: ViewDeps, id: string, kind: string): string {
   const ttl = ctx.signer.deliveryUrlTtl;
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   const step = Math.max(1, Math.min(3600, Math.floor(ttl / 10)));
   const expires = Math.floor((nowS + ttl) / step) * step;
-  const sig = signDelivery(ctx.signer.secret, id, kind, expires);
-  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
+  return `expires=${expires}&sig=${signDelivery(ctx.signer.secret, id, kind, expires)}`;
 }
 
 /** Snapshot body for the API; URLs are built at read time from the current public URL. */
