@@ -2,7 +2,8 @@
 // real server: a base and a head commit with two changed PNG plots (pixels and code changed)
 // and one unchanged; the page shows both sides, the server's difference images and the code
 // diffs; a reader sees no buttons; a publisher approves one plot, then all, and sees who and
-// when. The screenshot goes to test-results/screenshots/review.png, or with
+// when, and the server (started with --github-token against the fake GitHub API) sets the head
+// commit's status on GitHub after each decision. The screenshot goes to test-results/screenshots/review.png, or with
 // SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 to docs/screenshots/review.png (the README shows it).
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client'
 import { publishSnapshot } from '@snapshotplot/core';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type FakeGitHub, startFakeGitHub } from '../src/testing-github.js';
 import { type Harness, startHarness } from './helpers.js';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
@@ -85,6 +87,7 @@ const PLOTS = {
 } as const;
 
 let h: Harness;
+let gh: FakeGitHub;
 let browser: Browser;
 let page: Page;
 let client: SnapshotplotClient;
@@ -133,7 +136,8 @@ beforeAll(async () => {
   }
   work = await mkdtemp(join(tmpdir(), 'sp-review-'));
   await mkdir(shots, { recursive: true });
-  h = await startHarness();
+  gh = await startFakeGitHub();
+  h = await startHarness({ config: { githubToken: gh.token, githubApiUrl: gh.url } });
   reader = await h.tokenFor(h.projectId, 'reader');
   publisher = await h.tokenFor(h.projectId, 'publisher');
   client = createClient({ baseUrl: h.url, token: h.token });
@@ -173,6 +177,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await h?.close();
+  await gh?.close();
   if (work) await rm(work, { recursive: true, force: true });
 });
 
@@ -267,6 +272,16 @@ describe('review page in Chromium', () => {
     await page.waitForURL(/reviewed=approved&n=2/);
     expect(await page.locator('.decision.approved').count()).toBe(2);
     expect(await page.textContent('.badge.status')).toContain('success');
+    // Each decision set the head commit's status on GitHub; the last one says success.
+    const statuses = gh.statuses.filter((x) => x.sha === HEAD_SHA);
+    expect(statuses.map((x) => x.state)).toEqual(['pending', 'success']);
+    expect(statuses[1]).toMatchObject({
+      owner: 'snapshotplot',
+      repo: 'demo',
+      context: 'snapshotplot',
+      target_url: reviewUrl,
+    });
+    expect(gh.calls('createStatus').every((r) => r.authorization?.includes(gh.token))).toBe(true);
     await page.screenshot({ path: join(shots, 'review.png'), fullPage: true });
   });
 
