@@ -226,15 +226,15 @@ async function main() {
     console.log(`\nPublished ${count} snapshots (ready) to project ${creds.project_id}.`);
     console.log(`\nGallery:  ${url}/projects/${creds.project_id}`);
     console.log(`Sign in:  ${link.url}`);
+    console.log(
+      '          (one click, works once within 10 minutes; later: `snapshotplot-server login-link`)',
+    );
     const reviewUrl =
       comparison.review_url ??
       `${url}/projects/${creds.project_id}/review?head=${pr.sha}&base=${BASE.sha}&base_branch=${BASE.branch}`;
     console.log(`Review:   ${reviewUrl}`);
     console.log(
       `          (PR #${pr.pr}, ${pr.branch} against ${BASE.branch}: ${comparison.description})`,
-    );
-    console.log(
-      '          (one click, works once within 10 minutes; later: `snapshotplot-server login-link`)',
     );
     console.log(`\nServer: ${url}   data: ${dataDir}`);
     console.log(
