@@ -2,17 +2,13 @@
 // The quick start: start snapshotplot-server on SQLite + disk (./snapshotplot-data), create a
 // demo project and token once, draw the sample plots of examples/gallery for three fake commits
 // and publish them (with the scripts that drew them) through the real CLI, then print the
-// gallery URL with a one-click sign-in link and keep serving until Ctrl+C.
+// gallery URL with a one-click sign-in link and keep serving until Ctrl+C. A fourth commit on a
+// pull-request branch (feature/smoothing, PR #1) changes two plots and their scripts against
+// main; the demo declares its publishing done (`POST /api/projects/{id}/comparisons`) and
+// prints the review page of that comparison too.
 // `--exit` stops after publishing (used by tests).
 import { execFile, spawn } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +35,28 @@ const COMMITS = [
     message: 'dropout 0.2',
   },
 ];
+
+// A pull request against main's latest commit: the same plots as COMMITS[1] (version 2), but two
+// scripts are edited, so those two plots and their code change and the other two are unchanged.
+const BASE = COMMITS[1];
+const PULL_REQUEST = {
+  sha: '5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80',
+  branch: 'feature/smoothing',
+  pr: '1',
+  message: 'smoothing',
+  version: 2,
+  // script → [text in the script, its replacement]: deterministic edits of examples/gallery.
+  edits: {
+    'loss-curve.mjs': [
+      'const train = epochs.map((e) => 2.3 * Math.exp(-e / decay) + 0.1 + 0.03 * Math.sin(e * 1.7));',
+      '// Smoothing: the training curve is averaged over mini-batches, so it wobbles less.\nconst train = epochs.map((e) => 2.3 * Math.exp(-e / decay) + 0.1 + 0.008 * Math.sin(e * 1.7));',
+    ],
+    'attention-heatmap.mjs': [
+      'Math.exp(-((i - j) ** 2) / (2 * (1.5 + v) ** 2))',
+      'Math.exp(-((i - j) ** 2) / (2 * (3 + v) ** 2)) /* smoothed: a wider band */',
+    ],
+  },
+};
 
 async function admin(...argv) {
   const { stdout } = await run(process.execPath, [
@@ -94,18 +112,52 @@ function startServer() {
   });
 }
 
-/** Draws every example for commit `n` into its own folder, next to a copy of its script. */
-async function drawPlots(n) {
-  const out = join(dataDir, 'demo-plots', `commit-${n}`);
+/**
+ * Draws every example at `version` into `demo-plots/<name>`, next to a copy of its script (the
+ * code half of the snapshot); `edits` rewrites some scripts first (they then draw and are the
+ * edited version).
+ */
+async function drawPlots(name, version, edits = {}) {
+  const out = join(dataDir, 'demo-plots', name);
+  const scripts = join(dataDir, 'demo-plots', `${name}-scripts`);
   mkdirSync(out, { recursive: true });
+  mkdirSync(scripts, { recursive: true });
   for (const script of readdirSync(examples)
     .filter((f) => f.endsWith('.mjs'))
     .sort()) {
-    await run(process.execPath, [join(examples, script), out, String(n)]);
-    // The code half of the snapshot: the batch pairs a plot with a same-stem .js file.
-    copyFileSync(join(examples, script), join(out, script.replace(/\.mjs$/, '.js')));
+    let source = readFileSync(join(examples, script), 'utf8');
+    if (edits[script]) {
+      const [from, to] = edits[script];
+      if (!source.includes(from)) {
+        throw new Error(`examples/gallery/${script} changed: the demo's edit no longer applies.`);
+      }
+      source = source.replace(from, to);
+    }
+    writeFileSync(join(scripts, script), source);
+    await run(process.execPath, [join(scripts, script), out, String(version)]);
+    // The batch pairs a plot with a same-stem .js file.
+    writeFileSync(join(out, script.replace(/\.mjs$/, '.js')), source);
   }
   return out;
+}
+
+/** Declares the pull request's publishing done and reads its comparison (the review page). */
+async function compare(url, creds, head, base) {
+  const res = await fetch(`${url}/api/projects/${creds.project_id}/comparisons`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${creds.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      head: head.sha,
+      base: base.sha,
+      base_branch: base.branch,
+      pr_number: Number(head.pr),
+    }),
+  });
+  const body = await res.json().catch(() => null);
+  if (!res.ok) {
+    throw new Error(`compare answered ${res.status}: ${body?.error?.message ?? 'no message'}`);
+  }
+  return body;
 }
 
 async function publish(url, creds, dir, commit) {
@@ -156,18 +208,33 @@ async function main() {
   try {
     let count = 0;
     for (const [i, commit] of COMMITS.entries()) {
-      const results = await publish(url, creds, await drawPlots(i + 1), commit);
+      const results = await publish(url, creds, await drawPlots(`commit-${i + 1}`, i + 1), commit);
       count += results.length;
       console.log(
         `Published ${results.length} snapshots for commit ${commit.sha.slice(0, 7)} (${commit.message})`,
       );
     }
+    const pr = PULL_REQUEST;
+    const dir = await drawPlots('pr-1', pr.version, pr.edits);
+    const results = await publish(url, creds, dir, pr);
+    count += results.length;
+    console.log(
+      `Published ${results.length} snapshots for commit ${pr.sha.slice(0, 7)} (${pr.message}, ${pr.branch}, PR #${pr.pr})`,
+    );
+    const comparison = await compare(url, creds, pr, BASE);
     const link = await admin('login-link', '--project', creds.project_id, '--url', url);
     console.log(`\nPublished ${count} snapshots (ready) to project ${creds.project_id}.`);
     console.log(`\nGallery:  ${url}/projects/${creds.project_id}`);
     console.log(`Sign in:  ${link.url}`);
     console.log(
       '          (one click, works once within 10 minutes; later: `snapshotplot-server login-link`)',
+    );
+    const reviewUrl =
+      comparison.review_url ??
+      `${url}/projects/${creds.project_id}/review?head=${pr.sha}&base=${BASE.sha}&base_branch=${BASE.branch}`;
+    console.log(`Review:   ${reviewUrl}`);
+    console.log(
+      `          (PR #${pr.pr}, ${pr.branch} against ${BASE.branch}: ${comparison.description})`,
     );
     console.log(`\nServer: ${url}   data: ${dataDir}`);
     console.log(

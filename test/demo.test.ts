@@ -1,5 +1,6 @@
-// The README's quick start: `pnpm demo` must publish the sample plots (3 commits) to a fresh
-// local server and print a one-click sign-in link that opens the gallery.
+// The README's quick start: `pnpm demo` must publish the sample plots (3 commits and a pull
+// request) to a fresh local server and print a one-click sign-in link that opens the gallery,
+// and the review page of the pull request with its two changed plots.
 import { execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,22 +32,26 @@ describe('pnpm demo', () => {
   let dataDir = '';
   afterAll(() => rm(dataDir, { recursive: true, force: true }));
 
-  it('publishes 4 sample plots for 3 commits and prints a working one-click sign-in link', async () => {
+  it('publishes 4 sample plots for 3 commits and a PR, and prints working sign-in and review links', async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'snapshotplot-demo-'));
     const env = { ...process.env, SNAPSHOTPLOT_DATA_DIR: dataDir, PORT: '0' };
     const first = await run(process.execPath, ['scripts/demo.mjs', '--exit'], { cwd: root, env });
-    expect(first.stdout).toContain('Published 12 snapshots (ready)');
+    expect(first.stdout).toContain('Published 16 snapshots (ready)');
+    expect(first.stdout).toContain('2 changed, 2 unchanged');
+    expect(first.stdout).toMatch(
+      /Review: +http:\/\/127\.0\.0\.1:\d+\/projects\/\S+\/review\?head=5d6e7f8/,
+    );
     expect(first.stdout).toMatch(/Sign in: +http:\/\/127\.0\.0\.1:\d+\/signin\/link\?l=\S+/);
     const creds = JSON.parse(await readFile(join(dataDir, 'demo-credentials.json'), 'utf8'));
     expect(creds.token).toMatch(/^spt_/);
 
-    // A second run reuses the project and token (same commits: the same 12 snapshots) and,
+    // A second run reuses the project and token (same commits: 16 snapshots again) and,
     // left serving, its link signs a browser in and opens the gallery with the sample plots.
     const demo = serveDemo(env);
     try {
       const out = await demo.ready;
       expect(out).toContain(`Project ${creds.project_id};`);
-      expect(out).toContain('Published 12 snapshots (ready)');
+      expect(out).toContain('Published 16 snapshots (ready)');
       const link = /Sign in: +(\S+)/.exec(out)![1]!;
       const signin = await fetch(link, { redirect: 'manual' });
       expect(signin.status).toBe(303);
@@ -57,7 +62,16 @@ describe('pnpm demo', () => {
       expect(gallery.status).toBe(200);
       const html = await gallery.text();
       for (const title of TITLES) expect(html).toContain(`<strong>${title}</strong>`);
-      expect(html.match(/class="card"/g)).toHaveLength(12);
+      // 4 plots for each of the 3 commits and the pull request.
+      expect(html.match(/class="card"/g)).toHaveLength(16);
+      const review = await fetch(/Review: +(\S+)/.exec(out)![1]!, { headers: { cookie } });
+      expect(review.status).toBe(200);
+      const page = await review.text();
+      expect(page.match(/<article class="review-item state-changed"/g)).toHaveLength(2);
+      expect(page).toContain('data-title="loss-curve"');
+      expect(page).toContain('data-title="attention-heatmap"');
+      expect(page).toContain('class="diff-image"');
+      expect(page).toContain('smoothed: a wider band');
     } finally {
       if (demo.child.exitCode === null) {
         const exited = new Promise((resolve) => demo.child.once('exit', resolve));

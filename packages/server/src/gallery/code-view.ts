@@ -2,6 +2,8 @@
  * The snapshot page's code panel: the code artifact highlighted by highlight.js in a worker
  * thread (src/highlight/), or shown plain and escaped when that runs over its time budget.
  */
+import { createHash } from 'node:crypto';
+import { createTwoFilesPatch } from 'diff';
 import type { SnapshotRecord } from '../data/records.js';
 import type { CodeRender } from '../highlight/highlighter.js';
 import type { AppContext } from '../http/context.js';
@@ -34,6 +36,26 @@ const PLAIN_NOTES: Record<Exclude<CodeRender['outcome'], 'highlighted'>, string>
 
 class MissingCode extends Error {}
 
+type CodeFile = SnapshotRecord['files'][number];
+
+/** The stored text of a code artifact; MissingCode when storage no longer has it. */
+async function readCode(ctx: AppContext, file: CodeFile): Promise<string> {
+  const object = await openArtifact(ctx, file);
+  if (!object) throw new MissingCode();
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Logs why code is shown plain (once per file: cached outcomes are not logged again). */
+function logPlain(ctx: AppContext, r: CodeRender, o: { snapshot: string; sha256: string }) {
+  if (r.outcome === 'unavailable') {
+    ctx.logger.error({ err: r.message }, 'the highlight worker could not start');
+  } else if (!r.cached && r.outcome !== 'busy' && r.outcome !== 'highlighted') {
+    ctx.logger.warn({ ...o, outcome: r.outcome }, 'code shown without highlighting');
+  }
+}
+
 /** The code panel's body: highlighted source, or a note when there is none or it is too big. */
 export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<SafeHtml | null> {
   const file = snap.files.find((f) => f.kind === 'code');
@@ -48,13 +70,7 @@ export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<
       sha256: file.sha256,
       language: lang,
       notebook: file.content_type === 'application/x-ipynb+json',
-      read: async () => {
-        const object = await openArtifact(ctx, file);
-        if (!object) throw new MissingCode();
-        const chunks: Buffer[] = [];
-        for await (const chunk of object.stream) chunks.push(chunk as Buffer);
-        return Buffer.concat(chunks).toString('utf8');
-      },
+      read: () => readCode(ctx, file),
     })
     .catch((err: unknown) => {
       if (err instanceof MissingCode) return null;
@@ -64,13 +80,65 @@ export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<
   if (r.outcome === 'highlighted') {
     return html`<pre class="code"><code class="hljs language-${lang}">${raw(r.html)}</code></pre>`;
   }
-  if (r.outcome === 'unavailable') {
-    ctx.logger.error({ err: r.message }, 'the highlight worker could not start');
-  } else if (!r.cached && r.outcome !== 'busy') {
-    ctx.logger.warn(
-      { snapshot: snap.id, sha256: file.sha256, outcome: r.outcome },
-      'code shown without highlighting',
-    );
-  }
+  logPlain(ctx, r, { snapshot: snap.id, sha256: file.sha256 });
   return html`<p class="note">${PLAIN_NOTES[r.outcome]}</p><pre class="code"><code class="hljs language-plaintext">${r.source}</code></pre>`;
+}
+
+const codeFile = (snap: SnapshotRecord | null) =>
+  snap?.files.find((f) => f.kind === 'code') ?? null;
+
+/**
+ * The review page's code change: the unified diff (jsdiff, 3 lines of context) from the
+ * baseline's code to the head's, highlighted as `diff` by the same worker pool, budget and
+ * cache as the snapshot page (keyed by the pair of sha256s). Null when neither side has code.
+ */
+export async function codeDiffPanel(
+  ctx: AppContext,
+  base: SnapshotRecord | null,
+  head: SnapshotRecord | null,
+): Promise<SafeHtml | null> {
+  const a = codeFile(base);
+  const b = codeFile(head);
+  if (!a && !b) return null;
+  if (a && b && a.sha256 === b.sha256) {
+    return html`<p class="note">The code is the same in both snapshots.</p>`;
+  }
+  const big = [a, b].find((f) => f && f.size > MAX_HIGHLIGHT_BYTES);
+  if (big) {
+    return html`<p class="note">The code is ${Math.round(big.size / 1024)} KiB: too large to diff here, open both snapshots to download it.</p>`;
+  }
+  const key = createHash('sha256')
+    .update(`${a?.sha256 ?? '-'}..${b?.sha256 ?? '-'}`)
+    .digest('hex');
+  const r = await ctx.highlighter
+    .render({
+      sha256: key,
+      language: 'diff',
+      notebook: false,
+      read: async () => {
+        const [before, after] = await Promise.all([
+          a ? readCode(ctx, a) : '',
+          b ? readCode(ctx, b) : '',
+        ]);
+        return createTwoFilesPatch(
+          'baseline',
+          'head',
+          before,
+          after,
+          base?.commit_sha?.slice(0, 7) ?? (a ? '' : 'no code'),
+          head?.commit_sha?.slice(0, 7) ?? (b ? '' : 'no code'),
+          { context: 3 },
+        ).replace(/^=+\n/, '');
+      },
+    })
+    .catch((err: unknown) => {
+      if (err instanceof MissingCode) return null;
+      throw err;
+    });
+  if (!r) return html`<p class="note">A code file is missing from storage.</p>`;
+  if (r.outcome === 'highlighted') {
+    return html`<pre class="code diff"><code class="hljs language-diff">${raw(r.html)}</code></pre>`;
+  }
+  logPlain(ctx, r, { snapshot: head?.id ?? base?.id ?? '', sha256: key });
+  return html`<p class="note">${PLAIN_NOTES[r.outcome]}</p><pre class="code diff"><code class="hljs language-plaintext">${r.source}</code></pre>`;
 }

@@ -36,12 +36,14 @@ export function page(ctx: AppContext, handler: PageHandler) {
       await handler(req, res, s);
     } catch (error) {
       if (!(error instanceof HttpError) || error.status >= 500) throw error;
+      const title =
+        error.status === 404 ? 'Not found' : error.status === 400 ? 'Bad request' : 'Not allowed';
       sendPage(res, {
         status: error.status,
-        title: error.status === 404 ? 'Not found' : 'Not allowed',
+        title,
         publicUrl: ctx.publicUrl(),
         nav: nav(s),
-        body: html`<h1>${error.status === 404 ? 'Not found' : 'Not allowed'}</h1><p class="error">${error.message}</p><p><a href="/">Back to your projects</a></p>`,
+        body: html`<h1>${title}</h1><p class="error">${error.message}</p><p><a href="/">Back to your projects</a></p>`,
       });
     }
   };

@@ -1,8 +1,9 @@
-/** The gallery's pages: project list, project grid, snapshot, compare, live card fragments. */
+/** The gallery's pages: project list, project grid, snapshot, compare, review, live card fragments. */
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import type { Router } from 'express';
+import { readComparison, recordReview } from '../comparisons/service.js';
 import type { SnapshotRecord } from '../data/records.js';
-import { type AppContext, snapshotDeps } from '../http/context.js';
+import { type AppContext, comparisonDeps, snapshotDeps } from '../http/context.js';
 import {
   listCollections,
   listProjectsAmong,
@@ -17,6 +18,7 @@ import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
 import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
 import { frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
+import { reviewRoutes } from './routes-review.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
 import { comparePage } from './view-compare.js';
@@ -29,6 +31,11 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
   plotFrameRoutes(ctx, router);
   // Interactive plots are framed from --usercontent-url when set, else from this server.
   const frameBase = () => ctx.config.usercontentUrl ?? ctx.publicUrl();
+  const review = comparisonDeps(ctx);
+  reviewRoutes(ctx, router, {
+    read: (projectId, query) => readComparison(review, projectId, query),
+    record: (principal, projectId, body) => recordReview(review, principal, projectId, body),
+  });
   const deps = snapshotDeps(ctx);
   const view = (r: SnapshotRecord): Snapshot => toSnapshot(deps, r);
 

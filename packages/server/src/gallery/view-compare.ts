@@ -3,7 +3,14 @@ import type { Snapshot } from '@snapshotplot/api-client/contract';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
 import { isRaster, plotThumb, shortSha } from './view-grid.js';
 
-function side(projectId: string, label: string, s: Snapshot, code: SafeHtml | null, now: Date) {
+/** One snapshot of a pair: label, commit link, the plot large, its code folded (the review page's too). */
+export function side(
+  projectId: string,
+  label: string,
+  s: Snapshot,
+  code: SafeHtml | null,
+  now: Date,
+) {
   return html`<section class="side">
 <h2><span class="ab">${label}</span> <a href="/projects/${projectId}/snapshots/${s.id}">${shortSha(s.commit_sha) ?? s.id}</a> <small>${s.branch ?? ''} · ${ago(s.created_at, now)}</small></h2>
 <div class="plot">${plotThumb(s, { large: true })}</div>

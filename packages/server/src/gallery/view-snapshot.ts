@@ -41,7 +41,12 @@ function metadata(s: Snapshot, forgeUrl: string, now: Date): SafeHtml {
     ],
     ['Commit', s.commit_sha ? link(links.commit, shortSha(s.commit_sha)!) : null],
     ['Branch', s.branch ? link(links.branch, s.branch) : null],
-    ['Pull request', s.pr_number ? link(links.pr, `#${s.pr_number}`) : null],
+    [
+      'Pull request',
+      s.pr_number
+        ? html`${link(links.pr, `#${s.pr_number}`)}${s.commit_sha ? html` · <a class="review-link" href="/projects/${s.project_id}/review?head=${encodeURIComponent(s.commit_sha)}">review this commit’s plots</a>` : ''}`
+        : null,
+    ],
     [
       'CI run',
       s.ci

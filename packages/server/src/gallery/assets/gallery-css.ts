@@ -85,11 +85,46 @@ pre.code code.hljs { display: block; padding: .8rem; }
 .overlay { display: inline-grid; max-width: 100%; background: #000; }
 .overlay img { grid-area: 1 / 1; display: block; max-width: 100%; height: auto; }
 .overlay[data-mode=difference] img.layer-b { mix-blend-mode: difference; }
+.review-head { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem; margin-bottom: 1.25rem; display: flex; flex-wrap: wrap; gap: .8rem 2rem; align-items: flex-start; justify-content: space-between; }
+.review-head .notice { flex-basis: 100%; margin: 0; }
+.review-item { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 1rem; margin-bottom: 1.25rem; min-width: 0; }
+.review-item > header { display: flex; flex-wrap: wrap; align-items: center; gap: .3rem 1rem; margin-bottom: .8rem; }
+.review-item > header h2 { margin: 0; overflow-wrap: anywhere; }
+.review-item > header .score, .review-item > header .review-state { margin: 0; font-size: .9rem; }
+.review-item .score { color: #374151; font-variant-numeric: tabular-nums; }
+.review-item .side { border: 0; padding: 0; }
+.review-item .ab { width: auto; padding: 0 .6rem; border-radius: 999px; }
+.badge.state { align-self: center; }
+.state-changed .badge.state { background: #d97706; }
+.state-removed .badge.state { background: var(--err); }
+.state-new .badge.state { background: var(--new); }
+.state-unchanged .badge.state { background: var(--muted); }
+.badge.status { font-size: .75rem; padding: .1rem .6rem; }
+.status-success { background: var(--new); }
+.status-pending { background: #d97706; }
+.status-failure { background: var(--err); }
+.decision.approved { color: var(--new); }
+.decision.changes_requested { color: var(--err); }
+.decision.none { color: var(--muted); }
+.review-buttons { display: flex; flex-wrap: wrap; gap: .5rem; margin: 0 0 0 auto; }
+.review-buttons button.reject { background: var(--card); color: var(--err); border-color: #fca5a5; }
+.review-buttons button[disabled] { opacity: .45; cursor: default; }
+.diff-image { margin: 1rem 0 0; display: flex; flex-direction: column; align-items: center; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem; }
+.diff-image img { max-width: 100%; height: auto; }
+.diff-image figcaption { color: var(--muted); font-size: .8rem; margin-top: .3rem; }
+.code-diff { margin-top: 1rem; min-width: 0; }
+.code-diff h3 { font-size: .95rem; margin: 0 0 .4rem; }
+.code-diff h3 small { color: var(--muted); font-weight: 400; }
+pre.code.diff { max-height: 60vh; }
+details.unchanged { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: .7rem 1rem; }
+details.unchanged summary { cursor: pointer; font-weight: 600; }
+details.unchanged ul { margin: .5rem 0 0; padding-left: 1.2rem; }
 .projects { list-style: none; padding: 0; display: grid; gap: .5rem; }
 .projects li { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: .7rem 1rem; }
 @media (max-width: 800px) {
   main { padding: .8rem; }
   .snapshot, .compare { grid-template-columns: 1fr; }
+  .review-buttons { margin-left: 0; }
   .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
   .filters label { flex: 1 1 40%; }
   .filter-box > summary { display: list-item; cursor: pointer; color: var(--muted); font-size: .9rem; margin-bottom: .6rem; }
