@@ -8,9 +8,19 @@
 import sharp from 'sharp';
 import { runServerCli } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signDelivery } from '../src/auth/upload-tokens.js';
 import { testDatabaseEnv } from '../src/testing.js';
 import { thumbnailUrl } from '../src/thumbnails/routes.js';
-import { type Harness, PNG, publish, sha256, startHarness, upload } from './helpers.js';
+import {
+  errorOf,
+  type Harness,
+  objectOf,
+  PNG,
+  publish,
+  sha256,
+  startHarness,
+  upload,
+} from './helpers.js';
 
 let h: Harness;
 let admin: string;
@@ -139,6 +149,30 @@ describe('thumbnails', () => {
     expect((await fetch(moved)).status).toBe(401);
   });
 
+  it('an expired link is 403; a pending snapshot or a plot missing from storage is 404', async () => {
+    const secret = h.server.context.secret;
+    const signed = (id: string, expires: number) =>
+      `${h.url}/thumbs/${id}?expires=${expires}&sig=${signDelivery(secret, id, 'plot', expires)}`;
+    const png = await noisePng(120, 80);
+    const id = await ready(png);
+    const past = Math.floor(Date.now() / 1000) - 10;
+    const expired = await fetch(signed(id, past));
+    expect(await errorOf(expired)).toMatchObject({ status: 403, code: 'token_expired' });
+    const future = Math.floor(Date.now() / 1000) + 600;
+    // Validly signed, but the snapshot has no plot yet (pending).
+    const p = await publish(h, { title: 'pending', artifacts: { plot: true } });
+    const pending = await fetch(signed(p.body.snapshot_id, future));
+    expect(await errorOf(pending)).toMatchObject({ status: 404, code: 'not_found' });
+    // The plot's object vanished from storage (an operator deleted it): 404, nothing stored.
+    await h.server.context.storage.delete(objectOf(h.projectId, png));
+    const gone = await fetch(signed(id, future));
+    expect(await errorOf(gone)).toMatchObject({ status: 404, code: 'not_found' });
+    expect((await errorOf(await fetch(signed(id, future)))).message).toMatch(
+      /missing from storage/,
+    );
+    expect(await h.files()).not.toContain(thumbKey(png));
+  });
+
   it('a corrupt PNG gets the typed placeholder, made once, never a 500', async () => {
     const bad = Buffer.concat([PNG, Buffer.from(` corrupt ${++n}`)]);
     const id = await ready(bad);
@@ -239,8 +273,9 @@ describe('thumbnails', () => {
       missing: number;
     };
     expect(out.made).toBeGreaterThanOrEqual(2);
-    expect(out.checked).toBe(out.made + out.existing);
-    expect(out.missing).toBe(0);
+    expect(out.checked).toBe(out.made + out.existing + out.missing);
+    // The plot deleted from storage behind the server's back (the 404 test above).
+    expect(out.missing).toBe(1);
     for (const p of pngs) expect(await h.files()).toContain(thumbKey(p));
     // Served from storage by the running server: no run there.
     const again = await runServerCli(args, testDatabaseEnv(args));
