@@ -110,6 +110,10 @@ describe('thumbnails', () => {
     const res = await fetch(url, { headers: { 'if-none-match': `"${sha256(png)}"` } });
     expect(res.status).toBe(304);
     expect(made()).toBe(before);
+    // A very tall plot is bounded by height too (at most 960 px).
+    const tall = await fetch(await thumbUrlOf(await ready(await noisePng(600, 3000))));
+    const tallMeta = await sharp(Buffer.from(await tall.arrayBuffer())).metadata();
+    expect([tallMeta.width, tallMeta.height]).toEqual([192, 960]);
     // A stale ETag gets the bytes (not enlarged: 300 px stays 300 px).
     const full = await fetch(url, { headers: { 'if-none-match': '"other"' } });
     expect(full.status).toBe(200);

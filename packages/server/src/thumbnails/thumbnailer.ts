@@ -128,7 +128,8 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
       })
         .timeout({ seconds: o.timeoutSeconds })
         .rotate() // honour EXIF orientation of photos
-        .resize({ width: o.width, withoutEnlargement: true })
+        // 480 wide, and never taller than twice that (a 480×20000 strip would be no thumbnail).
+        .resize({ width: o.width, height: o.width * 2, fit: 'inside', withoutEnlargement: true })
         .flatten({ background: '#ffffff' })
         .webp({ quality: o.quality })
         .toBuffer();
