@@ -21,6 +21,7 @@ import {
   startHarness,
   upload,
 } from './helpers.js';
+import { suiteStorage } from './s3-env.js';
 
 let h: Harness;
 let admin: string;
@@ -46,6 +47,13 @@ async function noisePng(width = 1600, height = 1000): Promise<Buffer> {
 }
 
 const made = () => h.server.context.thumbnails.stats().made;
+/** A stored file's bytes (local disk or, under `pnpm test:s3`, the bucket). */
+async function fileOf(key: string): Promise<Buffer> {
+  const got = await h.server.context.storage.get(key);
+  const chunks: Buffer[] = [];
+  for await (const c of got!.stream) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
 const thumbKey = (bytes: Buffer) => `thumbs/${h.projectId}/${sha256(bytes)}.webp`;
 
 async function ready(bytes: Buffer, contentType = 'image/png', title = `plot ${++n}`) {
@@ -265,25 +273,57 @@ describe('thumbnails', () => {
   });
 
   it('`thumbnails backfill` makes the missing ones, once per object, and says how many', async () => {
-    const pngs = [await noisePng(500, 300), await noisePng(500, 300)];
-    for (const p of pngs) await ready(p);
-    await ready(pngs[0]!); // shares the first one's object
-    for (const p of pngs) expect(await h.files()).not.toContain(thumbKey(p));
-    const args = ['thumbnails', 'backfill', '--project', h.projectId, '--data-dir', h.dataDir];
-    const out = JSON.parse(await runServerCli([...args, '--json'], testDatabaseEnv(args))) as {
-      made: number;
-      checked: number;
-      existing: number;
-      missing: number;
+    // A project of its own, so the counts are exact whatever ran before.
+    const projectId = await h.project('proj_backfill');
+    const token = await h.tokenFor(projectId, 'publisher');
+    const readyIn = async (bytes: Buffer) => {
+      const p = await publish(h, { project_id: projectId, artifacts: { plot: true } }, {}, token);
+      expect((await upload(p.body.upload_urls.plot!, bytes)).status).toBe(200);
+      const fin = await h.api('POST', '/api/snapshots/finalize', {
+        json: { project_id: projectId, snapshot_id: p.body.snapshot_id },
+        token,
+      });
+      expect(fin.status).toBe(200);
     };
-    expect(out.made).toBeGreaterThanOrEqual(2);
-    expect(out.checked).toBe(out.made + out.existing + out.missing);
-    // The plot deleted from storage behind the server's back (the 404 test above).
-    expect(out.missing).toBe(1);
-    for (const p of pngs) expect(await h.files()).toContain(thumbKey(p));
-    // Served from storage by the running server: no run there.
+    const key = (bytes: Buffer) => `thumbs/${projectId}/${sha256(bytes)}.webp`;
+    const pngs = [await noisePng(500, 300), await noisePng(500, 300)];
+    const corrupt = Buffer.concat([PNG, Buffer.from(' backfill')]);
+    const lost = await noisePng(50, 50);
+    for (const b of [...pngs, pngs[0]!, corrupt, lost]) await readyIn(b); // pngs[0] twice: one object
+    await h.server.context.storage.delete(objectOf(projectId, lost));
+    for (const b of [...pngs, corrupt]) expect(await h.files()).not.toContain(key(b));
+    // Under `pnpm test:s3` the harness's files are in a bucket: the command must look there.
+    const onS3 = suiteStorage(h.dataDir)?.url;
+    const args = [
+      'thumbnails',
+      'backfill',
+      '--project',
+      projectId,
+      '--data-dir',
+      h.dataDir,
+      ...(onS3 ? ['--storage', onS3] : []),
+    ];
+    const out = JSON.parse(await runServerCli([...args, '--json'], testDatabaseEnv(args)));
+    expect(out).toEqual({ checked: 4, made: 3, placeholders: 1, existing: 0, missing: 1 });
+    for (const b of [...pngs, corrupt]) expect(await h.files()).toContain(key(b));
+    expect((await sharp(await fileOf(key(pngs[1]!))).metadata()).width).toBe(480);
+    // The running server serves what the command made: no run there.
+    const before = made();
+    const list = (await (
+      await h.api('GET', `/api/projects/${projectId}/snapshots`, { token })
+    ).json()) as {
+      data: Array<{ id: string; plot_url: string; files: { plot: { sha256: string } } }>;
+    };
+    expect(list.data).toHaveLength(5);
+    for (const s of list.data) {
+      const status = (await fetch(thumbnailUrl(s.id, s.plot_url)!)).status;
+      expect(status).toBe(s.files.plot.sha256 === sha256(lost) ? 404 : 200);
+    }
+    expect(made()).toBe(before);
     const again = await runServerCli(args, testDatabaseEnv(args));
-    expect(again).toMatch(/^Made 0 thumbnail\(s\); \d+ already there \(\d+ plot\(s\) checked\)/);
+    expect(again).toBe(
+      'Made 0 thumbnail(s); 3 already there (4 plot(s) checked); 1 plot file(s) missing from storage.\n',
+    );
     await expect(
       runServerCli(['thumbnails', 'backfill', '--project', 'proj_nope', '--data-dir', h.dataDir]),
     ).rejects.toThrow(/Project proj_nope does not exist/);
