@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -10,6 +10,7 @@ import { benchE2e } from './e2e-cli.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchPublishRate } from './publish-rate.js';
+import { benchThumbnails } from './thumbnails.js';
 import { benchUpload } from './upload.js';
 
 const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> = {
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   'e2e-cli': benchE2e,
   batch: benchBatch,
   diff: benchDiff,
+  thumbnails: benchThumbnails,
 };
 
 async function main(): Promise<number> {

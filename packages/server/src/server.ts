@@ -25,6 +25,7 @@ import { sweepSnapshots } from './retention/sweep.js';
 import { loadSecret } from './secret.js';
 import { openStorage, type StorageSettings } from './storage/open-storage.js';
 import type { Storage } from './storage/storage.js';
+import { createThumbnailer } from './thumbnails/thumbnailer.js';
 import { VERSION } from './version.js';
 import { startWebhookWorker, type WebhookWorkerOptions } from './webhooks/worker.js';
 
@@ -123,10 +124,11 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const now = o.now ?? (() => new Date());
   let publicUrl = config.publicUrl?.replace(/\/+$/, '') ?? '';
   let openapi: string | undefined;
+  const storage = o.wrapStorage ? o.wrapStorage(disk) : disk;
   const ctx: AppContext = {
     config,
     store,
-    storage: o.wrapStorage ? o.wrapStorage(disk) : disk,
+    storage,
     presigned,
     secret: loadSecret(config.dataDir, config.secret),
     jwt: createJwtVerifier({
@@ -158,6 +160,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     github: config.githubToken
       ? githubStatuses({ token: config.githubToken, apiUrl: config.githubApiUrl })
       : null,
+    thumbnails: createThumbnailer({ store, storage, logger }),
     checkResponses: o.checkResponses ?? process.env.SNAPSHOTPLOT_CHECK_RESPONSES === '1',
     openapi: () => {
       openapi ??= JSON.stringify(

@@ -128,7 +128,10 @@ describe('gallery in Chromium', () => {
     await page.waitForURL(`${h.url}/projects/${h.projectId}`);
     expect(await cards().count()).toBe(7);
     expect(await cards().first().locator('strong').textContent()).toBe('untrusted-svg');
-    // Every image thumbnail actually loaded from its signed delivery URL.
+    // Every image thumbnail actually loaded (thumbnails are made on first request: wait).
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.grid img')].every((i) => (i as HTMLImageElement).complete),
+    );
     const broken = await page.$$eval(
       '.grid img',
       (imgs) =>
@@ -137,6 +140,21 @@ describe('gallery in Chromium', () => {
         ).length,
     );
     expect(broken).toBe(0);
+    // The cards show the stored WebP thumbnails (thumbnails/), not the full plots.
+    const srcs = await page.$$eval('.grid img', (imgs) =>
+      imgs.map((i) => ({
+        src: (i as HTMLImageElement).src,
+        width: (i as HTMLImageElement).naturalWidth,
+      })),
+    );
+    expect(srcs.length).toBe(7);
+    for (const { src, width } of srcs) {
+      expect(src).toMatch(new RegExp(`^${h.url}/thumbs/snap_\\w+\\?expires=\\d+&sig=`));
+      expect(width).toBeGreaterThan(0);
+      expect(width).toBeLessThanOrEqual(480);
+    }
+    const thumb = await page.request.get(srcs[0]!.src);
+    expect(thumb.headers()['content-type']).toBe('image/webp');
     // The header names the project and the role, not "reader token".
     expect(await page.locator('.who span').textContent()).toBe(`${h.projectId} · reader`);
     // A long branch is cut with an ellipsis; the commit and PR beside it are shown whole.

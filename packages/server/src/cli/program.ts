@@ -13,6 +13,7 @@ import { migrateCommand } from './migrate-command.js';
 import { projectCommand } from './project-command.js';
 import { retentionCommand } from './retention-command.js';
 import { serveCommand } from './serve-command.js';
+import { thumbnailsCommand } from './thumbnails-command.js';
 import { tokenCommand } from './token-command.js';
 import { transferCommands } from './transfer-command.js';
 import { trustCommand } from './trust-command.js';
@@ -41,6 +42,7 @@ export function buildProgram(io: CliIo): Command {
   trustCommand(program, io);
   migrateCommand(program, io);
   transferCommands(program, io);
+  thumbnailsCommand(program, io);
   for (const cmd of leafCommands(program)) installOptions(cmd, io.env);
   return program;
 }

@@ -13,6 +13,7 @@ import {
   readReadySnapshot,
 } from '../snapshots/read.js';
 import { toSnapshot } from '../snapshots/view.js';
+import { thumbnailRoutes } from '../thumbnails/routes.js';
 import { codePanel } from './code-view.js';
 import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
@@ -29,6 +30,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
   staticRoutes(router);
   sessionRoutes(ctx, router);
   plotFrameRoutes(ctx, router);
+  thumbnailRoutes(ctx, router);
   // Interactive plots are framed from --usercontent-url when set, else from this server.
   const frameBase = () => ctx.config.usercontentUrl ?? ctx.publicUrl();
   const review = comparisonDeps(ctx);

@@ -1,5 +1,6 @@
 /** The project page: filters, the grid of snapshot cards, and the "Older" link. */
 import { INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client/contract';
+import { thumbnailUrl } from '../thumbnails/routes.js';
 import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
 
 /** The grid's filters, named as in the list API so a gallery URL reads like an API query. */
@@ -28,10 +29,18 @@ export const isImage = (s: Snapshot) =>
 export const isRaster = (s: Snapshot) =>
   isImage(s) && s.files.plot?.content_type !== 'image/svg+xml';
 
-/** The plot as an image, or a labelled tile for kinds an <img> cannot show. */
+/**
+ * The plot as an image, or a labelled tile for kinds an <img> cannot show. Small ones (grid
+ * cards, the history strip) are the stored WebP thumbnail (thumbnails/); `large` is the full
+ * plot (the snapshot and review pages).
+ */
 export function plotThumb(s: Snapshot, o: { large?: boolean } = {}): SafeHtml {
   if (isImage(s) && s.plot_url) {
-    return html`<img src="${safeUrl(s.plot_url)}" alt="${s.title}" ${o.large ? '' : 'loading="lazy"'} decoding="async">`;
+    if (o.large) {
+      return html`<img src="${safeUrl(s.plot_url)}" alt="${s.title}" decoding="async">`;
+    }
+    const src = thumbnailUrl(s.id, s.plot_url) ?? s.plot_url;
+    return html`<img src="${safeUrl(src)}" alt="${s.title}" loading="lazy" decoding="async">`;
   }
   const type = s.files.plot?.content_type;
   const label = type ? (TILE_LABELS[type] ?? type) : 'code only';

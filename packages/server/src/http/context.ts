@@ -11,6 +11,7 @@ import type { Highlighter } from '../highlight/highlighter.js';
 import type { SnapshotDeps } from '../snapshots/deps.js';
 import type { PresignedUploads } from '../storage/s3-presigned.js';
 import type { Storage } from '../storage/storage.js';
+import type { Thumbnailer } from '../thumbnails/thumbnailer.js';
 import type { RateLimiter } from './rate-limit.js';
 
 export interface AppContext {
@@ -41,6 +42,8 @@ export interface AppContext {
   differ: PixelDiffer;
   /** Commit statuses after a review (--github-token); null when off. */
   github: GithubStatuses | null;
+  /** Plot thumbnails, made once per stored object and kept in the storage. */
+  thumbnails: Thumbnailer;
   /** Check every API answer against the contract (http/response-check.ts): tests only. */
   checkResponses?: boolean;
 }

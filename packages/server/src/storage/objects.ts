@@ -33,6 +33,16 @@ export function objectKey(projectId: string, sha256: string): string {
   return `objects/${projectId}/${sha256.slice(0, 2)}/${sha256}`;
 }
 
+/**
+ * The key of a plot object's thumbnail (thumbnails/thumbnailer.ts): `thumbs/{project}/{sha256}.webp`
+ * for a content-addressed object, `thumbs/{key}.webp` for a pre-0009 per-snapshot key. It is
+ * deleted with its object (withObjects), so it never outlives the last row naming the bytes.
+ */
+export function thumbnailKey(storageKey: string): string {
+  const m = /^objects\/([^/]+)\/[0-9a-f]{2}\/([0-9a-f]{64})$/.exec(storageKey);
+  return m ? `thumbs/${m[1]}/${m[2]}.webp` : `thumbs/${storageKey}.webp`;
+}
+
 /** A lock is held only around a few storage and database calls; this is far past that. */
 const LOCK_WAIT_MS = 30_000;
 
@@ -78,6 +88,10 @@ export async function withObjects<T>(
           await tx.lockObjectRefs();
           if ((await tx.countObjectRefs(key)) !== 0) return;
           await deps.storage.delete(key).catch((error: unknown) => {
+            cleanup ??= error;
+          });
+          // Its thumbnail goes with it (written only under this lock while a row names it).
+          await deps.storage.delete(thumbnailKey(key)).catch((error: unknown) => {
             cleanup ??= error;
           });
         })
