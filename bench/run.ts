@@ -1,11 +1,12 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,list]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
 import { parseArgs } from 'node:util';
 import { benchBatch } from './batch.js';
 import { benchE2e } from './e2e-cli.js';
+import { benchList } from './list.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchPublishRate } from './publish-rate.js';
@@ -16,6 +17,7 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   'publish-rate': benchPublishRate,
   'e2e-cli': benchE2e,
   batch: benchBatch,
+  list: benchList,
 };
 
 async function main(): Promise<number> {
