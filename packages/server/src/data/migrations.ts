@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
+import { listIndexes } from './migration-list-indexes.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { quotasAndRetention } from './migration-retention.js';
 import { rowLevelSecurity } from './migration-rls.js';
@@ -155,6 +156,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0005_natural_key_index': naturalKeyIndex(),
     '0006_quotas_retention': quotasAndRetention(dialect),
     '0007_trust_policies': trustPolicies(dialect),
+    '0010_list_indexes': listIndexes(),
   };
 }
 
