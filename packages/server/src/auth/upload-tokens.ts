@@ -53,12 +53,28 @@ export function readUploadToken(secret: Buffer, token: string): UploadTokenPaylo
   }
 }
 
-/** Signature for a delivery URL: `?expires=<unix>&sig=<hex>` over snapshot and kind. */
-export function signDelivery(secret: Buffer, snapshotId: string, kind: string, expires: number) {
+/**
+ * Signature for a snapshot's delivery URLs: `?expires=<unix>&sig=<b64url>` over the snapshot
+ * and expiry, one HMAC per snapshot (its plot and code URLs carry the same one: they are the
+ * same reader's capability for the same snapshot until the same expiry).
+ */
+export function signDelivery(secret: Buffer, snapshotId: string, expires: number) {
+  return createHmac('sha256', secret)
+    .update(`delivery.${snapshotId}.${expires}`)
+    .digest('base64url');
+}
+
+/** The per-kind signature URLs carried before one per snapshot; still accepted until they expire. */
+function signDeliveryOfKind(secret: Buffer, snapshotId: string, kind: string, expires: number) {
   return createHmac('sha256', secret)
     .update(`delivery.${snapshotId}.${kind}.${expires}`)
     .digest('base64url');
 }
+
+const sameSig = (given: Buffer, expected: string) => {
+  const e = Buffer.from(expected);
+  return given.length === e.length && timingSafeEqual(given, e);
+};
 
 /** Whether a delivery signature is valid and unexpired. */
 export function checkDelivery(
@@ -67,9 +83,11 @@ export function checkDelivery(
 ): 'ok' | 'expired' | 'invalid' {
   const expires = Number(o.expires);
   if (!Number.isInteger(expires)) return 'invalid';
-  const expected = Buffer.from(signDelivery(secret, o.snapshotId, o.kind, expires));
   const given = Buffer.from(o.sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  const valid =
+    sameSig(given, signDelivery(secret, o.snapshotId, expires)) ||
+    sameSig(given, signDeliveryOfKind(secret, o.snapshotId, o.kind, expires));
+  if (!valid) return 'invalid';
   // Valid strictly before `expires`: a URL never lives longer than the TTL it was signed for.
   return expires <= o.nowSeconds ? 'expired' : 'ok';
 }

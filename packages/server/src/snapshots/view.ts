@@ -26,22 +26,35 @@ export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/
  * never outlives now + TTL. (Rounding up to whole TTL windows gave up to two TTLs.)
  */
 export function deliveryUrl(ctx: ViewDeps, id: string, kind: ArtifactKind): string {
+  const { expires, sig } = deliverySignature(ctx, id);
+  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
+}
+
+/** The expiry step and the one HMAC a snapshot's delivery URLs share. */
+function deliverySignature(ctx: ViewDeps, id: string) {
   const ttl = ctx.signer.deliveryUrlTtl;
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   const step = Math.max(1, Math.min(3600, Math.floor(ttl / 10)));
   const expires = Math.floor((nowS + ttl) / step) * step;
-  const sig = signDelivery(ctx.signer.secret, id, kind, expires);
-  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
+  return { expires, sig: signDelivery(ctx.signer.secret, id, expires) };
 }
 
 /** Snapshot body for the API; URLs are built at read time from the current public URL. */
 export function toSnapshot(ctx: ViewDeps, r: SnapshotRecord): Snapshot {
-  const file = (kind: ArtifactKind) => {
-    const f = r.files.find((x) => x.kind === kind);
-    return f ? { kind, content_type: f.content_type, size: f.size, sha256: f.sha256 } : null;
-  };
-  const url = (kind: ArtifactKind) =>
-    r.status === 'ready' && file(kind) ? deliveryUrl(ctx, r.id, kind) : null;
+  let plot: Snapshot['files']['plot'] = null;
+  let code: Snapshot['files']['code'] = null;
+  for (const f of r.files) {
+    const body = { kind: f.kind, content_type: f.content_type, size: f.size, sha256: f.sha256 };
+    if (f.kind === 'plot') plot = body;
+    else if (f.kind === 'code') code = body;
+  }
+  const base = ctx.signer.publicUrl();
+  // One HMAC per snapshot at most, only when it has a URL to hand out.
+  const signed = r.status === 'ready' && (plot || code) ? deliverySignature(ctx, r.id) : null;
+  const url = (kind: ArtifactKind, file: unknown) =>
+    signed && file
+      ? `${base}${deliveryPath(r.id, kind)}?expires=${signed.expires}&sig=${signed.sig}`
+      : null;
   return {
     id: r.id,
     project_id: r.project_id,
@@ -59,10 +72,10 @@ export function toSnapshot(ctx: ViewDeps, r: SnapshotRecord): Snapshot {
     ci: r.ci,
     status: r.status,
     artifacts: { plot: r.artifacts.plot, code: r.artifacts.code },
-    files: { plot: file('plot'), code: file('code') },
-    plot_url: url('plot'),
-    code_url: url('code'),
-    web_url: `${ctx.signer.publicUrl()}/projects/${r.project_id}/snapshots/${r.id}`,
+    files: { plot, code },
+    plot_url: url('plot', plot),
+    code_url: url('code', code),
+    web_url: `${base}/projects/${r.project_id}/snapshots/${r.id}`,
     supersedes: r.supersedes,
     created_at: r.created_at,
     finalized_at: r.finalized_at,
