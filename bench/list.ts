@@ -5,6 +5,7 @@
  * the same page from the server's own database file (bench/baselines/list-baseline.mjs).
  * Runs alternate between the two. Reports requests/s and p50/p99 latency.
  */
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startBaseline, startProject } from './lib/processes.js';
@@ -18,9 +19,19 @@ interface RunStats {
   p50: number;
   p99: number;
   errors: number;
+  /** CPU time (user + system) the answering process spent per request, in ms. */
+  cpuMsPerRequest: number;
 }
 
-async function load(url: string, path: string, token: string, seconds: number) {
+/** utime + stime of a process in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
+export async function cpuMs(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+async function load(url: string, path: string, token: string, seconds: number, pid: number) {
+  const cpuBefore = await cpuMs(pid);
   const r = await autocannon({
     url: url + path,
     connections: 16,
@@ -32,6 +43,7 @@ async function load(url: string, path: string, token: string, seconds: number) {
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
+    cpuMsPerRequest: ((await cpuMs(pid)) - cpuBefore) / Math.max(1, r.requests.total),
   } satisfies RunStats;
 }
 
@@ -84,13 +96,14 @@ export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
       join(project.server.dataDir, 'snapshotplot.db'),
     ]);
     const path = `/api/projects/${project.projectId}/snapshots?limit=50`;
-    await load(url, path, project.token, 1);
-    await load(baseline.url, path, '', 1);
+    const pp = project.server.pid;
+    await load(url, path, project.token, 1, pp);
+    await load(baseline.url, path, '', 1, baseline.pid);
     for (let i = 0; i < runs; i++) {
       const order = i % 2 ? ['baseline', 'project'] : ['project', 'baseline'];
       for (const side of order) {
-        if (side === 'project') projectRuns.push(await load(url, path, project.token, seconds));
-        else baselineRuns.push(await load(baseline.url, path, '', seconds));
+        if (side === 'project') projectRuns.push(await load(url, path, project.token, seconds, pp));
+        else baselineRuns.push(await load(baseline.url, path, '', seconds, baseline.pid));
       }
     }
   } finally {
@@ -102,6 +115,7 @@ export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
     p50_ms: median(r.map((x) => x.p50)),
     p99_ms: median(r.map((x) => x.p99)),
     failed_requests: r.reduce((sum, x) => sum + x.errors, 0),
+    cpu_ms_per_request: round(median(r.map((x) => x.cpuMsPerRequest)), 3),
   });
   const ratio = round(
     median(projectRuns.map((x) => x.rps)) / median(baselineRuns.map((x) => x.rps)),
