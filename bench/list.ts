@@ -30,7 +30,13 @@ export async function cpuMs(pid: number): Promise<number> {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }
 
-async function load(url: string, path: string, token: string, seconds: number, pid: number) {
+export async function loadList(
+  url: string,
+  path: string,
+  token: string,
+  seconds: number,
+  pid: number,
+) {
   const cpuBefore = await cpuMs(pid);
   const r = await autocannon({
     url: url + path,
@@ -97,13 +103,14 @@ export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
     ]);
     const path = `/api/projects/${project.projectId}/snapshots?limit=50`;
     const pp = project.server.pid;
-    await load(url, path, project.token, 1, pp);
-    await load(baseline.url, path, '', 1, baseline.pid);
+    await loadList(url, path, project.token, 1, pp);
+    await loadList(baseline.url, path, '', 1, baseline.pid);
     for (let i = 0; i < runs; i++) {
       const order = i % 2 ? ['baseline', 'project'] : ['project', 'baseline'];
       for (const side of order) {
-        if (side === 'project') projectRuns.push(await load(url, path, project.token, seconds, pp));
-        else baselineRuns.push(await load(baseline.url, path, '', seconds, baseline.pid));
+        if (side === 'project')
+          projectRuns.push(await loadList(url, path, project.token, seconds, pp));
+        else baselineRuns.push(await loadList(baseline.url, path, '', seconds, baseline.pid));
       }
     }
   } finally {

@@ -1,15 +1,16 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,list]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,list,size]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
 import { parseArgs } from 'node:util';
 import { benchBatch } from './batch.js';
 import { benchE2e } from './e2e-cli.js';
-import { benchList } from './list.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
+import { benchList } from './list.js';
 import { benchPublishRate } from './publish-rate.js';
+import { benchSize } from './size.js';
 import { benchUpload } from './upload.js';
 
 const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> = {
@@ -18,6 +19,7 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   'e2e-cli': benchE2e,
   batch: benchBatch,
   list: benchList,
+  size: benchSize,
 };
 
 async function main(): Promise<number> {
