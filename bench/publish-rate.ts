@@ -30,7 +30,7 @@ interface RunStats {
 
 const failures: string[] = [];
 
-async function load(url: string, token: string, projectId: string, seconds: number) {
+export async function load(url: string, token: string, projectId: string, seconds: number) {
   let n = 0;
   const result = await autocannon({
     url,

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -9,8 +9,10 @@ import { benchDiff } from './diff.js';
 import { benchE2e } from './e2e-cli.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
+import { benchList } from './list.js';
 import { benchPublishRate } from './publish-rate.js';
 import { benchThumbnails } from './thumbnails.js';
+import { benchSize } from './size.js';
 import { benchUpload } from './upload.js';
 
 const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> = {
@@ -20,6 +22,8 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   batch: benchBatch,
   diff: benchDiff,
   thumbnails: benchThumbnails,
+  list: benchList,
+  size: benchSize,
 };
 
 async function main(): Promise<number> {

@@ -13,11 +13,13 @@ export interface Project {
   token: string;
 }
 
-/** Starts the built server (production log level unless given) with one project and token. */
+/** Starts the built server (production log level and checks unless given) with one project and token. */
 export async function startProject(o: { args?: string[]; logLevel?: string } = {}) {
   const server = await startTestServer({
     args: o.args,
-    env: { SNAPSHOTPLOT_LOG_LEVEL: o.logLevel ?? 'info' },
+    // As in production: the test helper turns on the contract check of every answer
+    // (http/response-check.ts, a zod parse of each body), which a benchmark must not pay.
+    env: { SNAPSHOTPLOT_LOG_LEVEL: o.logLevel ?? 'info', SNAPSHOTPLOT_CHECK_RESPONSES: '0' },
   });
   const project = await server.createProject('bench');
   const token = await server.createToken(project.id, 'publisher');

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestLogLevel, SLOW_REQUEST_MS } from '../src/http/app.js';
 import { type Harness, PNG, publish, startHarness, upload } from './helpers.js';
 
 const lines: Array<Record<string, unknown>> = [];
@@ -45,5 +46,37 @@ describe('structured logs', () => {
     const uploadToken = new URL(p.body.upload_urls.plot!).searchParams.get('token')!;
     expect(all).not.toContain(uploadToken);
     expect(all).not.toMatch(/authorization/i);
+  });
+
+  it('a successful fast GET logs at debug (absent at info); a failed GET logs at warn', async () => {
+    const id = 'req-log-get';
+    const ok = await fetch(`${h.url}/api/projects/${h.projectId}/snapshots`, {
+      headers: { authorization: `Bearer ${h.token}`, 'x-request-id': id },
+    });
+    expect(ok.status).toBe(200);
+    const bad = await fetch(`${h.url}/api/projects/${h.projectId}/snapshots?limit=0`, {
+      headers: { authorization: `Bearer ${h.token}`, 'x-request-id': `${id}-bad` },
+    });
+    expect(bad.status).toBe(400);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(lines.find((l) => (l.req as { id?: string })?.id === id)).toBeUndefined();
+    expect(lines.find((l) => (l.req as { id?: string })?.id === `${id}-bad`)).toMatchObject({
+      level: 40,
+      res: { status: 400 },
+    });
+  });
+
+  it('levels: errors, client errors, writes and slow reads stay visible at info', () => {
+    const now = performance.now();
+    expect(requestLogLevel({ method: 'GET', startedAt: now }, { statusCode: 200 })).toBe('debug');
+    expect(requestLogLevel({ method: 'HEAD', startedAt: now }, { statusCode: 304 })).toBe('debug');
+    const slow = now - SLOW_REQUEST_MS - 1;
+    expect(requestLogLevel({ method: 'GET', startedAt: slow }, { statusCode: 200 })).toBe('info');
+    expect(requestLogLevel({ method: 'POST', startedAt: now }, { statusCode: 201 })).toBe('info');
+    expect(requestLogLevel({ method: 'GET', startedAt: now }, { statusCode: 404 })).toBe('warn');
+    expect(requestLogLevel({ method: 'GET', startedAt: now }, { statusCode: 503 })).toBe('error');
+    expect(
+      requestLogLevel({ method: 'GET', startedAt: now }, { statusCode: 200 }, new Error('x')),
+    ).toBe('error');
   });
 });

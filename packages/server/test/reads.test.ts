@@ -152,8 +152,11 @@ describe('artifact delivery', () => {
       status: 401,
       code: 'invalid_token',
     });
-    // A signature for the plot does not open the code.
-    expect((await fetch(snap.plot_url!.replace('/plot?', '/code?'))).status).toBe(401);
+    // A snapshot's signature (one per snapshot, shared by its plot and code URLs) does not
+    // open another snapshot's files.
+    const other = await ready({ title: 'auth other' });
+    const borrowed = `${other.plot_url!.split('?')[0]}?${snap.plot_url!.split('?')[1]}`;
+    expect((await fetch(borrowed)).status).toBe(401);
     const u = new URL(snap.plot_url!);
     u.searchParams.set('expires', '1000');
     expect((await fetch(u)).status).toBe(401);

@@ -4,6 +4,7 @@
  * carried one) the artifact's sha256. Single use is enforced by the consumed-nonce table.
  */
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { ARTIFACT_KINDS } from '@snapshotplot/api-client/contract';
 
 export interface UploadTokenPayload {
   /** snapshot id */
@@ -53,12 +54,31 @@ export function readUploadToken(secret: Buffer, token: string): UploadTokenPaylo
   }
 }
 
-/** Signature for a delivery URL: `?expires=<unix>&sig=<hex>` over snapshot and kind. */
-export function signDelivery(secret: Buffer, snapshotId: string, kind: string, expires: number) {
+/**
+ * Signature for a snapshot's delivery URLs: `?expires=<unix>&sig=<b64url>` over the snapshot
+ * and expiry, one HMAC per snapshot (its plot and code URLs carry the same one: they are the
+ * same reader's capability for the same snapshot until the same expiry).
+ */
+export function signDelivery(secret: Buffer, snapshotId: string, expires: number) {
+  return createHmac('sha256', secret)
+    .update(`delivery.${snapshotId}.${expires}`)
+    .digest('base64url');
+}
+
+/**
+ * A signature bound to one kind: difference images (`diff.{baseId}`), and the per-kind
+ * signatures plot and code URLs carried before they shared one (still accepted until they expire).
+ */
+export function signDeliveryOfKind(secret: Buffer, snapshotId: string, kind: string, expires: number) {
   return createHmac('sha256', secret)
     .update(`delivery.${snapshotId}.${kind}.${expires}`)
     .digest('base64url');
 }
+
+const sameSig = (given: Buffer, expected: string) => {
+  const e = Buffer.from(expected);
+  return given.length === e.length && timingSafeEqual(given, e);
+};
 
 /** Whether a delivery signature is valid and unexpired. */
 export function checkDelivery(
@@ -67,9 +87,13 @@ export function checkDelivery(
 ): 'ok' | 'expired' | 'invalid' {
   const expires = Number(o.expires);
   if (!Number.isInteger(expires)) return 'invalid';
-  const expected = Buffer.from(signDelivery(secret, o.snapshotId, o.kind, expires));
   const given = Buffer.from(o.sig);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
+  const valid =
+    // The shared signature opens the snapshot's own files only, never a `diff.{baseId}`.
+    ((ARTIFACT_KINDS as readonly string[]).includes(o.kind) &&
+      sameSig(given, signDelivery(secret, o.snapshotId, expires))) ||
+    sameSig(given, signDeliveryOfKind(secret, o.snapshotId, o.kind, expires));
+  if (!valid) return 'invalid';
   // Valid strictly before `expires`: a URL never lives longer than the TTL it was signed for.
   return expires <= o.nowSeconds ? 'expired' : 'ok';
 }

@@ -6,6 +6,7 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { type Dialect, textType, timeType } from './dialect.js';
 import { eventsAndWebhooks } from './migration-events.js';
+import { listIndexes } from './migration-list-indexes.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { artifactObjectIndex } from './migration-objects.js';
 import { quotasAndRetention } from './migration-retention.js';
@@ -159,6 +160,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0007_trust_policies': trustPolicies(dialect),
     '0008_reviews': reviewsAndDiffs(dialect),
     '0009_artifact_objects': artifactObjectIndex(),
+    '0010_list_indexes': listIndexes(),
   };
 }
 

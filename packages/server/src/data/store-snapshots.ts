@@ -30,6 +30,98 @@ const snapshotsWithCollection = (db: Executor) =>
     .selectAll('s')
     .select('c.name as collection');
 
+/**
+ * The artifact rows of `s` as one JSON array column of the same query (not one query per
+ * page or per row): a correlated subquery on the artifacts primary key (snapshot_id, kind).
+ */
+const filesColumn = (dialect: Dialect) =>
+  dialect === 'postgres'
+    ? sql<unknown>`(select coalesce(json_agg(json_build_object('snapshot_id', a.snapshot_id,
+        'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
+        'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at) order by a.kind),
+        '[]'::json) from artifacts a where a.snapshot_id = s.id)`.as('files_json')
+    : sql<unknown>`(select json_group_array(json_object('snapshot_id', a.snapshot_id,
+        'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
+        'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at))
+        from artifacts a where a.snapshot_id = s.id)`.as('files_json');
+
+/** Snapshot rows with their collection's name and their files, in one statement. */
+const snapshotsWithFiles = (db: Executor, dialect: Dialect) =>
+  snapshotsWithCollection(db).select(filesColumn(dialect));
+
+/** The files column back into artifact records (PostgreSQL's json renders times as +00:00). */
+function decodeFiles(dialect: Dialect, stored: unknown): ArtifactRecord[] {
+  const list = (typeof stored === 'string' ? JSON.parse(stored) : (stored ?? [])) as Array<
+    ArtifactRecord & { size: number | string }
+  >;
+  return list.map((f) => ({
+    ...f,
+    size: Number(f.size),
+    created_at: dialect === 'postgres' ? new Date(f.created_at).toISOString() : f.created_at,
+  }));
+}
+
+const decodeWithFiles = (dialect: Dialect, row: SnapshotRow & { files_json: unknown }) => {
+  const { files_json, ...plain } = row;
+  return decodeSnapshot(dialect, plain, decodeFiles(dialect, files_json));
+};
+
+/** The filters of a list page (exported so a test can EXPLAIN the real query). */
+export function listQuery(
+  db: Executor,
+  dialect: Dialect,
+  projectId: string,
+  f: SnapshotFilters,
+  limit: number,
+  cursor?: string,
+) {
+  let q = snapshotsWithFiles(db, dialect).where('s.project_id', '=', projectId);
+  if (f.collection !== undefined) {
+    // By id through the collection's unique (project_id, name): the snapshots side then
+    // probes snapshots_collection_id instead of joining every row of the project.
+    const name = f.collection;
+    q = q.where('s.collection_id', '=', (eb) =>
+      eb
+        .selectFrom('collections as fc')
+        .select('fc.id')
+        .where('fc.project_id', '=', projectId)
+        .where('fc.name', '=', name),
+    );
+  }
+  if (f.collection_id !== undefined) {
+    q = q.where('s.collection_id', f.collection_id === null ? 'is' : '=', f.collection_id);
+  }
+  if (f.branch !== undefined) q = q.where('s.branch', '=', f.branch);
+  if (f.commit_sha !== undefined) {
+    // A prefix as a range (stored commits are lowercase hex, as is the filter): an index range
+    // on both engines, where SQLite's case-insensitive LIKE cannot use the index.
+    q = q.where('s.commit_sha', '>=', f.commit_sha).where('s.commit_sha', '<', `${f.commit_sha}g`);
+  }
+  if (f.pr_number !== undefined) q = q.where('s.pr_number', '=', f.pr_number);
+  if (f.author !== undefined) q = q.where('s.author', '=', f.author);
+  if (f.title !== undefined) q = q.where('s.title', '=', f.title);
+  if (f.status !== undefined) q = q.where('s.status', '=', f.status);
+  if (f.q !== undefined) {
+    const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+    q = q.where(
+      // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+      sql<boolean>`(lower(s.title) like lower(${like}) escape '\\' or lower(s.description) like lower(${like}) escape '\\')`,
+    );
+  }
+  if (f.tag !== undefined) {
+    const tag = f.tag;
+    q = q.where('s.id', 'in', (eb) =>
+      eb.selectFrom('snapshot_tags as t').select('t.snapshot_id').where('t.tag', '=', tag),
+    );
+  }
+  if (cursor !== undefined) q = q.where('s.id', '<', cursor);
+  return q.orderBy('s.id', 'desc').limit(limit + 1);
+}
+
+/** One snapshot by id with its files (exported so a test can EXPLAIN the real query). */
+export const snapshotByIdQuery = (db: Executor, dialect: Dialect, id: string) =>
+  snapshotsWithFiles(db, dialect).where('s.id', '=', id);
+
 /** The newest snapshot with a natural key (exported so a test can EXPLAIN the real query). */
 export function naturalKeyQuery(
   db: Executor,
@@ -48,8 +140,6 @@ export function naturalKeyQuery(
 }
 
 export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
-  const base = () => snapshotsWithCollection(db);
-
   async function withFiles(rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
     if (rows.length === 0) return [];
     const files = await db
@@ -72,8 +162,10 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
 
   return {
     async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
-      const row = await base().where('s.id', '=', id).executeTakeFirst();
-      return row ? (await withFiles([row]))[0] : undefined;
+      const row = await snapshotByIdQuery(db, dialect, id).executeTakeFirst();
+      return row
+        ? decodeWithFiles(dialect, row as SnapshotRow & { files_json: unknown })
+        : undefined;
     },
     /**
      * The newest snapshot with this natural key (project, commit, title, collection). On
@@ -195,42 +287,10 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
     },
     /** One page, newest first; ids sort by creation time so the cursor is the last id seen. */
     async listSnapshots(projectId: string, f: SnapshotFilters, limit: number, cursor?: string) {
-      let q = base().where('s.project_id', '=', projectId);
-      if (f.collection !== undefined) q = q.where('c.name', '=', f.collection);
-      if (f.collection_id !== undefined) {
-        q = q.where('s.collection_id', f.collection_id === null ? 'is' : '=', f.collection_id);
-      }
-      if (f.branch !== undefined) q = q.where('s.branch', '=', f.branch);
-      if (f.commit_sha !== undefined) q = q.where('s.commit_sha', 'like', `${f.commit_sha}%`);
-      if (f.pr_number !== undefined) q = q.where('s.pr_number', '=', f.pr_number);
-      if (f.author !== undefined) q = q.where('s.author', '=', f.author);
-      if (f.title !== undefined) q = q.where('s.title', '=', f.title);
-      if (f.status !== undefined) q = q.where('s.status', '=', f.status);
-      if (f.q !== undefined) {
-        const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
-        q = q.where(
-          // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
-          sql<boolean>`(lower(s.title) like lower(${like}) escape '\\' or lower(s.description) like lower(${like}) escape '\\')`,
-        );
-      }
-      if (f.tag !== undefined) {
-        const tag = f.tag;
-        q = q.where((eb) =>
-          eb.exists(
-            eb
-              .selectFrom('snapshot_tags as t')
-              .select('t.tag')
-              .whereRef('t.snapshot_id', '=', 's.id')
-              .where('t.tag', '=', tag),
-          ),
-        );
-      }
-      if (cursor !== undefined) q = q.where('s.id', '<', cursor);
-      const rows = await q
-        .orderBy('s.id', 'desc')
-        .limit(limit + 1)
-        .execute();
-      const page = await withFiles(rows.slice(0, limit));
+      const rows = (await listQuery(db, dialect, projectId, f, limit, cursor).execute()) as Array<
+        SnapshotRow & { files_json: unknown }
+      >;
+      const page = rows.slice(0, limit).map((r) => decodeWithFiles(dialect, r));
       return { page, more: rows.length > limit };
     },
     async listCollections(projectId: string) {

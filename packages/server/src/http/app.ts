@@ -43,6 +43,7 @@ export function createApp(
     const given = req.get(HEADERS.requestId);
     const id = given && REQUEST_ID.test(given) ? given : randomUUID();
     (req as { id?: string }).id = id;
+    (req as { startedAt?: number }).startedAt = performance.now();
     res.set(HEADERS.requestId, id);
     next();
   });
@@ -50,6 +51,7 @@ export function createApp(
     pinoHttp({
       logger: ctx.logger,
       genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+      customLogLevel: requestLogLevel,
       customProps: (_req, res) => {
         const locals = (res as express.Response).locals ?? {};
         const p = locals.principal as Principal | undefined;
@@ -91,4 +93,24 @@ export function createApp(
   app.use(notFoundHandler);
   app.use(errorMiddleware);
   return app;
+}
+
+/** A request slower than this is logged at info even when it is a successful read. */
+export const SLOW_REQUEST_MS = 1000;
+
+/**
+ * The level of a request's log line: server errors at error, client errors at warn, writes
+ * and slow requests at info, and successful fast reads (GET/HEAD answered below 400 within
+ * SLOW_REQUEST_MS) at debug, so the busiest lines cost nothing at the default `info`.
+ */
+export function requestLogLevel(
+  req: { method?: string; startedAt?: number },
+  res: { statusCode: number },
+  err?: Error,
+): 'error' | 'warn' | 'info' | 'debug' {
+  if (err || res.statusCode >= 500) return 'error';
+  if (res.statusCode >= 400) return 'warn';
+  const took = req.startedAt === undefined ? 0 : performance.now() - req.startedAt;
+  if ((req.method === 'GET' || req.method === 'HEAD') && took < SLOW_REQUEST_MS) return 'debug';
+  return 'info';
 }

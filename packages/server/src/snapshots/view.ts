@@ -9,7 +9,7 @@ import {
   type PublishResponse,
   type Snapshot,
 } from '@snapshotplot/api-client/contract';
-import { createUploadToken, signDelivery } from '../auth/upload-tokens.js';
+import { createUploadToken, signDelivery, signDeliveryOfKind } from '../auth/upload-tokens.js';
 import type { SnapshotRecord } from '../data/records.js';
 import type { SnapshotDeps } from './deps.js';
 
@@ -26,29 +26,50 @@ export const deliveryPath = (id: string, kind: ArtifactKind) => `/api/snapshots/
  * never outlives now + TTL. (Rounding up to whole TTL windows gave up to two TTLs.)
  */
 export function deliveryUrl(ctx: ViewDeps, id: string, kind: ArtifactKind): string {
-  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?${signedQuery(ctx, id, kind)}`;
+  const { expires, sig } = deliverySignature(ctx, id);
+  return `${ctx.signer.publicUrl()}${deliveryPath(id, kind)}?expires=${expires}&sig=${sig}`;
 }
 
-/**
- * `expires=…&sig=…` of a delivery URL for `id` and `kind` (`plot`, `code`, or
- * `diff.{baseId}` for a difference image: snapshot ids hold no dot, so kinds never collide).
- */
-export function signedQuery(ctx: ViewDeps, id: string, kind: string): string {
+/** The expiry of URLs signed now (see deliveryUrl). */
+function deliveryExpiry(ctx: ViewDeps): number {
   const ttl = ctx.signer.deliveryUrlTtl;
   const nowS = Math.floor(ctx.now().getTime() / 1000);
   const step = Math.max(1, Math.min(3600, Math.floor(ttl / 10)));
-  const expires = Math.floor((nowS + ttl) / step) * step;
-  return `expires=${expires}&sig=${signDelivery(ctx.signer.secret, id, kind, expires)}`;
+  return Math.floor((nowS + ttl) / step) * step;
+}
+
+/** The expiry step and the one HMAC a snapshot's plot and code URLs share. */
+function deliverySignature(ctx: ViewDeps, id: string) {
+  const expires = deliveryExpiry(ctx);
+  return { expires, sig: signDelivery(ctx.signer.secret, id, expires) };
+}
+
+/**
+ * `expires=…&sig=…` bound to one scope beyond the snapshot's own files: `diff.{baseId}` for a
+ * difference image (snapshot ids hold no dot, so scopes never collide). The snapshot's shared
+ * signature does not open it: a plot URL must not open diffs against any other snapshot.
+ */
+export function signedQuery(ctx: ViewDeps, id: string, kind: string): string {
+  const expires = deliveryExpiry(ctx);
+  return `expires=${expires}&sig=${signDeliveryOfKind(ctx.signer.secret, id, kind, expires)}`;
 }
 
 /** Snapshot body for the API; URLs are built at read time from the current public URL. */
 export function toSnapshot(ctx: ViewDeps, r: SnapshotRecord): Snapshot {
-  const file = (kind: ArtifactKind) => {
-    const f = r.files.find((x) => x.kind === kind);
-    return f ? { kind, content_type: f.content_type, size: f.size, sha256: f.sha256 } : null;
-  };
-  const url = (kind: ArtifactKind) =>
-    r.status === 'ready' && file(kind) ? deliveryUrl(ctx, r.id, kind) : null;
+  let plot: Snapshot['files']['plot'] = null;
+  let code: Snapshot['files']['code'] = null;
+  for (const f of r.files) {
+    const body = { kind: f.kind, content_type: f.content_type, size: f.size, sha256: f.sha256 };
+    if (f.kind === 'plot') plot = body;
+    else if (f.kind === 'code') code = body;
+  }
+  const base = ctx.signer.publicUrl();
+  // One HMAC per snapshot at most, only when it has a URL to hand out.
+  const signed = r.status === 'ready' && (plot || code) ? deliverySignature(ctx, r.id) : null;
+  const url = (kind: ArtifactKind, file: unknown) =>
+    signed && file
+      ? `${base}${deliveryPath(r.id, kind)}?expires=${signed.expires}&sig=${signed.sig}`
+      : null;
   return {
     id: r.id,
     project_id: r.project_id,
@@ -66,10 +87,10 @@ export function toSnapshot(ctx: ViewDeps, r: SnapshotRecord): Snapshot {
     ci: r.ci,
     status: r.status,
     artifacts: { plot: r.artifacts.plot, code: r.artifacts.code },
-    files: { plot: file('plot'), code: file('code') },
-    plot_url: url('plot'),
-    code_url: url('code'),
-    web_url: `${ctx.signer.publicUrl()}/projects/${r.project_id}/snapshots/${r.id}`,
+    files: { plot, code },
+    plot_url: url('plot', plot),
+    code_url: url('code', code),
+    web_url: `${base}/projects/${r.project_id}/snapshots/${r.id}`,
     supersedes: r.supersedes,
     created_at: r.created_at,
     finalized_at: r.finalized_at,
