@@ -153,7 +153,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     differ: createDiffer({
       maxPixels: config.diffMaxPixels,
       timeoutMs: config.diffTimeoutMs,
-      concurrency: 2,
+      threads: 2,
+      maxQueue: 64,
     }),
     github: config.githubToken
       ? githubStatuses({ token: config.githubToken, apiUrl: config.githubApiUrl })
@@ -234,6 +235,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await workerStopped;
       await ctx.highlighter.close();
+      await ctx.differ.close();
       await store.close();
     })();
     return closing;
