@@ -230,25 +230,30 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
     async setCollectionTolerance(
       row: Omit<DiffTolerancesTable, 'tolerance'> & { tolerance: number | null },
     ): Promise<void> {
-      await db
-        .deleteFrom('diff_tolerances')
-        .where('project_id', '=', row.project_id)
-        .where('collection', '=', row.collection)
-        .execute();
-      if (row.tolerance === null) return;
+      if (row.tolerance === null) {
+        await db
+          .deleteFrom('diff_tolerances')
+          .where('project_id', '=', row.project_id)
+          .where('collection', '=', row.collection)
+          .execute();
+        return;
+      }
       await db
         .insertInto('diff_tolerances')
         .values({ ...row, tolerance: row.tolerance })
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'collection']).doUpdateSet({ tolerance: row.tolerance! }),
+        )
         .execute();
     },
-    /** Records (or re-records) a head set as complete. */
+    /** Records (or re-records) a head set as complete; concurrent calls both succeed. */
     async putHeadSet(row: HeadSetsTable): Promise<void> {
+      const { project_id: _p, commit_sha: _c, ...rest } = row;
       await db
-        .deleteFrom('head_sets')
-        .where('project_id', '=', row.project_id)
-        .where('commit_sha', '=', row.commit_sha)
+        .insertInto('head_sets')
+        .values(row)
+        .onConflict((oc) => oc.columns(['project_id', 'commit_sha']).doUpdateSet(rest))
         .execute();
-      await db.insertInto('head_sets').values(row).execute();
     },
     async getHeadSet(projectId: string, commitSha: string): Promise<HeadSetsTable | undefined> {
       return db
