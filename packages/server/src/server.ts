@@ -155,7 +155,8 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     differ: createDiffer({
       maxPixels: config.diffMaxPixels,
       timeoutMs: config.diffTimeoutMs,
-      concurrency: 2,
+      threads: 2,
+      maxQueue: 64,
     }),
     github: config.githubToken
       ? githubStatuses({ token: config.githubToken, apiUrl: config.githubApiUrl })
@@ -237,6 +238,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       server.closeAllConnections();
       await workerStopped;
       await ctx.highlighter.close();
+      await ctx.differ.close();
       await store.close();
     })();
     return closing;

@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { createDiffer } from '../src/compare/differ.js';
 import { pixelDiff } from '../src/compare/pixel-diff.js';
 
 /** A white w×h PNG, with `paint` setting some pixels (RGBA) first. */
@@ -94,5 +95,41 @@ describe('pixelDiff', () => {
       timeoutMs: 10_000,
     });
     expect(r).toMatchObject({ compared: false, reason: 'too_large' });
+  });
+});
+
+describe('the differ (worker threads)', () => {
+  it('compares in a thread, and answers timeout when a pair runs over its budget', async () => {
+    const a = await png(400, 300);
+    const b = await png(400, 300, (px) => set(px, 400, 5, 7, [255, 0, 0]));
+    const differ = createDiffer({
+      maxPixels: 40_000_000,
+      timeoutMs: 30_000,
+      threads: 1,
+      maxQueue: 4,
+    });
+    try {
+      const r = await differ.diff(side(a), side(b));
+      expect(r).toMatchObject({ compared: true, changed_pixels: 1, width: 400, height: 300 });
+      if (!r.compared) throw new Error('not compared');
+      expect((await sharp(r.png).metadata()).format).toBe('png');
+      expect(await differ.diff(side(a), side(Buffer.from('not an image')))).toMatchObject({
+        reason: 'decode_failed',
+      });
+    } finally {
+      await differ.close();
+    }
+    // A budget no decode can meet: the thread is terminated, the pair is a timeout.
+    const slow = createDiffer({ maxPixels: 40_000_000, timeoutMs: 1, threads: 1, maxQueue: 4 });
+    try {
+      const big = await png(2000, 1500);
+      expect(await slow.diff(side(big), side(big))).toMatchObject({
+        compared: false,
+        reason: 'timeout',
+      });
+      expect(slow.stats().timeouts).toBe(1);
+    } finally {
+      await slow.close();
+    }
   });
 });

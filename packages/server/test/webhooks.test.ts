@@ -1,4 +1,8 @@
-import { SnapshotDeletedEventSchema, SnapshotReadyEventSchema } from '@snapshotplot/api-client';
+import {
+  ComparisonReadyEventSchema,
+  SnapshotDeletedEventSchema,
+  SnapshotReadyEventSchema,
+} from '@snapshotplot/api-client';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishReady } from './events-helpers.js';
@@ -144,6 +148,53 @@ describe('webhooks', () => {
     );
     expect(SnapshotDeletedEventSchema.parse(payload).data.id).toBe(snapId);
     await cli(['webhook', 'remove', hook.id, '--data-dir', h.dataDir]);
+  });
+
+  it('delivers comparison.ready to an endpoint subscribed to it, and only to it', async () => {
+    const hook = await add('/compared', ['--events', 'comparison.ready']);
+    const other = await add('/snapshots-only', ['--events', 'snapshot.ready']);
+    const commit = 'f'.repeat(40);
+    const pub = await h.api('POST', '/api/snapshots/publish', {
+      json: {
+        project_id: h.projectId,
+        title: 'Compared',
+        commit_sha: commit,
+        artifacts: { plot: false, code: true },
+      },
+    });
+    const { snapshot_id, upload_urls } = (await pub.json()) as {
+      snapshot_id: string;
+      upload_urls: { code: string };
+    };
+    await fetch(upload_urls.code, {
+      method: 'PUT',
+      headers: { 'content-type': 'text/x-python' },
+      body: 'print(1)\n',
+    });
+    const fin = await h.api('POST', '/api/snapshots/finalize', {
+      json: { project_id: h.projectId, snapshot_id },
+    });
+    expect(fin.status).toBe(200);
+    const cmp = await h.api('POST', `/api/projects/${h.projectId}/comparisons`, {
+      json: { head: commit },
+    });
+    expect(cmp.status).toBe(200);
+    const [d] = await settled(hook.id);
+    expect(d).toMatchObject({ event_type: 'comparison.ready', state: 'delivered' });
+    const got = rx.at('/compared');
+    const payload = new Webhook(hook.secret).verify(
+      got[0]!.body,
+      got[0]!.headers as Record<string, string>,
+    );
+    expect(ComparisonReadyEventSchema.parse(payload).data).toMatchObject({
+      head_sha: commit,
+      complete: true,
+      summary: { new: 1 },
+    });
+    await settled(other.id);
+    expect(rx.at('/snapshots-only').map((r) => r.event?.type)).toEqual(['snapshot.ready']);
+    await cli(['webhook', 'remove', hook.id, '--data-dir', h.dataDir]);
+    await cli(['webhook', 'remove', other.id, '--data-dir', h.dataDir]);
   });
 
   it('gives up after the last scheduled attempt', async () => {

@@ -5,7 +5,7 @@
  * records, so `removed` items are reported); review decisions (`reviews`, each on one pair of
  * head and baseline snapshot ids, so a re-published head lapses them); and the pixel diff cache
  * (`plot_diffs`, keyed by the two plots' sha256s). Indexes serve the baseline lookups: by
- * commit, and by branch per title, newest first.
+ * commit (0005's index), and by branch per title, newest first.
  */
 import { type Kysely, type Migration, sql } from 'kysely';
 import { type Dialect, textType, timeType } from './dialect.js';
@@ -86,17 +86,13 @@ export const reviewsAndDiffs = (dialect: Dialect): Migration => ({
       .addColumn('created_at', time, (c) => c.notNull())
       .addPrimaryKeyConstraint('plot_diffs_pk', ['project_id', 'base_sha256', 'head_sha256'])
       .execute();
-    // Baselines: the snapshots of one commit (merge base), and of one branch per title newest
-    // first (branch fallback).
-    await db.schema
-      .createIndex('snapshots_commit')
-      .on('snapshots')
-      .columns(['project_id', 'commit_sha', 'collection_id', 'title', 'created_at'])
-      .execute();
+    // Baselines: the snapshots of one commit (merge base) are found by 0005's
+    // snapshots_natural_key_id (project_id, commit_sha, …); the branch fallback wants one
+    // branch's snapshots per title, newest first.
     await db.schema
       .createIndex('snapshots_branch_title')
       .on('snapshots')
-      .columns(['project_id', 'branch', 'collection_id', 'title', 'created_at'])
+      .columns(['project_id', 'branch', 'collection_id', 'title', 'created_at', 'id'])
       .execute();
     if (dialect !== 'postgres') return;
     // Project-scoped like 0006 and 0007.

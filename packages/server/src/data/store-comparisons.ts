@@ -47,6 +47,41 @@ function newestPerKey(rows: SnapshotRow[]): SnapshotRow[] {
   return [...byKey.values()];
 }
 
+/**
+ * The branch-fallback baseline: the newest ready snapshot with a key on a branch, created
+ * before the head, at another commit (exported so a test can EXPLAIN the real query).
+ */
+export function branchBaselineQuery(
+  db: Executor,
+  k: {
+    projectId: string;
+    branch: string;
+    collectionId: string | null;
+    title: string;
+    before: string;
+    notCommit: string;
+  },
+) {
+  return (
+    db
+      .selectFrom('snapshots as s')
+      .leftJoin('collections as c', 'c.id', 's.collection_id')
+      .selectAll('s')
+      .select('c.name as collection')
+      .where('s.project_id', '=', k.projectId)
+      .where('s.branch', '=', k.branch)
+      .where('s.collection_id', k.collectionId === null ? 'is' : '=', k.collectionId)
+      .where('s.title', '=', k.title)
+      .where('s.created_at', '<', k.before)
+      .where('s.status', '=', 'ready')
+      // Not the head commit itself (a push to the base branch compares with the commit before).
+      .where((eb) => eb.or([eb('s.commit_sha', 'is', null), eb('s.commit_sha', '!=', k.notCommit)]))
+      .orderBy('s.created_at', 'desc')
+      .orderBy('s.id', 'desc')
+      .limit(1)
+  );
+}
+
 export function comparisonQueries(db: Executor, dialect: Dialect) {
   const ready = () =>
     db
@@ -122,18 +157,14 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
       before: string,
       notCommit: string,
     ): Promise<SnapshotRecord | undefined> {
-      // Not the head commit itself (a push to the base branch compares with the commit before).
-      const rows = await ready()
-        .where((eb) => eb.or([eb('s.commit_sha', 'is', null), eb('s.commit_sha', '!=', notCommit)]))
-        .where('s.project_id', '=', projectId)
-        .where('s.branch', '=', branch)
-        .where('s.collection_id', collectionId === null ? 'is' : '=', collectionId)
-        .where('s.title', '=', title)
-        .where('s.created_at', '<', before)
-        .orderBy('s.created_at', 'desc')
-        .orderBy('s.id', 'desc')
-        .limit(1)
-        .execute();
+      const rows = await branchBaselineQuery(db, {
+        projectId,
+        branch,
+        collectionId,
+        title,
+        before,
+        notCommit,
+      }).execute();
       return (await withFiles(rows))[0];
     },
     /** The commit of the newest ready snapshot on a branch created before `before`. */
@@ -199,25 +230,30 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
     async setCollectionTolerance(
       row: Omit<DiffTolerancesTable, 'tolerance'> & { tolerance: number | null },
     ): Promise<void> {
-      await db
-        .deleteFrom('diff_tolerances')
-        .where('project_id', '=', row.project_id)
-        .where('collection', '=', row.collection)
-        .execute();
-      if (row.tolerance === null) return;
+      if (row.tolerance === null) {
+        await db
+          .deleteFrom('diff_tolerances')
+          .where('project_id', '=', row.project_id)
+          .where('collection', '=', row.collection)
+          .execute();
+        return;
+      }
       await db
         .insertInto('diff_tolerances')
         .values({ ...row, tolerance: row.tolerance })
+        .onConflict((oc) =>
+          oc.columns(['project_id', 'collection']).doUpdateSet({ tolerance: row.tolerance! }),
+        )
         .execute();
     },
-    /** Records (or re-records) a head set as complete. */
+    /** Records (or re-records) a head set as complete; concurrent calls both succeed. */
     async putHeadSet(row: HeadSetsTable): Promise<void> {
+      const { project_id: _p, commit_sha: _c, ...rest } = row;
       await db
-        .deleteFrom('head_sets')
-        .where('project_id', '=', row.project_id)
-        .where('commit_sha', '=', row.commit_sha)
+        .insertInto('head_sets')
+        .values(row)
+        .onConflict((oc) => oc.columns(['project_id', 'commit_sha']).doUpdateSet(rest))
         .execute();
-      await db.insertInto('head_sets').values(row).execute();
     },
     async getHeadSet(projectId: string, commitSha: string): Promise<HeadSetsTable | undefined> {
       return db

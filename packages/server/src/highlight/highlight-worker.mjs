@@ -37,10 +37,10 @@ parentPort.on('message', (task) => {
   try {
     const source = task.notebook ? notebookSource(task.text) : task.text;
     // Sent first, so a task stopped over budget still shows the notebook's cells, not its JSON.
-    if (task.notebook) parentPort.postMessage({ type: 'source', source });
+    if (task.notebook) parentPort.postMessage({ type: 'progress', value: source });
     const language = hljs.getLanguage(task.language) ? task.language : 'plaintext';
     const html = hljs.highlight(source, { language, ignoreIllegals: true }).value;
-    parentPort.postMessage({ type: 'done', html });
+    parentPort.postMessage({ type: 'done', value: html });
   } catch (err) {
     parentPort.postMessage({ type: 'failed', message: String(err?.message ?? err) });
   }

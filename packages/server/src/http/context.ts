@@ -2,7 +2,8 @@
 import type { Logger } from 'pino';
 import type { JwtVerifier } from '../auth/jwt.js';
 import type { OidcVerifier } from '../auth/oidc.js';
-import type { ComparisonDeps, PixelDiffer } from '../comparisons/deps.js';
+import type { Differ } from '../compare/differ.js';
+import type { ComparisonDeps } from '../comparisons/deps.js';
 import type { GithubStatuses } from '../comparisons/github.js';
 import type { ServerConfig } from '../config.js';
 import type { Store } from '../data/store.js';
@@ -38,8 +39,8 @@ export interface AppContext {
   presigned?: PresignedUploads | null;
   /** Code highlighting in worker threads with a time budget (closed with the server). */
   highlighter: Highlighter;
-  /** Pixel diffs of plots (bounded in pixels, time and concurrency). */
-  differ: PixelDiffer;
+  /** Pixel diffs of plots in worker threads (bounded in pixels, time and threads). */
+  differ: Differ;
   /** Commit statuses after a review (--github-token); null when off. */
   github: GithubStatuses | null;
   /** Plot thumbnails, made once per stored object and kept in the storage. */
@@ -87,7 +88,7 @@ export function comparisonDeps(ctx: AppContext): ComparisonDeps {
       now: ctx.now,
       signer: s.signer,
       events: ctx.events,
-      diff: ctx.differ,
+      diff: (base, head) => ctx.differ.diff(base, head),
       // The gallery is mounted by every server (server.ts): it serves the review page.
       gallery: true,
       github: ctx.github,
