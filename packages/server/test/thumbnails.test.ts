@@ -164,7 +164,7 @@ describe('thumbnails', () => {
   it('an expired link is 403; a pending snapshot or a plot missing from storage is 404', async () => {
     const secret = h.server.context.secret;
     const signed = (id: string, expires: number) =>
-      `${h.url}/thumbs/${id}?expires=${expires}&sig=${signDelivery(secret, id, 'plot', expires)}`;
+      `${h.url}/thumbs/${id}?expires=${expires}&sig=${signDelivery(secret, id, expires)}`;
     const png = await noisePng(120, 80);
     const id = await ready(png);
     const past = Math.floor(Date.now() / 1000) - 10;
