@@ -69,6 +69,26 @@ async function admin(...argv) {
   return JSON.parse(stdout);
 }
 
+/** The id of the demo's publisher token for the gallery (created once, kept with the credentials). */
+async function reviewerToken(creds) {
+  if (creds.reviewer_token_id) return creds.reviewer_token_id;
+  const { id } = await admin(
+    'token',
+    'create',
+    '--project',
+    creds.project_id,
+    '--role',
+    'publisher',
+    '--name',
+    'demo reviewer',
+  );
+  creds.reviewer_token_id = id;
+  writeFileSync(join(dataDir, 'demo-credentials.json'), `${JSON.stringify(creds, null, 2)}\n`, {
+    mode: 0o600,
+  });
+  return id;
+}
+
 /** The demo project and token are created once and remembered in the data dir. */
 async function demoCredentials() {
   const file = join(dataDir, 'demo-credentials.json');
@@ -222,7 +242,18 @@ async function main() {
       `Published ${results.length} snapshots for commit ${pr.sha.slice(0, 7)} (${pr.message}, ${pr.branch}, PR #${pr.pr})`,
     );
     const comparison = await compare(url, creds, pr, BASE);
-    const link = await admin('login-link', '--project', creds.project_id, '--url', url);
+    // The sign-in link is for a publisher named "demo reviewer", so the review page's
+    // Approve / Request changes buttons can be tried (a reader sees the page only).
+    const reviewer = await reviewerToken(creds);
+    const link = await admin(
+      'login-link',
+      '--project',
+      creds.project_id,
+      '--token-id',
+      reviewer,
+      '--url',
+      url,
+    );
     console.log(`\nPublished ${count} snapshots (ready) to project ${creds.project_id}.`);
     console.log(`\nGallery:  ${url}/projects/${creds.project_id}`);
     console.log(`Sign in:  ${link.url}`);

@@ -193,16 +193,21 @@ describe('review page in Chromium', () => {
         (i) => (i as HTMLImageElement).complete,
       ),
     );
-    const sizes = await page.$$eval('.diff-image img', (imgs) =>
+    const sizes = await page.$$eval('.diff-image img.diff-over', (imgs) =>
       imgs.map((i) => (i as HTMLImageElement).naturalWidth),
     );
     expect(sizes.sort()).toEqual([200, 320]);
+    // Each difference image lies over the (faded) head plot of the same size.
+    const under = await page.$$eval('.diff-image img.diff-under', (imgs) =>
+      imgs.map((i) => (i as HTMLImageElement).naturalWidth),
+    );
+    expect(under.sort()).toEqual([200, 320]);
     const broken = await page.$$eval(
       '.review-item img',
       (imgs) => imgs.filter((i) => (i as HTMLImageElement).naturalWidth === 0).length,
     );
     expect(broken).toBe(0);
-    expect(await page.locator('.review-item img').count()).toBe(6);
+    expect(await page.locator('.review-item img').count()).toBe(8);
     // The code diff, highlighted as a diff: the edited line removed and added.
     const heatmap = page.locator('article.review-item[data-title="attention-heatmap"]');
     expect(await heatmap.locator('pre.code.diff .hljs-deletion').allTextContents()).toContain(

@@ -131,7 +131,10 @@ function buttons(f: ReviewForm, item: ComparisonItem | null): SafeHtml {
 function diffImage(item: ComparisonItem): SafeHtml {
   const url = item.diff?.diff_url;
   if (!url) return html``;
-  return html`<figure class="diff-image"><img src="${safeUrl(url)}" alt="Difference of ${item.title}: changed pixels highlighted" decoding="async"><figcaption>Difference: changed pixels highlighted</figcaption></figure>`;
+  // The difference image is transparent but for the changed pixels: laid over a faded copy of
+  // the head plot (same size, the pair was compared pixel by pixel), the change shows in place.
+  const head = item.head?.plot_url;
+  return html`<figure class="diff-image"><div class="diff-stack">${head ? html`<img class="diff-under" src="${safeUrl(head)}" alt="" decoding="async">` : ''}<img class="diff-over" src="${safeUrl(url)}" alt="Difference of ${item.title}: changed pixels highlighted" decoding="async"></div><figcaption>Difference: changed pixels in red over the head plot (faded)</figcaption></figure>`;
 }
 
 function itemSection(

@@ -111,6 +111,9 @@ pre.code code.hljs { display: block; padding: .8rem; }
 .review-buttons button[disabled] { opacity: .45; cursor: default; }
 .diff-image { margin: 1rem 0 0; display: flex; flex-direction: column; align-items: center; background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: .6rem; }
 .diff-image img { max-width: 100%; height: auto; }
+.diff-stack { display: inline-grid; max-width: 100%; }
+.diff-stack img { grid-area: 1 / 1; display: block; }
+.diff-stack .diff-under { opacity: .25; filter: grayscale(1); }
 .diff-image figcaption { color: var(--muted); font-size: .8rem; margin-top: .3rem; }
 .code-diff { margin-top: 1rem; min-width: 0; }
 .code-diff h3 { font-size: .95rem; margin: 0 0 .4rem; }
