@@ -35,6 +35,7 @@ const ARGS = [
 const SHAS = [
   '3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a31',
   '8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c92',
+  'd41c7a2b9e8f0a1b2c3d4e5f60718293a4b5c6d7',
 ];
 const EVIL_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="200" height="100" onload="window.pwned='onload';try{top.pwned='onload'}catch(e){}">
 <script>window.pwned = 'script'; try { top.pwned = 'script'; } catch (e) {}</script>
@@ -126,6 +127,31 @@ describe('gallery in Chromium', () => {
     await page.fill('#token', reader);
     await page.click('button[type=submit]');
     await page.waitForURL(`${h.url}/projects/${h.projectId}`);
+    // The default view: latest per plot, one card per plot with its version count.
+    expect(await cards().count()).toBe(4);
+    expect(await page.locator('.view-switch a.on').textContent()).toBe('Latest per plot');
+    const latest = await page.$$eval('.grid .card', (els) =>
+      els.map((e) => ({
+        id: e.getAttribute('data-id'),
+        title: e.querySelector('strong')?.textContent,
+        versions: e.querySelector('.versions')?.textContent,
+      })),
+    );
+    expect(latest).toEqual([
+      { id: ids.evil, title: 'untrusted-svg', versions: '1 version' },
+      { id: ids['accuracy-by-model@1'], title: 'accuracy-by-model', versions: '2 versions' },
+      { id: ids['attention-heatmap@1'], title: 'attention-heatmap', versions: '2 versions' },
+      { id: ids['loss-curve@1'], title: 'loss-curve', versions: '2 versions' },
+    ]);
+    await page.waitForFunction(() =>
+      [...document.querySelectorAll('.grid img')].every(
+        (i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0,
+      ),
+    );
+    await page.screenshot({ path: join(shots, 'gallery-latest.png'), fullPage: true });
+    // "All versions" is a shareable GET parameter: today's grid, every version newest first.
+    await page.click('.view-switch a:not(.on)');
+    await page.waitForURL(`${h.url}/projects/${h.projectId}?view=all`);
     expect(await cards().count()).toBe(7);
     expect(await cards().first().locator('strong').textContent()).toBe('untrusted-svg');
     // Every image thumbnail actually loaded (thumbnails are made on first request: wait).
@@ -238,6 +264,20 @@ describe('gallery in Chromium', () => {
     expect(await cards().first().getAttribute('data-id')).toBe(id);
     expect(await fresh.locator('.badge').textContent()).toBe('new');
     await page.screenshot({ path: join(shots, 'gallery-live.png') });
+  });
+
+  it('in the latest view a live new version replaces its plot card', async () => {
+    await page.goto(`${h.url}/projects/${h.projectId}`);
+    await page.waitForSelector('html[data-live=on]', { timeout: 5000 });
+    const before = await cards().count();
+    const f = await draw('loss-curve', 'svg', 2);
+    const id = await publish('loss-curve', f.plot, f.code, 2);
+    const fresh = page.locator(`.card.new[data-id="${id}"]`);
+    await fresh.waitFor({ timeout: 10_000 });
+    expect(await cards().count()).toBe(before);
+    expect(await page.locator('.grid .card', { hasText: 'loss-curve' }).count()).toBe(1);
+    expect(await fresh.locator('.versions').textContent()).toBe('3 versions');
+    expect(await page.locator(`.card[data-id="${ids['loss-curve@1']}"]`).count()).toBe(0);
   });
 
   it('never runs script from an uploaded SVG', async () => {

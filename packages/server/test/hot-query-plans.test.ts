@@ -17,6 +17,7 @@ import type { Dialect } from '../src/data/dialect.js';
 import { migrateToLatest } from '../src/data/migrations.js';
 import { openSqlite } from '../src/data/sqlite.js';
 import {
+  latestQuery,
   listQuery,
   naturalKeyQuery,
   type SnapshotFilters,
@@ -86,10 +87,15 @@ interface Case {
    * it underestimate a project's rows): asserted so a fix shows, listed in the README.
    */
   pgScans?: true;
+  /** Latest per plot: the index the correlated "newer version" (n) and count (v) probes use. */
+  plotIndex?: string;
 }
 
 const list = (f: SnapshotFilters, cursor?: string) => (db: Kysely<Database>, d: Dialect) =>
   listQuery(db, d, 'proj_big', f, 50, cursor).compile();
+
+const latest = (f: SnapshotFilters, cursor?: string) => (db: Kysely<Database>, d: Dialect) =>
+  latestQuery(db, d, 'proj_big', { ...f, status: 'ready' }, 24, cursor).compile();
 
 const CASES: Case[] = [
   {
@@ -147,6 +153,33 @@ const CASES: Case[] = [
     query: list({ title: 't41', collection_id: null, status: 'ready' }),
     index: 'snapshots_title_id',
   },
+  {
+    name: 'latest per plot',
+    query: latest({}),
+    index: 'snapshots_status_id',
+    pg: ['snapshots_project_id', 'snapshots_pkey'],
+    plotIndex: 'snapshots_plot_id',
+  },
+  {
+    name: 'latest per plot, next page',
+    query: latest({}, 'snap_0019000'),
+    index: 'snapshots_status_id',
+    pg: ['snapshots_project_id', 'snapshots_pkey'],
+    plotIndex: 'snapshots_plot_id',
+  },
+  {
+    name: 'latest per plot, branch',
+    query: latest({ branch: 'b7' }),
+    index: 'snapshots_branch_id',
+    pg: ['snapshots_branch_title'],
+    plotIndex: 'snapshots_plot_id',
+  },
+  {
+    name: 'latest per plot, collection',
+    query: latest({ collection: 'nightly' }),
+    index: 'snapshots_collection_id',
+    plotIndex: 'snapshots_plot_id',
+  },
 ];
 
 describe('hot query plans on SQLite (seeded, ANALYZEd)', () => {
@@ -177,12 +210,22 @@ describe('hot query plans on SQLite (seeded, ANALYZEd)', () => {
       if (lines.some((l) => /^SCAN (s|snapshots)\b/.test(l) || /SCAN s$/.test(l))) {
         failures.push(`${c.name} scans snapshots: ${lines.join(' | ')}`);
       }
+      if (c.plotIndex) {
+        for (const a of ['n', 'v']) {
+          const probe = new RegExp(`SEARCH ${a} USING (COVERING )?INDEX ${c.plotIndex} \\(`);
+          if (!lines.some((l) => probe.test(l)))
+            failures.push(`${c.name}: ${a} does not probe ${c.plotIndex}: ${lines.join(' | ')}`);
+        }
+        if (lines.some((l) => /^SCAN (n|v)\b/.test(l) || /SCAN (n|v)$/.test(l)))
+          failures.push(`${c.name} scans snapshots in a plot probe: ${lines.join(' | ')}`);
+      }
       if (c.index === 'TAG' && !lines.some((l) => /snapshot_tags_tag_id \(tag=\?\)/.test(l))) {
         failures.push(`${c.name} does not probe snapshot_tags_tag_id: ${lines.join(' | ')}`);
       }
       // Files come from the artifacts primary key, per row of the page, never a scan.
       if (
         c.name.startsWith('list') ||
+        c.name.startsWith('latest') ||
         c.name.startsWith('upload') ||
         c.name.startsWith('history')
       ) {
@@ -241,6 +284,12 @@ describe.skipIf(!admin)('hot query plans on PostgreSQL (seeded, ANALYZEd)', () =
         continue;
       }
       if (scans) failures.push(`${c.name}: seq scan of snapshots: ${names}`);
+      // PostgreSQL probes a plot's versions by any index on (project_id, [branch,] title, ...):
+      // an index condition per row either way (the seq-scan check above covers n and v too).
+      const plotProbes = [c.plotIndex, 'snapshots_title_id', 'snapshots_branch_title'];
+      if (c.plotIndex && !plotProbes.some((w) => used.has(w as string))) {
+        failures.push(`${c.name}: plot probes use none of ${plotProbes}: ${[...used].join(', ')}`);
+      }
       if (!want.some((w) => used.has(w))) {
         failures.push(`${c.name}: wanted ${want.join(' or ')}, got ${[...used].join(', ')}`);
       }

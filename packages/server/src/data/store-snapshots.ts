@@ -118,6 +118,89 @@ export function listQuery(
   return q.orderBy('s.id', 'desc').limit(limit + 1);
 }
 
+/**
+ * The list filters as one condition on the snapshots row aliased `a` (the other versions of a
+ * plot in latestQuery); the same predicates as listQuery's, so "which snapshots count" is the
+ * same set in both views.
+ */
+function filterCondition(a: string, projectId: string, f: SnapshotFilters) {
+  const col = (c: string) => sql.ref(`${a}.${c}`);
+  const parts = [sql<boolean>`${col('project_id')} = ${projectId}`];
+  if (f.collection !== undefined) {
+    parts.push(
+      sql<boolean>`${col('collection_id')} = (select fc.id from collections fc where fc.project_id = ${projectId} and fc.name = ${f.collection})`,
+    );
+  }
+  if (f.collection_id !== undefined) {
+    parts.push(
+      f.collection_id === null
+        ? sql<boolean>`${col('collection_id')} is null`
+        : sql<boolean>`${col('collection_id')} = ${f.collection_id}`,
+    );
+  }
+  if (f.branch !== undefined) parts.push(sql<boolean>`${col('branch')} = ${f.branch}`);
+  if (f.commit_sha !== undefined) {
+    parts.push(
+      sql<boolean>`${col('commit_sha')} >= ${f.commit_sha} and ${col('commit_sha')} < ${`${f.commit_sha}g`}`,
+    );
+  }
+  if (f.pr_number !== undefined) parts.push(sql<boolean>`${col('pr_number')} = ${f.pr_number}`);
+  if (f.author !== undefined) parts.push(sql<boolean>`${col('author')} = ${f.author}`);
+  if (f.title !== undefined) parts.push(sql<boolean>`${col('title')} = ${f.title}`);
+  if (f.status !== undefined) parts.push(sql<boolean>`${col('status')} = ${f.status}`);
+  if (f.q !== undefined) {
+    const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+    parts.push(
+      sql<boolean>`(lower(${col('title')}) like lower(${like}) escape '\\' or lower(${col('description')}) like lower(${like}) escape '\\')`,
+    );
+  }
+  if (f.tag !== undefined) {
+    parts.push(
+      sql<boolean>`${col('id')} in (select t.snapshot_id from snapshot_tags t where t.tag = ${f.tag})`,
+    );
+  }
+  return sql.join(parts, sql` and `);
+}
+
+/**
+ * Row `a` is a version of the same plot as `s`: same project, title and collection (or none);
+ * coalesce() so "no collection" equals itself, the expression of snapshots_plot_id (0011).
+ */
+const samePlot = (a: string) => {
+  const col = (c: string) => sql.ref(`${a}.${c}`);
+  return sql`${col('project_id')} = s.project_id and ${col('title')} = s.title
+    and coalesce(${col('collection_id')}, '') = coalesce(s.collection_id, '')`;
+};
+
+/**
+ * "Latest per plot" (the gallery's default grid): of the snapshots the filters pick, the
+ * newest of each plot (collection, title), with how many versions of it they pick
+ * (`version_count`), newest first, keyset-paged by id like listQuery; one statement per page.
+ * It is listQuery plus a NOT EXISTS "no newer picked version of this plot" and a count, both
+ * correlated probes of snapshots_plot_id (0011) per candidate row (exported so a test can EXPLAIN the real query).
+ */
+export function latestQuery(
+  db: Executor,
+  dialect: Dialect,
+  projectId: string,
+  f: SnapshotFilters,
+  limit: number,
+  cursor?: string,
+) {
+  return listQuery(db, dialect, projectId, f, limit, cursor)
+    .select(
+      sql<number>`(select count(*) from snapshots v where ${samePlot('v')} and ${filterCondition('v', projectId, f)})`.as(
+        'version_count',
+      ),
+    )
+    .where(
+      // On PostgreSQL `offset 0` keeps NOT EXISTS a per-row index probe: pulled up into an
+      // anti join, the planner (underestimating a project's rows under row-level security)
+      // would scan snapshots once and materialize it.
+      sql<boolean>`not exists (select 1 from snapshots n where ${samePlot('n')} and n.id > s.id and ${filterCondition('n', projectId, f)}${dialect === 'postgres' ? sql` offset 0` : sql``})`,
+    );
+}
+
 /** One snapshot by id with its files (exported so a test can EXPLAIN the real query). */
 export const snapshotByIdQuery = (db: Executor, dialect: Dialect, id: string) =>
   snapshotsWithFiles(db, dialect).where('s.id', '=', id);
@@ -291,6 +374,17 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         SnapshotRow & { files_json: unknown }
       >;
       const page = rows.slice(0, limit).map((r) => decodeWithFiles(dialect, r));
+      return { page, more: rows.length > limit };
+    },
+    /** One page of the latest-per-plot view (latestQuery): records with their version counts. */
+    async listLatest(projectId: string, f: SnapshotFilters, limit: number, cursor?: string) {
+      const rows = (await latestQuery(db, dialect, projectId, f, limit, cursor).execute()) as Array<
+        SnapshotRow & { files_json: unknown; version_count: number | string }
+      >;
+      const page = rows.slice(0, limit).map(({ version_count, ...r }) => ({
+        snapshot: decodeWithFiles(dialect, r),
+        versions: Number(version_count),
+      }));
       return { page, more: rows.length > limit };
     },
     async listCollections(projectId: string) {

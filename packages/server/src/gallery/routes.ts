@@ -6,6 +6,7 @@ import type { SnapshotRecord } from '../data/records.js';
 import { type AppContext, comparisonDeps, snapshotDeps } from '../http/context.js';
 import {
   listCollections,
+  listLatest,
   listProjectsAmong,
   listSnapshots,
   listVersions,
@@ -23,8 +24,18 @@ import { reviewRoutes } from './routes-review.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
 import { comparePage } from './view-compare.js';
-import { card, gridPage, matches } from './view-grid.js';
+import { card, type GridView, gridPage, matches } from './view-grid.js';
 import { snapshotPage } from './view-snapshot.js';
+
+/** The grid's view parameter: `all` or `latest` (the default); anything else is named. */
+function parseView(v: unknown): { view: GridView; error?: string } {
+  if (v === undefined || v === '' || v === 'latest') return { view: 'latest' };
+  if (v === 'all') return { view: 'all' };
+  return {
+    view: 'latest',
+    error: `View "${String(v)}" is not one of latest, all. Showing the latest per plot instead.`,
+  };
+}
 
 export function galleryRoutes(ctx: AppContext, router: Router): void {
   staticRoutes(router);
@@ -39,7 +50,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     record: (principal, projectId, body) => recordReview(review, principal, projectId, body),
   });
   const deps = snapshotDeps(ctx);
-  const view = (r: SnapshotRecord): Snapshot => toSnapshot(deps, r);
+  const toView = (r: SnapshotRecord): Snapshot => toSnapshot(deps, r);
 
   async function readySnapshot(projectId: string, id: string | undefined) {
     const rec = id && ID.test(id) ? await readReadySnapshot(deps, projectId, id) : undefined;
@@ -67,14 +78,21 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     page(ctx, async (req, res, s) => {
       const projectId = readableProject(s, req.params.id as string);
       const project = await readProject(deps, projectId);
-      const { filters, cursor, error } = parseFilters(req.query);
-      const { page: rows, nextCursor } = await listSnapshots(
-        deps,
-        projectId,
-        { ...filters, status: 'ready' },
-        24,
-        cursor,
-      );
+      const { filters, cursor, error: filterError } = parseFilters(req.query);
+      const { view, error: viewError } = parseView(req.query.view);
+      const error = filterError ?? viewError;
+      const where = { ...filters, status: 'ready' as const };
+      let rows: SnapshotRecord[];
+      let versions: Map<string, number> | undefined;
+      let nextCursor: string | null;
+      if (view === 'latest') {
+        const latest = await listLatest(deps, projectId, where, 24, cursor);
+        rows = latest.page.map((p) => p.snapshot);
+        versions = new Map(latest.page.map((p) => [p.snapshot.id, p.versions]));
+        nextCursor = latest.nextCursor;
+      } else {
+        ({ page: rows, nextCursor } = await listSnapshots(deps, projectId, where, 24, cursor));
+      }
       const collections = (await listCollections(deps, projectId)).map((c) => c.name);
       sendPage(res, {
         title: project?.name ?? projectId,
@@ -85,7 +103,9 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
           projectName: project?.name ?? projectId,
           filters,
           collections,
-          snapshots: rows.map(view),
+          snapshots: rows.map(toView),
+          ...(versions ? { versions } : {}),
+          view,
           nextCursor,
           isFirstPage: !cursor,
           now: ctx.now(),
@@ -100,11 +120,26 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
     '/projects/:id/cards/:sid',
     page(ctx, async (req, res, s) => {
       const projectId = readableProject(s, req.params.id as string);
-      const snap = view(await readySnapshot(projectId, req.params.sid as string));
+      const rec = await readySnapshot(projectId, req.params.sid as string);
+      const snap = toView(rec);
       const { filters } = parseFilters(req.query);
+      const { view } = parseView(req.query.view);
       res.set('Cache-Control', 'no-store');
       if (!matches(snap, filters)) return void res.status(204).end();
-      sendFragment(res, card(projectId, snap, ctx.now(), true), ctx.publicUrl());
+      if (view === 'all') {
+        return void sendFragment(res, card(projectId, snap, ctx.now(), true), ctx.publicUrl());
+      }
+      // Latest view: the card only while it is its plot's newest picked version, with the count;
+      // the page's script then replaces the plot's card (data-plot) with it.
+      const plot = { ...filters, status: 'ready' as const, title: rec.title };
+      const { page: top } = await listLatest(
+        deps,
+        projectId,
+        { ...plot, collection_id: rec.collection_id },
+        1,
+      );
+      if (top[0]?.snapshot.id !== rec.id) return void res.status(204).end();
+      sendFragment(res, card(projectId, snap, ctx.now(), true, top[0].versions), ctx.publicUrl());
     }),
   );
 
@@ -114,7 +149,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
       const projectId = readableProject(s, req.params.id as string);
       const rec = await readySnapshot(projectId, req.params.sid as string);
       const versions = await listVersions(deps, rec, 50);
-      const snapshot = view(rec);
+      const snapshot = toView(rec);
       sendPage(res, {
         title: rec.title,
         publicUrl: ctx.publicUrl(),
@@ -125,7 +160,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
           projectId,
           snapshot,
           code: await codePanel(ctx, rec),
-          versions: versions.map(view),
+          versions: versions.map(toView),
           forgeUrl: ctx.config.forgeUrl,
           frameBase: frameBase(),
           now: ctx.now(),
@@ -146,8 +181,8 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
         nav: nav(s),
         body: comparePage({
           projectId,
-          a: view(a),
-          b: view(b),
+          a: toView(a),
+          b: toView(b),
           codeA: await codePanel(ctx, a),
           codeB: await codePanel(ctx, b),
           now: ctx.now(),

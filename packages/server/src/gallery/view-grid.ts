@@ -51,17 +51,38 @@ export function plotThumb(s: Snapshot, o: { large?: boolean } = {}): SafeHtml {
 export const shortSha = (sha: string | null) => (sha ? sha.slice(0, 7) : null);
 
 /** One card of the grid (also served alone for live updates). */
-export function card(projectId: string, s: Snapshot, now: Date, isNew = false): SafeHtml {
+/** The grid's two views: the newest version of each plot (default), or every version. */
+export type GridView = 'latest' | 'all';
+
+/** A plot's key on a card (data-plot), so a live new version can replace its plot's card. */
+export const plotKey = (s: Pick<Snapshot, 'collection' | 'title'>) =>
+  JSON.stringify([s.collection ?? null, s.title]);
+
+/**
+ * One card of the grid (also served alone for live updates). `versions`, in the latest view,
+ * is how many versions of the plot the filters pick; it links to the plot's history.
+ */
+export function card(
+  projectId: string,
+  s: Snapshot,
+  now: Date,
+  isNew = false,
+  versions?: number,
+): SafeHtml {
   // The place (collection, branch) may be cut with an ellipsis; the commit and PR never are.
   const place = [s.collection, s.branch].filter(Boolean).join(' · ');
   const ref = [shortSha(s.commit_sha), s.pr_number ? `#${s.pr_number}` : null]
     .filter(Boolean)
     .join(' · ');
-  return html`<a class="card${isNew ? ' new' : ''}" data-id="${s.id}" href="/projects/${projectId}/snapshots/${s.id}">
+  const count =
+    versions === undefined
+      ? ''
+      : html`<span class="sub versions">${versions === 1 ? '1 version' : `${versions} versions`}</span>`;
+  return html`<a class="card${isNew ? ' new' : ''}" data-id="${s.id}" data-plot="${plotKey(s)}" href="/projects/${projectId}/snapshots/${s.id}">
 <div class="thumb">${plotThumb(s)}</div>
 <div class="meta"><strong>${s.title}</strong>${isNew ? html`<span class="badge">new</span>` : ''}
 <span class="sub refs">${place ? html`<span class="place" title="${place}">${place}</span>` : ''}${place && ref ? html`<span class="sep"> · </span>` : ''}${ref ? html`<span class="ref">${ref}</span>` : ''}</span>
-<span class="sub">${s.author ? `${s.author} · ` : ''}<time datetime="${s.created_at}">${ago(s.created_at, now)}</time></span></div>
+<span class="sub">${s.author ? `${s.author} · ` : ''}<time datetime="${s.created_at}">${ago(s.created_at, now)}</time></span>${count}</div>
 </a>`;
 }
 
@@ -81,7 +102,12 @@ export function matches(s: Snapshot, f: GridFilters): boolean {
 }
 
 /** The filter form; every field is a GET parameter, so a filtered view is a shareable URL. */
-function filterForm(projectId: string, f: GridFilters, collections: string[]): SafeHtml {
+function filterForm(
+  projectId: string,
+  f: GridFilters,
+  collections: string[],
+  view: GridView,
+): SafeHtml {
   const input = (name: keyof GridFilters, label: string, type = 'text') =>
     html`<label>${label}<input type="${type}" name="${name}" value="${f[name] ?? ''}" ${type === 'number' ? 'min="1"' : ''}></label>`;
   const active = Object.values(f).filter((v) => v !== undefined).length;
@@ -92,8 +118,17 @@ function filterForm(projectId: string, f: GridFilters, collections: string[]): S
     (c) => html`<option value="${c}" ${c === f.collection ? 'selected' : ''}>${c}</option>`,
   )}</select></label>
 ${input('branch', 'Branch')}${input('pr_number', 'PR', 'number')}${input('tag', 'Tag')}${input('author', 'Author')}
-<div class="actions"><button type="submit">Filter</button><a href="/projects/${projectId}">Clear</a></div>
+${view === 'all' ? html`<input type="hidden" name="view" value="all">` : ''}<div class="actions"><button type="submit">Filter</button><a href="/projects/${projectId}${view === 'all' ? '?view=all' : ''}">Clear</a></div>
 </form></details>`;
+}
+
+/** The switch between the two views; each keeps the filters (a shareable GET URL). */
+function viewSwitch(projectId: string, f: GridFilters, view: GridView): SafeHtml {
+  const link = (v: GridView, label: string) =>
+    v === view
+      ? html`<a class="on" aria-current="page" href="/projects/${projectId}${queryString({ ...f, view: v === 'all' ? 'all' : undefined })}">${label}</a>`
+      : html`<a href="/projects/${projectId}${queryString({ ...f, view: v === 'all' ? 'all' : undefined })}">${label}</a>`;
+  return html`<nav class="view-switch" aria-label="View">${link('latest', 'Latest per plot')}${link('all', 'All versions')}</nav>`;
 }
 
 /** The project page's body. */
@@ -103,27 +138,32 @@ export function gridPage(o: {
   filters: GridFilters;
   collections: string[];
   snapshots: Snapshot[];
+  /** The latest view: versions per snapshot id (absent in the all-versions view). */
+  versions?: Map<string, number>;
+  view: GridView;
   nextCursor: string | null;
   isFirstPage: boolean;
   now: Date;
   error?: string;
 }): SafeHtml {
-  const { projectId, filters } = o;
+  const { projectId, filters, view } = o;
+  const keep = { ...filters, view: view === 'all' ? 'all' : undefined };
   const older = o.nextCursor
-    ? html`<a class="button" rel="next" href="/projects/${projectId}${queryString({ ...filters, cursor: o.nextCursor })}">Older</a>`
+    ? html`<a class="button" rel="next" href="/projects/${projectId}${queryString({ ...keep, cursor: o.nextCursor })}">Older</a>`
     : '';
   const newest = o.isFirstPage
     ? ''
-    : html`<a class="button" href="/projects/${projectId}${queryString({ ...filters })}">Newest</a>`;
+    : html`<a class="button" href="/projects/${projectId}${queryString(keep)}">Newest</a>`;
   const empty = o.snapshots.length
     ? ''
     : html`<p class="empty">No snapshots ${Object.keys(filters).length ? 'match these filters' : 'yet: publish one with the snapshotplot CLI'}.</p>`;
   return html`<h1>${o.projectName}</h1>
-${filterForm(projectId, filters, o.collections)}
+${filterForm(projectId, filters, o.collections, view)}
+${viewSwitch(projectId, filters, view)}
 ${o.error ? html`<p class="error">${o.error}</p>` : ''}
 ${empty}
-<div class="grid" id="grid" ${o.isFirstPage ? html`data-live="/api/projects/${projectId}/events" data-card="/projects/${projectId}/cards/"` : ''}>
-${o.snapshots.map((s) => card(projectId, s, o.now))}
+<div class="grid" id="grid" data-view="${view}" ${o.isFirstPage ? html`data-live="/api/projects/${projectId}/events" data-card="/projects/${projectId}/cards/"` : ''}>
+${o.snapshots.map((s) => card(projectId, s, o.now, false, o.versions?.get(s.id)))}
 </div>
 <nav class="pager">${newest}${older}</nav>`;
 }

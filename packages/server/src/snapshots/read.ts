@@ -38,6 +38,24 @@ export async function listSnapshots(
   return { page, nextCursor: more ? page[page.length - 1]!.id : null };
 }
 
+/**
+ * One page of the latest-per-plot view: the newest of each plot (collection, title) among the
+ * snapshots the filters pick, with how many versions they pick.
+ */
+export async function listLatest(
+  deps: Reader,
+  projectId: string,
+  filters: SnapshotFilters,
+  limit: number,
+  cursor?: string,
+): Promise<{
+  page: Array<{ snapshot: SnapshotRecord; versions: number }>;
+  nextCursor: string | null;
+}> {
+  const { page, more } = await deps.store.listLatest(projectId, filters, limit, cursor);
+  return { page, nextCursor: more ? page[page.length - 1]!.snapshot.id : null };
+}
+
 /** The ready versions of one plot (same title and collection), newest first. */
 export async function listVersions(
   deps: Reader,

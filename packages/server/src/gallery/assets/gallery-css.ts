@@ -41,6 +41,10 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .sub.refs { display: flex; min-width: 0; }
 .sub.refs .place { overflow: hidden; text-overflow: ellipsis; min-width: 0; }
 .sub.refs .sep, .sub.refs .ref { flex: none; white-space: pre; }
+.view-switch { display: flex; gap: .3rem; margin: 0 0 1rem; font-size: .9rem; }
+.view-switch a { padding: .25rem .7rem; border: 1px solid var(--line); border-radius: 999px; color: var(--muted); background: var(--card); }
+.view-switch a.on { color: var(--fg); border-color: var(--fg); font-weight: 600; }
+.view-switch a:hover { text-decoration: none; }
 .badge { align-self: flex-start; background: var(--new); color: #fff; font-size: .7rem; font-weight: 700; text-transform: uppercase; border-radius: 999px; padding: 0 .5rem; }
 .pager { display: flex; justify-content: center; gap: 1rem; margin: 1.5rem 0; }
 .empty, .note { color: var(--muted); }

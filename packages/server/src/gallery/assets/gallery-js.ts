@@ -20,6 +20,14 @@ export const GALLERY_JS = `
           if (!markup || grid.querySelector('[data-id="' + CSS.escape(id) + '"]')) return;
           var t = document.createElement('template');
           t.innerHTML = markup.trim();
+          // Latest per plot: the new version replaces its plot's card instead of adding one.
+          var fresh = t.content.firstElementChild;
+          var plot = fresh && fresh.getAttribute('data-plot');
+          if (plot !== null && grid.getAttribute('data-view') === 'latest') {
+            grid.querySelectorAll('[data-plot]').forEach(function (el) {
+              if (el.getAttribute('data-plot') === plot) el.remove();
+            });
+          }
           grid.insertBefore(t.content, grid.firstChild);
           var empty = document.querySelector('.empty');
           if (empty) empty.remove();
