@@ -20,9 +20,8 @@ import { dirname, join } from 'node:path';
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import { baseContentType } from '@snapshotplot/api-client/contract';
 import type { Request, Response, Router } from 'express';
-import { checkDelivery } from '../auth/upload-tokens.js';
 import type { AppContext } from '../http/context.js';
-import { openArtifact, readSnapshot } from '../snapshots/read.js';
+import { openArtifact, signedPlot } from '../snapshots/read.js';
 import { FRAME_JS, FRAME_PDF_JS } from './assets/plot-frame-js.js';
 import { escapeHtml, html, type SafeHtml, safeUrl } from './html.js';
 import { ID } from './page-helpers.js';
@@ -216,19 +215,12 @@ async function frameHandler(ctx: AppContext, req: Request, res: Response): Promi
       'This frame URL is incomplete: open the plot from its snapshot page in the gallery.',
     );
   }
-  const check = checkDelivery(ctx.secret, {
-    snapshotId: id,
-    kind: 'plot',
-    expires,
-    sig,
-    nowSeconds: Math.floor(ctx.now().getTime() / 1000),
-  });
+  const check = await signedPlot(ctx, id, expires, sig);
   if (check === 'expired')
     return fail(403, 'This plot link has expired: reload the snapshot page for a fresh one.');
   if (check === 'invalid')
     return fail(401, 'This plot link is not valid: open the plot from its snapshot page.');
-  const snap = await readSnapshot(ctx, id);
-  const file = snap?.status === 'ready' ? snap.files.find((f) => f.kind === 'plot') : undefined;
+  const { file } = check;
   if (!file) return fail(404, `Snapshot ${id} has no plot to show.`);
   const type = baseContentType(file.content_type);
   if (!LIVE_TYPES.has(type)) {

@@ -5,6 +5,7 @@
  * which knows who is asking.
  */
 import { type Collection, CollectionSchema } from '@snapshotplot/api-client/contract';
+import { checkDelivery } from '../auth/upload-tokens.js';
 import type { ArtifactRecord, SnapshotRecord } from '../data/records.js';
 import type { SnapshotFilters } from '../data/store-snapshots.js';
 import type { SnapshotDeps } from './deps.js';
@@ -14,6 +15,29 @@ type Reader = Pick<SnapshotDeps, 'store'>;
 /** One snapshot, any status; undefined when there is none. */
 export function readSnapshot(deps: Reader, id: string): Promise<SnapshotRecord | undefined> {
   return deps.store.getSnapshot(id);
+}
+
+/**
+ * What a plot_url's signed query (`expires`, `sig`) opens for snapshot `id`: `expired` /
+ * `invalid` signatures, else the ready snapshot's plot file (undefined when it has none). The
+ * frame page and the thumbnail route take the same capability as the plot itself.
+ */
+export async function signedPlot(
+  deps: Reader & { secret: Buffer; now: () => Date },
+  id: string,
+  expires: string,
+  sig: string,
+): Promise<'expired' | 'invalid' | { file: ArtifactRecord | undefined }> {
+  const check = checkDelivery(deps.secret, {
+    snapshotId: id,
+    kind: 'plot',
+    expires,
+    sig,
+    nowSeconds: Math.floor(deps.now().getTime() / 1000),
+  });
+  if (check !== 'ok') return check;
+  const snap = await readSnapshot(deps, id);
+  return { file: snap?.status === 'ready' ? snap.files.find((f) => f.kind === 'plot') : undefined };
 }
 
 /** A ready snapshot of the project; undefined when absent, pending or another project's. */

@@ -12,10 +12,9 @@
  * delivery stay: nosniff, CSP sandbox, CORP same-origin.
  */
 import type { Request, Response, Router } from 'express';
-import { checkDelivery } from '../auth/upload-tokens.js';
 import { forbidden, HttpError, notFound, unauthorized } from '../errors.js';
 import type { AppContext } from '../http/context.js';
-import { readSnapshot } from '../snapshots/read.js';
+import { signedPlot } from '../snapshots/read.js';
 import { THUMBNAIL_TYPE } from './thumbnailer.js';
 
 export const THUMBS_PREFIX = '/thumbs';
@@ -49,13 +48,7 @@ async function thumbHandler(ctx: AppContext, req: Request, res: Response): Promi
       'invalid_token',
     );
   }
-  const check = checkDelivery(ctx.secret, {
-    snapshotId: id,
-    kind: 'plot',
-    expires,
-    sig,
-    nowSeconds: Math.floor(ctx.now().getTime() / 1000),
-  });
+  const check = await signedPlot(ctx, id, expires, sig);
   if (check === 'expired')
     throw forbidden(
       'This thumbnail link has expired: reload the gallery page for a fresh one.',
@@ -67,8 +60,7 @@ async function thumbHandler(ctx: AppContext, req: Request, res: Response): Promi
       'This thumbnail link is not valid: use the URL the gallery gives.',
       'invalid_token',
     );
-  const snap = await readSnapshot(ctx, id);
-  const file = snap?.status === 'ready' ? snap.files.find((f) => f.kind === 'plot') : undefined;
+  const { file } = check;
   if (!file) throw notFound(`Snapshot ${id} has no plot to make a thumbnail of.`);
   const etag = `"${file.sha256}"`;
   const left = Number(expires) - Math.floor(ctx.now().getTime() / 1000);
