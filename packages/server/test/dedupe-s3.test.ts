@@ -1,62 +1,23 @@
-/**
- * Identical artifacts stored once on S3 storage too (storage/objects.ts), against the
- * in-process fake endpoint (fake-s3.ts), on either database: --upload-mode presigned promotes
- * a verified upload to its content key at finalize (no copy when the object exists), direct
- * publish settles its parts there with a server-side copy, and deletion drops an object with
- * its last reference. The real-store run of the same layout is s3-server.test.ts.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceToken } from '../src/auth/service-tokens.js';
-import { makeConfig } from '../src/config.js';
-import { type RunningServer, startServer } from '../src/server.js';
-import { resolveStorageSettings } from '../src/storage/open-storage.js';
-import { type FakeS3, startFakeS3 } from './fake-s3.js';
-import { databaseFor, objectOf, PNG, sha256 } from './helpers.js';
+import type { RunningServer } from '../src/server.js';
+import type { FakeS3 } from './fake-s3.js';
+import { type FakeS3Server, startOnFakeS3 } from './fake-s3-server.js';
+import { objectOf, PNG, sha256 } from './helpers.js';
 
 let s3: FakeS3;
 let server: RunningServer;
-let dataDir: string;
+let _dataDir: string;
 let token: string;
 let admin: string;
 const projectId = 'proj_dedupe_s3';
 
+let env: FakeS3Server;
 beforeAll(async () => {
-  s3 = await startFakeS3();
-  dataDir = await mkdtemp(join(tmpdir(), 'sp-dedupe-s3-'));
-  const storage = resolveStorageSettings(
-    { storage: 's3://fake-bucket/sp', s3Endpoint: s3.url, uploadMode: 'presigned' },
-    { AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake-secret' },
-  );
-  server = await startServer({
-    config: makeConfig({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir,
-      databaseUrl: await databaseFor(dataDir),
-      logLevel: 'silent',
-      shutdownTimeoutMs: 2000,
-    }),
-    storage,
-  });
-  const store = server.context.store;
-  await store.createProject({
-    id: projectId,
-    name: 'd',
-    owner_id: null,
-    created_at: new Date().toISOString(),
-  });
-  const tokenOf = async (role: 'publisher' | 'admin') =>
-    (await createServiceToken(store, { projectId, role, expiresAt: null, now: new Date() })).token;
-  token = await tokenOf('publisher');
-  admin = await tokenOf('admin');
+  env = await startOnFakeS3({ projectId, flags: { uploadMode: 'presigned' } });
+  ({ s3, server, _dataDir, token, admin } = env);
 });
 afterAll(async () => {
-  await server?.close();
-  await s3?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 const api = (method: string, path: string, json?: unknown, as = token) =>

@@ -1,64 +1,24 @@
-/**
- * --s3-timeout-ms: an S3 store that accepts requests and never answers costs an upload or a
- * download a bounded wait, then 503 storage_unavailable with Retry-After; the server goes on.
- * Runs against an in-process fake endpoint (fake-s3.ts), on either database.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceToken } from '../src/auth/service-tokens.js';
-import { makeConfig } from '../src/config.js';
-import { type RunningServer, startServer } from '../src/server.js';
+import type { RunningServer } from '../src/server.js';
 import { resolveStorageSettings } from '../src/storage/open-storage.js';
-import { type FakeS3, startFakeS3 } from './fake-s3.js';
-import { databaseFor, errorOf, PNG } from './helpers.js';
+import type { FakeS3 } from './fake-s3.js';
+import { type FakeS3Server, startOnFakeS3 } from './fake-s3-server.js';
+import { errorOf, PNG } from './helpers.js';
 
 const TIMEOUT_MS = 300;
 let s3: FakeS3;
 let server: RunningServer;
-let dataDir: string;
+let _dataDir: string;
 let token: string;
 const projectId = 'proj_s3t';
 
+let env: FakeS3Server;
 beforeAll(async () => {
-  s3 = await startFakeS3();
-  dataDir = await mkdtemp(join(tmpdir(), 'sp-s3-timeout-'));
-  const storage = resolveStorageSettings(
-    { storage: 's3://fake-bucket/sp', s3Endpoint: s3.url, s3TimeoutMs: String(TIMEOUT_MS) },
-    { AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake-secret' },
-  );
-  server = await startServer({
-    config: makeConfig({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir,
-      databaseUrl: await databaseFor(dataDir),
-      logLevel: 'silent',
-      shutdownTimeoutMs: 2000,
-    }),
-    storage,
-  });
-  const store = server.context.store;
-  await store.createProject({
-    id: projectId,
-    name: 's3t',
-    owner_id: null,
-    created_at: new Date().toISOString(),
-  });
-  token = (
-    await createServiceToken(store, {
-      projectId,
-      role: 'publisher',
-      expiresAt: null,
-      now: new Date(),
-    })
-  ).token;
+  env = await startOnFakeS3({ projectId, flags: { s3TimeoutMs: String(TIMEOUT_MS) } });
+  ({ s3, server, _dataDir, token } = env);
 });
 afterAll(async () => {
-  await server?.close();
-  await s3?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 const api = (path: string, json?: unknown) =>

@@ -1,62 +1,25 @@
-/**
- * Thumbnails on S3 storage (the in-process fake endpoint, fake-s3.ts), on either database:
- * made once and stored in the bucket at thumbs/{project}/{sha256}.webp beside the object,
- * served from there, and deleted with the last snapshot naming the bytes.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServiceToken } from '../src/auth/service-tokens.js';
-import { makeConfig } from '../src/config.js';
-import { type RunningServer, startServer } from '../src/server.js';
-import { resolveStorageSettings } from '../src/storage/open-storage.js';
+import type { RunningServer } from '../src/server.js';
 import { thumbnailUrl } from '../src/thumbnails/routes.js';
-import { type FakeS3, startFakeS3 } from './fake-s3.js';
-import { databaseFor, objectOf, sha256 } from './helpers.js';
+import type { FakeS3 } from './fake-s3.js';
+import { type FakeS3Server, startOnFakeS3 } from './fake-s3-server.js';
+import { objectOf, sha256 } from './helpers.js';
 
 let s3: FakeS3;
 let server: RunningServer;
-let dataDir: string;
+let _dataDir: string;
 let token: string;
 let admin: string;
 const projectId = 'proj_thumbs_s3';
 
+let env: FakeS3Server;
 beforeAll(async () => {
-  s3 = await startFakeS3();
-  dataDir = await mkdtemp(join(tmpdir(), 'sp-thumbs-s3-'));
-  const storage = resolveStorageSettings(
-    { storage: 's3://fake-bucket/sp', s3Endpoint: s3.url },
-    { AWS_ACCESS_KEY_ID: 'fake', AWS_SECRET_ACCESS_KEY: 'fake-secret' },
-  );
-  server = await startServer({
-    config: makeConfig({
-      host: '127.0.0.1',
-      port: 0,
-      dataDir,
-      databaseUrl: await databaseFor(dataDir),
-      logLevel: 'silent',
-      shutdownTimeoutMs: 2000,
-    }),
-    storage,
-  });
-  const store = server.context.store;
-  await store.createProject({
-    id: projectId,
-    name: 't',
-    owner_id: null,
-    created_at: new Date().toISOString(),
-  });
-  const tokenOf = async (role: 'publisher' | 'admin') =>
-    (await createServiceToken(store, { projectId, role, expiresAt: null, now: new Date() })).token;
-  token = await tokenOf('publisher');
-  admin = await tokenOf('admin');
+  env = await startOnFakeS3({ projectId });
+  ({ s3, server, _dataDir, token, admin } = env);
 });
 afterAll(async () => {
-  await server?.close();
-  await s3?.close();
-  await rm(dataDir, { recursive: true, force: true });
+  await env?.close();
 });
 
 const auth = (as = token) => ({ authorization: `Bearer ${as}` });
