@@ -1,38 +1,15 @@
-// The review page in real Chromium (Debian's /usr/bin/chromium via playwright-core) against a
-// real server: a base and a head commit with two changed PNG plots (pixels and code changed)
-// and one unchanged; the page shows both sides, the server's difference images and the code
-// diffs; a reader sees no buttons; a publisher approves one plot, then all, and sees who and
-// when, and the server (started with --github-token against the fake GitHub API) sets the head
-// commit's status on GitHub after each decision. The screenshot goes to test-results/screenshots/review.png, or with
-// SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 to docs/screenshots/review.png (the README shows it).
-import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { crc32, deflateSync } from 'node:zlib';
 import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeGitHub, startFakeGitHub } from '../src/testing-github.js';
+import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
 
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = join(
-  root,
-  process.env.SNAPSHOTPLOT_UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots',
-);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const BASE_SHA = '8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c92';
 const HEAD_SHA = '5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80';
 
@@ -131,11 +108,8 @@ async function signIn(token: string) {
 const changed = () => page.locator('article.review-item.state-changed');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
-  }
+  await requireChromium();
   work = await mkdtemp(join(tmpdir(), 'sp-review-'));
-  await mkdir(shots, { recursive: true });
   gh = await startFakeGitHub();
   h = await startHarness({ config: { githubToken: gh.token, githubApiUrl: gh.url } });
   reader = await h.tokenFor(h.projectId, 'reader');
@@ -166,7 +140,7 @@ beforeAll(async () => {
   expect(c.summary).toMatchObject({ changed: 2, unchanged: 1, new: 0 });
   expect(c.review_url).toBeTruthy();
   reviewUrl = c.review_url!;
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   page.setDefaultTimeout(10_000);
   page.on('console', (m) => {

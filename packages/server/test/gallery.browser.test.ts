@@ -4,34 +4,18 @@
 // SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 (`pnpm screenshots`) they replace the committed ones in
 // docs/screenshots/ that the README shows.
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
 
 const run = promisify(execFile);
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = join(
-  root,
-  process.env.SNAPSHOTPLOT_UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots',
-);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 const SHAS = [
   '3f2a9c1e8b7d6a5f4e3d2c1b0a9f8e7d6c5b4a31',
   '8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c92',
@@ -86,11 +70,8 @@ async function draw(stem: string, ext: string, commit: number) {
 const cards = () => page.locator('.grid .card');
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
-  }
+  await requireChromium();
   work = await mkdtemp(join(tmpdir(), 'sp-gallery-'));
-  await mkdir(shots, { recursive: true });
   h = await startHarness();
   reader = await h.tokenFor(h.projectId, 'reader');
   client = createClient({ baseUrl: h.url, token: h.token });
@@ -106,7 +87,7 @@ beforeAll(async () => {
   }
   await writeFile(join(work, 'evil.svg'), EVIL_SVG);
   ids.evil = await publish('untrusted-svg', join(work, 'evil.svg'), undefined, 0);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
   page = await browser.newPage({ viewport: { width: 1280, height: 860 } });
   page.setDefaultTimeout(10_000);
   page.on('console', (m) => {

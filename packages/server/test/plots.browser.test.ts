@@ -1,34 +1,12 @@
-// Interactive and PDF plots in real Chromium (Debian's /usr/bin/chromium via playwright-core):
-// a Vega-Lite spec, a Plotly figure (plain application/json, found by its shape) and a
-// Bokeh-style HTML export are drawn live and answer a hover with a tooltip, a PDF's first page
-// is drawn on a canvas, and a hostile HTML plot can do nothing to the gallery. Screenshots go
-// to test-results/screenshots/, or with SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1 to docs/screenshots/.
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
-import { type Browser, chromium, type Frame, type Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = join(
-  root,
-  process.env.SNAPSHOTPLOT_UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots',
-);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 
 const VEGA_LITE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -236,11 +214,8 @@ async function openPlot(id: string, ready = true): Promise<Frame> {
 const shot = (name: string) => page.screenshot({ path: join(shots, name), fullPage: true });
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
-  }
+  await requireChromium();
   work = await mkdtemp(join(tmpdir(), 'sp-plots-'));
-  await mkdir(shots, { recursive: true });
   h = await startHarness();
   client = createClient({ baseUrl: h.url, token: h.token });
   ids.vl = await publish('accuracy-by-model', 'accuracy.vl.json', JSON.stringify(VEGA_LITE));
@@ -250,7 +225,7 @@ beforeAll(async () => {
   ids.plotlyHtml = await publish('plotly-export', 'plotly.html', await plotlyHtml());
   ids.altairHtml = await publish('altair-export', 'altair.html', await altairHtml());
   ids.hostile = await publish('hostile-html', 'hostile.html', hostileHtml(h.url, h.projectId));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+  browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
   page.setDefaultTimeout(15_000);
