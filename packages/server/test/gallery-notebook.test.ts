@@ -204,7 +204,7 @@ describe('notebook-view units', () => {
   it('numberLines closes spans at line ends and reopens them on the next line', () => {
     const out = numberLines('<span class="s">"a\nb"</span> x\n').value;
     expect(out).toBe(
-      '<span class="line"><span class="s">"a</span></span>\n<span class="line"><span class="s">b"</span> x</span>',
+      '<span class="line"><span class="s">"a</span></span>\n<span class="line"><span class="s">b"</span> x</span>\n',
     );
   });
 

@@ -172,9 +172,9 @@ export function numberLines(markup: string): SafeHtml {
       out += part;
     }
   }
-  // A trailing newline makes no extra, empty numbered line.
+  // A trailing newline stays (it is copied) but makes no extra, empty numbered line.
   out += '</span>';
-  return raw(out.replace(/\n<span class="line"><\/span>$/, ''));
+  return raw(out.replace(/\n<span class="line"><\/span>$/, '\n'));
 }
 
 /**
