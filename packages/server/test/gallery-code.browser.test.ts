@@ -106,6 +106,7 @@ let context: BrowserContext;
 let page: Page;
 let work: string;
 const ids: Record<string, string> = {};
+const cspErrors: string[] = [];
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -145,6 +146,9 @@ beforeAll(async () => {
   expect([302, 303]).toContain(signin.status());
   page = await context.newPage();
   page.setDefaultTimeout(10_000);
+  page.on('console', (m) => {
+    if (/Content Security Policy/i.test(m.text())) cspErrors.push(m.text());
+  });
 }, 60_000);
 
 afterAll(async () => {
@@ -269,5 +273,7 @@ describe('code panel in Chromium', () => {
     // A viewport shot, not fullPage: Chromium leaves scrollbars out of full-page captures.
     await page.setViewportSize({ width: 1280, height: 1120 });
     await page.screenshot({ path: join(shots, 'notebook.png') });
+    // The Copy script and the data: images run within the gallery's CSP.
+    expect(cspErrors).toEqual([]);
   });
 });
