@@ -135,10 +135,19 @@ async function notebookPanel(
     notebook: true,
     read: async () => text,
   });
-  if (r.outcome === 'highlighted') return notebookHtml(nb, { lang, highlighted: r.html });
-  logPlain(ctx, r, { snapshot: snap.id, sha256: file.sha256 });
-  return notebookHtml(nb, { lang, highlighted: null, note: PLAIN_NOTES[r.outcome] });
+  if (r.outcome !== 'highlighted') logPlain(ctx, r, { snapshot: snap.id, sha256: file.sha256 });
+  try {
+    return r.outcome === 'highlighted'
+      ? notebookHtml(nb, { lang, highlighted: r.html })
+      : notebookHtml(nb, { lang, highlighted: null, note: PLAIN_NOTES[r.outcome] });
+  } catch (err) {
+    // Whatever a cell holds, the page is not a 500: the stored JSON instead.
+    ctx.logger.warn({ err, snapshot: snap.id, sha256: file.sha256 }, 'notebook shown raw');
+    return sourcePanel(ctx, snap, file, 'plaintext', async () => text, RAW_NOTE);
+  }
 }
+
+const RAW_NOTE = 'This notebook is shown as stored: its cells could not be rendered.';
 
 const codeFile = (snap: SnapshotRecord | null) =>
   snap?.files.find((f) => f.kind === 'code') ?? null;
