@@ -273,6 +273,12 @@ describe('code panel in Chromium', () => {
     // A viewport shot, not fullPage: Chromium leaves scrollbars out of full-page captures.
     await page.setViewportSize({ width: 1280, height: 1120 });
     await page.screenshot({ path: join(shots, 'notebook.png') });
+    // On a phone the cells fit the width: only the code scrolls sideways, not the page.
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(
+      390,
+    );
+    await page.screenshot({ path: join(root, 'test-results/screenshots/notebook-phone.png') });
     // The Copy script and the data: images run within the gallery's CSP.
     expect(cspErrors).toEqual([]);
   });

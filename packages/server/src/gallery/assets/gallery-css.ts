@@ -154,6 +154,8 @@ details.unchanged ul { margin: .5rem 0 0; padding-left: 1.2rem; }
 @media (max-width: 800px) {
   main { padding: .8rem; }
   .snapshot, .compare { grid-template-columns: 1fr; }
+  .cell, .cell.markdown, .cell.raw { grid-template-columns: minmax(0, 1fr); gap: .15rem; padding-left: 0; }
+  .cell .prompt { text-align: left; padding-top: 0; }
   .review-buttons { margin-left: 0; }
   .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
   .filters label { flex: 1 1 40%; }
