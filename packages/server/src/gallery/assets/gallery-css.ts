@@ -73,8 +73,8 @@ pre.code::-webkit-scrollbar-thumb { background: #9ca3af; border-radius: 5px; bor
 pre.code.numbered code.hljs { counter-reset: line; width: max-content; min-width: 100%; padding-left: 0; }
 pre.code.numbered .line::before { counter-increment: line; content: counter(line); display: inline-block; width: 3.2em; padding-right: .9em; margin-right: .6em; text-align: right; color: #9ca3af; border-right: 1px solid var(--line); user-select: none; -webkit-user-select: none; }
 .code-block { position: relative; }
-.code-block .copy { position: absolute; top: .4rem; right: 1.1rem; z-index: 1; padding: .15rem .6rem; font-size: .8rem; background: var(--card); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; opacity: .85; }
-.code-block .copy:hover, .code-block .copy:focus { opacity: 1; }
+.code-block .copy { position: absolute; top: .4rem; right: 1.1rem; z-index: 1; padding: .15rem .6rem; font-size: .8rem; background: var(--card); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+.code-block .copy:hover, .code-block .copy:focus { border-color: var(--accent); }
 .code-block .copy.done { color: var(--new); border-color: #86efac; }
 .copy-buffer { position: fixed; top: 0; left: 0; width: 1px; height: 1px; opacity: 0; }
 .notebook { display: flex; flex-direction: column; gap: .8rem; }
