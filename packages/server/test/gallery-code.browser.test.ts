@@ -227,6 +227,8 @@ describe('code panel in Chromium', () => {
     });
     await bare.goto(snapshotUrl('long-line'));
     expect(await bare.evaluate(() => typeof navigator.clipboard)).toBe('undefined');
+    // The other page (with the Clipboard API, same browser clipboard) reads what was copied.
+    await page.goto(snapshotUrl('long-line'));
     await page.evaluate(() => navigator.clipboard.writeText('before'));
     const button = bare.locator('.code-panel .copy');
     await button.click();
