@@ -9,13 +9,17 @@ import type { CodeRender } from '../highlight/highlighter.js';
 import type { AppContext } from '../http/context.js';
 import { openArtifact } from '../snapshots/read.js';
 import { html, raw, type SafeHtml } from './html.js';
+import { codeBlock, notebookHtml, parseNotebook } from './notebook-view.js';
 
 /** Larger code files are offered as a download only (the page would be too heavy anyway). */
 export const MAX_HIGHLIGHT_BYTES = 256 * 1024;
+/** The same bound for a notebook as a whole (its outputs' images count). */
+export const MAX_NOTEBOOK_BYTES = MAX_HIGHLIGHT_BYTES;
+
+const NOTEBOOK = 'application/x-ipynb+json';
 
 const LANGUAGES: Record<string, string> = {
   'text/x-python': 'python',
-  'application/x-ipynb+json': 'python',
   'text/x-r': 'r',
   'text/x-julia': 'julia',
   'text/x-matlab': 'matlab',
@@ -61,28 +65,89 @@ export async function codePanel(ctx: AppContext, snap: SnapshotRecord): Promise<
   const file = snap.files.find((f) => f.kind === 'code');
   if (!file) return null;
   if (file.size > MAX_HIGHLIGHT_BYTES) {
-    return html`<p class="note">The code is ${Math.round(file.size / 1024)} KiB: too large to show here, download it instead.</p>`;
+    return html`<p class="note">The ${file.content_type === NOTEBOOK ? 'notebook' : 'code'} is ${Math.round(file.size / 1024)} KiB: too large to show here, download it instead.</p>`;
   }
-  const lang = LANGUAGES[file.content_type] ?? 'plaintext';
-  // Read only on a cache miss; a missing object is not cached (it may be restored).
-  const r = await ctx.highlighter
-    .render({
-      sha256: file.sha256,
-      language: lang,
-      notebook: file.content_type === 'application/x-ipynb+json',
-      read: () => readCode(ctx, file),
-    })
-    .catch((err: unknown) => {
-      if (err instanceof MissingCode) return null;
-      throw err;
-    });
-  if (!r) return html`<p class="note">The code file is missing from storage.</p>`;
+  try {
+    if (file.content_type === NOTEBOOK) return await notebookPanel(ctx, snap, file);
+    return await sourcePanel(ctx, snap, file, LANGUAGES[file.content_type] ?? 'plaintext');
+  } catch (err) {
+    // A missing object is not cached (it may be restored).
+    if (err instanceof MissingCode)
+      return html`<p class="note">The code file is missing from storage.</p>`;
+    throw err;
+  }
+}
+
+/** A source file, highlighted (read only on a cache miss), with line numbers and Copy. */
+async function sourcePanel(
+  ctx: AppContext,
+  snap: SnapshotRecord,
+  file: CodeFile,
+  lang: string,
+  read: () => Promise<string> = () => readCode(ctx, file),
+  note = '',
+): Promise<SafeHtml> {
+  const r = await ctx.highlighter.render({
+    sha256: file.sha256,
+    language: lang,
+    notebook: false,
+    read,
+  });
+  const prefix = note ? html`<p class="note">${note}</p>` : '';
   if (r.outcome === 'highlighted') {
-    return html`<pre class="code"><code class="hljs language-${lang}">${raw(r.html)}</code></pre>`;
+    return html`${prefix}${codeBlock(raw(r.html), { lang })}`;
   }
   logPlain(ctx, r, { snapshot: snap.id, sha256: file.sha256 });
-  return html`<p class="note">${PLAIN_NOTES[r.outcome]}</p><pre class="code"><code class="hljs language-plaintext">${r.source}</code></pre>`;
+  return html`${prefix}<p class="note">${PLAIN_NOTES[r.outcome]}</p>${codeBlock(html`${r.source}`, { lang: 'plaintext' })}`;
 }
+
+/**
+ * A notebook as cells (gallery/notebook-view.ts): read every time (its markdown and outputs
+ * are rendered here), its code cells highlighted in one worker task. One that cannot be read
+ * as nbformat 4 is shown as the stored JSON with a note saying why.
+ */
+async function notebookPanel(
+  ctx: AppContext,
+  snap: SnapshotRecord,
+  file: CodeFile,
+): Promise<SafeHtml> {
+  const text = await readCode(ctx, file);
+  const nb = parseNotebook(text);
+  if ('error' in nb) {
+    ctx.logger.warn(
+      { snapshot: snap.id, sha256: file.sha256, reason: nb.error },
+      'notebook shown raw',
+    );
+    return sourcePanel(
+      ctx,
+      snap,
+      file,
+      'plaintext',
+      async () => text,
+      `This notebook is shown as stored: ${nb.error}.`,
+    );
+  }
+  const lang =
+    LANGUAGES[`text/x-${nb.language}`] ?? (nb.language === null ? 'python' : 'plaintext');
+  const r = await ctx.highlighter.render({
+    sha256: file.sha256,
+    language: lang,
+    notebook: true,
+    read: async () => text,
+  });
+  if (r.outcome !== 'highlighted') logPlain(ctx, r, { snapshot: snap.id, sha256: file.sha256 });
+  try {
+    return r.outcome === 'highlighted'
+      ? notebookHtml(nb, { lang, highlighted: r.html })
+      : notebookHtml(nb, { lang, highlighted: null, note: PLAIN_NOTES[r.outcome] });
+  } catch (err) {
+    // Whatever a cell holds, the page is not a 500: the stored JSON instead.
+    ctx.logger.warn({ err, snapshot: snap.id, sha256: file.sha256 }, 'notebook shown raw');
+    return sourcePanel(ctx, snap, file, 'plaintext', async () => text, RAW_NOTE);
+  }
+}
+
+const RAW_NOTE = 'This notebook is shown as stored: its cells could not be rendered.';
 
 const codeFile = (snap: SnapshotRecord | null) =>
   snap?.files.find((f) => f.kind === 'code') ?? null;

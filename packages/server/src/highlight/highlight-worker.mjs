@@ -19,28 +19,38 @@ import typescript from 'highlight.js/lib/languages/typescript';
 const GRAMMARS = { bash, diff, javascript, julia, matlab, plaintext, python, r, typescript };
 for (const [name, grammar] of Object.entries(GRAMMARS)) hljs.registerLanguage(name, grammar);
 
-/** The code cells of a notebook joined with `# %%` markers (what a reader wants to see). */
-function notebookSource(text) {
+/**
+ * Between the highlighted code cells of a notebook in one result. highlight.js escapes `<`,
+ * so this comment cannot occur in its output; gallery/notebook-view.ts splits on it.
+ */
+const CELL_BREAK = '<!--cell-->';
+
+/** The sources of a notebook's code cells, in order; null when it is not notebook JSON. */
+function notebookCells(text) {
   try {
     const nb = JSON.parse(text);
     const cells = (Array.isArray(nb?.cells) ? nb.cells : []).filter((c) => c?.cell_type === 'code');
-    return cells
-      .map((c) => (Array.isArray(c.source) ? c.source.join('') : String(c.source ?? '')))
-      .map((src) => `# %%\n${src}`)
-      .join('\n\n');
+    return cells.map((c) => (Array.isArray(c.source) ? c.source.join('') : String(c.source ?? '')));
   } catch {
-    return text;
+    return null;
   }
 }
 
 parentPort.on('message', (task) => {
   try {
-    const source = task.notebook ? notebookSource(task.text) : task.text;
-    // Sent first, so a task stopped over budget still shows the notebook's cells, not its JSON.
-    if (task.notebook) parentPort.postMessage({ type: 'progress', value: source });
     const language = hljs.getLanguage(task.language) ? task.language : 'plaintext';
-    const html = hljs.highlight(source, { language, ignoreIllegals: true }).value;
-    parentPort.postMessage({ type: 'done', value: html });
+    const highlight = (code) => hljs.highlight(code, { language, ignoreIllegals: true }).value;
+    const cells = task.notebook ? notebookCells(task.text) : null;
+    if (cells) {
+      // Sent first, so a task stopped over budget still shows the notebook's code cells
+      // joined with `# %%` markers, not its JSON.
+      const source = cells.map((src) => `# %%\n${src}`).join('\n\n');
+      parentPort.postMessage({ type: 'progress', value: source });
+      // Each cell on its own: a string left open in one cell does not run into the next.
+      parentPort.postMessage({ type: 'done', value: cells.map(highlight).join(CELL_BREAK) });
+      return;
+    }
+    parentPort.postMessage({ type: 'done', value: highlight(task.text) });
   } catch (err) {
     parentPort.postMessage({ type: 'failed', message: String(err?.message ?? err) });
   }

@@ -70,6 +70,36 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .tag { display: inline-block; background: #eef2ff; color: #3730a3; border-radius: 999px; padding: 0 .55rem; font-size: .8rem; }
 pre.code { margin: 0; max-height: 75vh; overflow: auto; border: 1px solid var(--line); border-radius: 8px; }
 pre.code code.hljs { display: block; padding: .8rem; }
+pre.code { white-space: pre; scrollbar-width: thin; scrollbar-color: #9ca3af #f3f4f6; }
+pre.code::-webkit-scrollbar { width: 10px; height: 10px; }
+pre.code::-webkit-scrollbar-track { background: #f3f4f6; }
+pre.code::-webkit-scrollbar-thumb { background: #9ca3af; border-radius: 5px; border: 2px solid #f3f4f6; }
+pre.code.numbered code.hljs { counter-reset: line; width: max-content; min-width: 100%; padding-left: 0; }
+pre.code.numbered .line::before { counter-increment: line; content: counter(line); display: inline-block; width: 3.2em; padding-right: .9em; margin-right: .6em; text-align: right; color: #9ca3af; border-right: 1px solid var(--line); user-select: none; -webkit-user-select: none; }
+.code-block { position: relative; }
+.code-block .copy { position: absolute; top: .4rem; right: 1.1rem; z-index: 1; padding: .15rem .6rem; font-size: .8rem; background: var(--card); color: var(--fg); border: 1px solid var(--line); border-radius: 6px; cursor: pointer; box-shadow: 0 1px 3px rgba(0,0,0,.12); }
+.code-block .copy:hover, .code-block .copy:focus { border-color: var(--accent); }
+.code-block .copy.done { color: var(--new); border-color: #86efac; }
+.copy-buffer { position: fixed; top: 0; left: 0; width: 1px; height: 1px; opacity: 0; }
+.notebook { display: flex; flex-direction: column; gap: .8rem; }
+.cell { display: grid; grid-template-columns: 3.2rem minmax(0, 1fr); gap: .4rem; min-width: 0; }
+.cell.markdown, .cell.raw { grid-template-columns: minmax(0, 1fr); padding-left: 3.6rem; }
+.cell .prompt { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: #6366f1; text-align: right; padding-top: .8rem; }
+.cell-body { min-width: 0; }
+.cell pre.code { max-height: 50vh; }
+.md { overflow-wrap: anywhere; }
+.md > :first-child { margin-top: 0; }
+.md > :last-child { margin-bottom: 0; }
+.md h1 { font-size: 1.35rem; } .md h2 { font-size: 1.15rem; } .md h3 { font-size: 1rem; }
+.md pre { background: #f3f4f6; padding: .6rem; border-radius: 6px; overflow: auto; }
+.md img { max-width: 100%; }
+.md table { border-collapse: collapse; } .md th, .md td { border: 1px solid var(--line); padding: .2rem .5rem; }
+.outputs { margin-top: .4rem; display: flex; flex-direction: column; gap: .4rem; min-width: 0; }
+.out-text { margin: 0; padding: .5rem .8rem; max-height: 40vh; overflow: auto; background: #fafafa; border-left: 3px solid var(--line); white-space: pre; }
+.out-text.stderr { background: #fff7ed; border-left-color: #fdba74; }
+.out-text.error { background: #fef2f2; border-left-color: #fca5a5; color: var(--err); }
+.out-image { max-width: 100%; height: auto; align-self: flex-start; background: #fff; }
+.out-note { margin: 0; font-size: .85rem; color: var(--muted); font-style: italic; }
 .history-panel { margin-top: 1.25rem; }
 .timeline { list-style: none; margin: 0 0 .8rem; padding: 0; display: flex; flex-direction: column; gap: .4rem; }
 .timeline li { display: flex; align-items: center; gap: .6rem; padding: .35rem .5rem; border-radius: 8px; border: 1px solid transparent; }
@@ -131,6 +161,8 @@ details.unchanged ul { margin: .5rem 0 0; padding-left: 1.2rem; }
 @media (max-width: 800px) {
   main { padding: .8rem; }
   .snapshot, .compare { grid-template-columns: 1fr; }
+  .cell, .cell.markdown, .cell.raw { grid-template-columns: minmax(0, 1fr); gap: .15rem; padding-left: 0; }
+  .cell .prompt { text-align: left; padding-top: 0; }
   .review-buttons { margin-left: 0; }
   .grid { grid-template-columns: repeat(auto-fill, minmax(150px, 1fr)); gap: .7rem; }
   .filters label { flex: 1 1 40%; }

@@ -1,6 +1,7 @@
 /**
  * The gallery's only script (served from /gallery/static, so CSP can stay script-src 'self'):
- * live cards from the SSE stream on the project page, and the compare page's overlay.
+ * live cards from the SSE stream on the project page, the compare page's overlay, and the
+ * code panel's Copy buttons.
  */
 export const GALLERY_JS = `
 'use strict';
@@ -78,6 +79,54 @@ export const GALLERY_JS = `
     });
   }
 
+  // The code panel's Copy buttons: the code's text (not its line numbers, which are CSS
+  // generated content) to the clipboard; where the Clipboard API is missing or refused, the
+  // older copy command on a selection, and failing that the code is left selected to copy.
+  function copyButtons() {
+    document.querySelectorAll('.code-block .copy').forEach(function (button) {
+      var code = button.parentNode.querySelector('code');
+      if (!code) return;
+      button.hidden = false;
+      var timer;
+      function say(label, ok) {
+        button.textContent = label;
+        button.classList.toggle('done', ok);
+        clearTimeout(timer);
+        timer = setTimeout(function () { button.textContent = 'Copy'; button.classList.remove('done'); }, 2000);
+      }
+      function select() {
+        var range = document.createRange();
+        range.selectNodeContents(code);
+        var sel = window.getSelection();
+        sel.removeAllRanges();
+        sel.addRange(range);
+        return sel;
+      }
+      function fallback(text) {
+        var area = document.createElement('textarea');
+        area.value = text;
+        area.setAttribute('readonly', '');
+        area.className = 'copy-buffer';
+        document.body.appendChild(area);
+        area.select();
+        var ok = false;
+        try { ok = document.execCommand('copy'); } catch (err) { ok = false; }
+        area.remove();
+        if (ok) { say('Copied', true); return; }
+        select();
+        say(/Mac/.test(navigator.platform) ? 'Press ⌘C' : 'Press Ctrl+C', false);
+      }
+      button.addEventListener('click', function () {
+        var text = code.textContent;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(function () { say('Copied', true); }, function () { fallback(text); });
+        } else {
+          fallback(text);
+        }
+      });
+    });
+  }
+
   // A plot frame (gallery/plot-frame.ts) reports the height it drew; a message resizes only
   // the frame whose window sent it, within bounds, and nothing else is read from it.
   window.addEventListener('message', function (e) {
@@ -96,6 +145,7 @@ export const GALLERY_JS = `
     if (grid) live(grid);
     var panel = document.getElementById('overlay');
     if (panel) overlay(panel);
+    copyButtons();
     // At phone width the filters start folded (one line) unless a filter is set.
     var box = document.querySelector('details.filter-box[data-fold]');
     if (box && window.matchMedia('(max-width: 800px)').matches) box.open = false;
