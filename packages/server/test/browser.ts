@@ -33,5 +33,10 @@ export async function requireChromium(): Promise<void> {
   await mkdir(shots, { recursive: true });
 }
 
-export const launchChromium = (): Promise<Browser> =>
-  chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+/** `showScrollbars`: headless Chromium hides them unless told not to (playwright passes --hide-scrollbars). */
+export const launchChromium = (o: { showScrollbars?: boolean } = {}): Promise<Browser> =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: ARGS,
+    ...(o.showScrollbars ? { ignoreDefaultArgs: ['--hide-scrollbars'] } : {}),
+  });

@@ -1,28 +1,13 @@
-// The snapshot page's code panel in real Chromium: the Copy button puts the code (and not its
-// line numbers) in the clipboard, or falls back without the Clipboard API; a long line scrolls
-// inside the panel with a visible scrollbar; line numbers are shown and not selected with the
-// text; a notebook renders as cells with its output image, and nothing in it runs.
-// Screenshot: notebook.png (test-results/screenshots/, or docs/screenshots/ with
-// SNAPSHOTPLOT_UPDATE_SCREENSHOTS=1, as in gallery.browser.test.ts).
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createClient } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
-
-const root = fileURLToPath(new URL('../../..', import.meta.url));
-const shots = join(
-  root,
-  process.env.SNAPSHOTPLOT_UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'test-results/screenshots',
-);
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'];
 
 const LONG = `labels = [${Array.from({ length: 40 }, (_, i) => `"region-${i}"`).join(', ')}]`;
 const SOURCE = `import numpy as np\n\n${LONG}\nvalues = np.arange(len(labels))\nprint(values.sum())\n`;
@@ -109,11 +94,8 @@ const ids: Record<string, string> = {};
 const cspErrors: string[] = [];
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: apt-get install chromium (.ci/run does).`);
-  }
+  await requireChromium();
   work = await mkdtemp(join(tmpdir(), 'sp-code-'));
-  await mkdir(shots, { recursive: true });
   h = await startHarness();
   const client = createClient({ baseUrl: h.url, token: h.token });
   const png = await chartPng();
@@ -131,12 +113,8 @@ beforeAll(async () => {
     });
     ids[title] = snapshot.id;
   }
-  // Headless Chromium hides scrollbars unless told not to (playwright passes --hide-scrollbars).
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ARGS,
-    ignoreDefaultArgs: ['--hide-scrollbars'],
-  });
+  // The test looks at the code panel's scrollbar: headless Chromium hides them by default.
+  browser = await launchChromium({ showScrollbars: true });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: h.url });
   const signin = await context.request.post(`${h.url}/signin`, {
