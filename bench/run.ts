@@ -11,8 +11,8 @@ import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchList } from './list.js';
 import { benchPublishRate } from './publish-rate.js';
-import { benchThumbnails } from './thumbnails.js';
 import { benchSize } from './size.js';
+import { benchThumbnails } from './thumbnails.js';
 import { benchUpload } from './upload.js';
 
 const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> = {

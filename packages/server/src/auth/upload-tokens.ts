@@ -69,7 +69,12 @@ export function signDelivery(secret: Buffer, snapshotId: string, expires: number
  * A signature bound to one kind: difference images (`diff.{baseId}`), and the per-kind
  * signatures plot and code URLs carried before they shared one (still accepted until they expire).
  */
-export function signDeliveryOfKind(secret: Buffer, snapshotId: string, kind: string, expires: number) {
+export function signDeliveryOfKind(
+  secret: Buffer,
+  snapshotId: string,
+  kind: string,
+  expires: number,
+) {
   return createHmac('sha256', secret)
     .update(`delivery.${snapshotId}.${kind}.${expires}`)
     .digest('base64url');
