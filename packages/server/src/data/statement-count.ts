@@ -9,7 +9,10 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KyselyConfig } from 'kysely';
 
-export const countingStatements = process.env.SNAPSHOTPLOT_COUNT_STATEMENTS === '1';
+const mode = process.env.SNAPSHOTPLOT_COUNT_STATEMENTS;
+export const countingStatements = mode === '1' || mode === 'sql';
+/** `sql`: also print each statement (`statement <sql>`), to see what a count is made of. */
+const printing = mode === 'sql';
 
 const current = new AsyncLocalStorage<{ n: number }>();
 
@@ -21,6 +24,7 @@ export function statementLog(): Pick<KyselyConfig, 'log'> {
       if (event.level !== 'query') return;
       const count = current.getStore();
       if (count) count.n++;
+      if (printing) process.stderr.write(`statement ${event.query.sql.replace(/\s+/g, ' ')}\n`);
     },
   };
 }

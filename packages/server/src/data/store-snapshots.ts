@@ -228,19 +228,13 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
       }
     },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
-    async putArtifact(row: ArtifactRecord): Promise<ArtifactRecord | undefined> {
-      const previous = await db
-        .selectFrom('artifacts')
-        .selectAll()
-        .where('snapshot_id', '=', row.snapshot_id)
-        .where('kind', '=', row.kind)
-        .executeTakeFirst();
+    /** Every caller checked in its transaction that no row of this kind exists: one upsert. */
+    async putArtifact(row: ArtifactRecord): Promise<void> {
       await db
         .insertInto('artifacts')
         .values(row)
         .onConflict((c) => c.columns(['snapshot_id', 'kind']).doUpdateSet(row))
         .execute();
-      return previous;
     },
     /**
      * Call first in a transaction that checks or drops an object's references: on SQLite a

@@ -151,34 +151,40 @@ export async function upload(
     };
     // Under the object's lock: it is there when the row commits; if the row is refused (or
     // the snapshot went meanwhile) and nothing else names the object, withObjects drops it.
-    await withObjects(deps, [target], async () => {
-      if (!reuse) {
-        await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
-          await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
-          throw error;
-        });
-      }
-      await deps.store.transaction(async (tx) => {
-        await tx.lockObjectRefs();
-        await requireObject(deps.storage, target);
-        const current = await tx.getSnapshot(snapshotId);
-        if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-        if (current.status === 'ready')
-          throw conflict(
-            'snapshot_ready',
-            `Snapshot ${snapshotId} became ready during the upload.`,
-          );
-        if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
-        // Exact size known now (chunked bodies too). Quotas count logical bytes: every
-        // artifact its full size, shared object or not (README "Storage layout").
-        await checkBytesQuota(tx, projectId, row.size);
-        const expires = new Date(token.e * 1000).toISOString();
-        if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
-          throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+    await withObjects(
+      deps,
+      [target],
+      async () => {
+        if (!reuse) {
+          await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
+            await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
+            throw error;
+          });
         }
-        await tx.putArtifact(row);
-      });
-    });
+        await deps.store.transaction(async (tx) => {
+          await tx.lockObjectRefs();
+          await requireObject(deps.storage, target);
+          const current = await tx.getSnapshot(snapshotId);
+          if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+          if (current.status === 'ready')
+            throw conflict(
+              'snapshot_ready',
+              `Snapshot ${snapshotId} became ready during the upload.`,
+            );
+          if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+          // Exact size known now (chunked bodies too). Quotas count logical bytes: every
+          // artifact its full size, shared object or not (README "Storage layout").
+          await checkBytesQuota(tx, projectId, row.size);
+          const expires = new Date(token.e * 1000).toISOString();
+          if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+            throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+          }
+          await tx.putArtifact(row);
+        });
+        // Committed: the row names the object.
+      },
+      () => true,
+    );
     return {
       snapshot_id: snapshotId,
       kind,
