@@ -9,9 +9,9 @@ import { startTestServer, type TestServer } from '../src/testing.js';
 import { PNG, PY, sha256 } from './helpers.js';
 
 /** Publish (JSON) + plot PUT + code PUT + finalize. */
-const MAX_UPLOAD_FLOW = 36;
+const MAX_UPLOAD_FLOW = 35;
 /** One multipart publish with plot + code. */
-const MAX_DIRECT = 14;
+const MAX_DIRECT = 13;
 
 let s: TestServer;
 let projectId: string;

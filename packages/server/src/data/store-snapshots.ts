@@ -216,9 +216,19 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .onConflict((c) => c.columns(['project_id', 'name']).doNothing())
         .execute();
     },
-    /** Inserts a new pending snapshot and its tags' filter rows. */
-    async insertSnapshot(s: NewSnapshot): Promise<void> {
-      await db.insertInto('snapshots').values(encodeSnapshot(dialect, s)).execute();
+    /**
+     * Inserts a new pending snapshot and its tags' filter rows; returns the record as stored
+     * (RETURNING, no re-read). `collection` is the name of `s.collection_id`'s collection.
+     */
+    async insertSnapshot(
+      s: NewSnapshot,
+      collection: string | null = null,
+    ): Promise<SnapshotRecord> {
+      const row = await db
+        .insertInto('snapshots')
+        .values(encodeSnapshot(dialect, s))
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const unique = [...new Set(s.tags)];
       if (unique.length) {
         await db
@@ -226,6 +236,7 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
           .values(unique.map((tag) => ({ snapshot_id: s.id, tag })))
           .execute();
       }
+      return decodeSnapshot(dialect, { ...row, collection } as SnapshotRow, []);
     },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
     /** Every caller checked in its transaction that no row of this kind exists: one upsert. */
