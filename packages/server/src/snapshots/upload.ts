@@ -19,6 +19,7 @@ import {
   extensionFor,
   HEADERS,
 } from '@snapshotplot/api-client/contract';
+import type { StoreQueries } from '../data/store.js';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import {
@@ -60,14 +61,19 @@ const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
 
 /** Everything that can refuse an upload before its body is read; returns the storage key. */
 async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
+  // One round of reads (one transaction on PostgreSQL), before any lock is taken.
+  return deps.store.reads((q) => admitWith(q, deps, g, r));
+}
+
+async function admitWith(q: StoreQueries, deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
   const { snapshotId, kind, token } = g;
-  if (await deps.store.isNonceConsumed(token.n)) {
+  if (await q.isNonceConsumed(token.n)) {
     throw conflict(
       'upload_url_used',
       'This upload URL was already used successfully: publish again for a fresh one if you need to replace the file.',
     );
   }
-  const snapshot = await deps.store.getSnapshot(snapshotId);
+  const snapshot = await q.getSnapshot(snapshotId);
   if (!snapshot) throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
   if (snapshot.status === 'ready') {
     throw conflict(
@@ -96,7 +102,7 @@ async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
   }
   // A declared size over the project's quota is refused before a byte is read.
   if (r.declaredLength !== undefined)
-    await checkBytesQuota(deps.store, snapshot.project_id, r.declaredLength);
+    await checkBytesQuota(q, snapshot.project_id, r.declaredLength);
   if (token.h && r.sha256 && r.sha256 !== token.h) {
     throw new HttpError(
       400,
