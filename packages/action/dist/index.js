@@ -87531,12 +87531,97 @@ class AttemptTimer {
     }
 }
 //# sourceMappingURL=timer.js.map
+// EXTERNAL MODULE: external "node:diagnostics_channel"
+var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
+;// CONCATENATED MODULE: ../api-client/dist/timing.js
+/**
+ * Per-request timings for `onTiming` (the CLI's --debug): time to first byte is when fetch
+ * resolved (headers in), total is when the body was read. The connect time (DNS + TCP + TLS)
+ * comes from undici's diagnostics channels, which both Node's fetch and npm undici publish:
+ * watched only once a client with `onTiming` makes a request, so other callers pay nothing.
+ */
+
+let watching = false;
+/** Start times of connections under way, oldest first, by origin (each event has its own params object). */
+const pending = new Map();
+/** Connections made recently, claimed by the request that waited for them. */
+const done = [];
+function watchConnects() {
+    if (watching)
+        return;
+    watching = true;
+    const originOf = (message) => {
+        const p = message.connectParams;
+        return `${p?.protocol}//${p?.host}`;
+    };
+    const take = (origin) => {
+        const starts = pending.get(origin);
+        const start = starts?.shift();
+        if (starts?.length === 0)
+            pending.delete(origin);
+        return start;
+    };
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:beforeConnect', (message) => {
+        const origin = originOf(message);
+        pending.set(origin, [...(pending.get(origin) ?? []), performance.now()]);
+    });
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connectError', (message) => {
+        take(originOf(message));
+    });
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connected', (message) => {
+        const origin = originOf(message);
+        const start = take(origin);
+        if (start === undefined)
+            return;
+        done.push({ origin, start, end: performance.now() });
+        // Unclaimed ones (a caller without onTiming) must not pile up.
+        if (done.length > 64)
+            done.shift();
+    });
+}
+/** A clock for one request: call `firstByte()` when fetch resolves, `finish()` after the body. */
+function startTiming(url) {
+    watchConnects();
+    const started = performance.now();
+    let headers = started;
+    return {
+        firstByte() {
+            headers = performance.now();
+        },
+        finish() {
+            const ended = performance.now();
+            let origin;
+            try {
+                origin = new URL(url).origin;
+            }
+            catch {
+                origin = '';
+            }
+            const i = done.findIndex((c) => c.origin === origin && c.start >= started && c.end <= headers);
+            const connect = i >= 0 ? done.splice(i, 1)[0] : undefined;
+            return {
+                ...(connect ? { connectMs: connect.end - connect.start } : {}),
+                ttfbMs: headers - started,
+                totalMs: ended - started,
+            };
+        },
+    };
+}
+const ms = (n) => `${n.toFixed(1)} ms`;
+/** One stderr line: `POST /api/snapshots/publish 201: connect 1.2 ms, first byte 8.0 ms, total 8.4 ms`. */
+function describeTiming(e) {
+    const connect = e.connectMs === undefined ? 'connection reused' : `connect ${ms(e.connectMs)}`;
+    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
+    return `${e.method} ${e.target} ${e.status}: ${connect}, first byte ${ms(e.ttfbMs)}, total ${ms(e.totalMs)}${attempt}`;
+}
+//# sourceMappingURL=timing.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/transport.js
 /**
  * One HTTP call with retries: the request is rebuilt on every attempt, carries a stable
  * x-request-id plus x-attempt, is bounded by a per-attempt (or idle) timeout, and p-retry
  * retries only what is worth retrying (network errors, 408, 425, 429, 5xx).
  */
+
 
 
 
@@ -87632,8 +87717,10 @@ async function once(config, spec, requestId, n, timer) {
         init.body = body;
     let res;
     let text;
+    const timing = config.onTiming ? startTiming(spec.url) : undefined;
     try {
         res = await config.fetch(spec.url, init);
+        timing?.firstByte();
         text = await res.text();
     }
     catch (error) {
@@ -87643,6 +87730,22 @@ async function once(config, spec, requestId, n, timer) {
                 'follow; use the final address (https://…, no trailing redirects) as the API URL', { cause: error, requestId }));
         }
         throw networkError(error, timer, spec, requestId);
+    }
+    if (timing) {
+        const event = {
+            method: spec.method,
+            target: describeUrl(spec.url),
+            status: res.status,
+            attempt: n,
+            requestId,
+            ...timing.finish(),
+        };
+        try {
+            config.onTiming?.(event);
+        }
+        catch {
+            // Like onRetry: a listener that throws does not change the call's outcome.
+        }
     }
     if (!res.ok)
         throw errorFromResponse(res, text, spec.url, requestId);
@@ -87872,6 +87975,7 @@ function createClient(o) {
         sleep: o.sleep ?? sleep,
         ...(o.token ? { token: o.token } : {}),
         ...(o.onRetry ? { onRetry: o.onRetry } : {}),
+        ...(o.onTiming ? { onTiming: o.onTiming } : {}),
         ...(o.minRetryDelayMs !== undefined ? { minRetryDelayMs: o.minRetryDelayMs } : {}),
         ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
         ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),
@@ -88008,6 +88112,7 @@ function formatBytes(n) {
 
 //# sourceMappingURL=contract-entry.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/index.js
+
 
 
 

@@ -27,6 +27,7 @@ import type {
   Snapshot,
   UploadResponse,
 } from './schemas.js';
+import type { TimingEvent } from './timing.js';
 import type { TransportConfig } from './transport.js';
 import { countingBody, type UploadSource, uploadBodies } from './upload-body.js';
 import { VERSION } from './version.js';
@@ -55,6 +56,8 @@ export interface ClientOptions {
    * words it), so a program can say why it is waiting; the client prints nothing itself.
    */
   onRetry?: (event: RetryEvent) => void;
+  /** Told after each answered request how long it took (`describeTiming` words it). */
+  onTiming?: (event: TimingEvent) => void;
 }
 
 export interface UploadOptions {
@@ -107,6 +110,7 @@ export function createClient(o: ClientOptions): SnapshotplotClient {
     sleep: o.sleep ?? sleep,
     ...(o.token ? { token: o.token } : {}),
     ...(o.onRetry ? { onRetry: o.onRetry } : {}),
+    ...(o.onTiming ? { onTiming: o.onTiming } : {}),
     ...(o.minRetryDelayMs !== undefined ? { minRetryDelayMs: o.minRetryDelayMs } : {}),
     ...(o.maxRetryDelayMs !== undefined ? { maxRetryDelayMs: o.maxRetryDelayMs } : {}),
     ...(o.maxRetryAfterMs !== undefined ? { maxRetryAfterMs: o.maxRetryAfterMs } : {}),

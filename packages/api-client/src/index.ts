@@ -19,5 +19,6 @@ export {
 export type { ArtifactFile } from './multipart.js';
 export { parseRetryAfter } from './retry-after.js';
 export { describeRetry, type RetryEvent } from './retry-policy.js';
+export { describeTiming, type TimingEvent } from './timing.js';
 export type { UploadSource } from './upload-body.js';
 export { VERSION } from './version.js';

@@ -11,6 +11,7 @@ import { ApiError, NetworkError } from './errors.js';
 import { describeUrl, errorFromResponse, parseSuccess } from './response.js';
 import { isRetryable, type RetryEvent, type RetryPolicy, retryDelay } from './retry-policy.js';
 import { AttemptTimer } from './timer.js';
+import { startTiming, type TimingEvent } from './timing.js';
 
 export interface TransportConfig extends RetryPolicy {
   fetch: typeof globalThis.fetch;
@@ -21,6 +22,8 @@ export interface TransportConfig extends RetryPolicy {
   sleep: (ms: number) => Promise<void>;
   /** Told before each wait between attempts; the client itself never prints. */
   onRetry?: (event: RetryEvent) => void;
+  /** Told after each answered attempt how long it took (connect, first byte, total). */
+  onTiming?: (event: TimingEvent) => void;
 }
 
 export interface CallSpec<T> {
@@ -133,8 +136,10 @@ async function once<T>(
   if (body != null) init.body = body;
   let res: Response;
   let text: string;
+  const timing = config.onTiming ? startTiming(spec.url) : undefined;
   try {
     res = await config.fetch(spec.url, init);
+    timing?.firstByte();
     text = await res.text();
   } catch (error) {
     if (init.redirect === 'error' && /redirect/i.test(reason(error))) {
@@ -149,6 +154,21 @@ async function once<T>(
       );
     }
     throw networkError(error, timer, spec, requestId);
+  }
+  if (timing) {
+    const event = {
+      method: spec.method,
+      target: describeUrl(spec.url),
+      status: res.status,
+      attempt: n,
+      requestId,
+      ...timing.finish(),
+    };
+    try {
+      config.onTiming?.(event);
+    } catch {
+      // Like onRetry: a listener that throws does not change the call's outcome.
+    }
   }
   if (!res.ok) throw errorFromResponse(res, text, spec.url, requestId);
   return {

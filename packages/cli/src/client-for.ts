@@ -1,5 +1,10 @@
 /** The one place the CLI builds its API client, so publish and the read commands agree. */
-import { createClient, describeRetry, type SnapshotplotClient } from '@snapshotplot/api-client';
+import {
+  createClient,
+  describeRetry,
+  describeTiming,
+  type SnapshotplotClient,
+} from '@snapshotplot/api-client';
 import { ciIdToken, IdTokenError } from '@snapshotplot/core';
 import { type Config, required } from './config.js';
 import { CliError, EXIT } from './errors.js';
@@ -10,6 +15,7 @@ import type { CliIo } from './io.js';
  * token for --oidc-audience (default the API URL, what the server expects by default).
  * Each retry is announced through `say` (a stderr line by default; never stdout, which --json
  * keeps for the result), so an outage is a visible wait rather than a silent one.
+ * With --debug, every answered request prints one `debug: …` line of timings on stderr.
  */
 export async function clientFor(
   config: Config,
@@ -21,6 +27,9 @@ export async function clientFor(
     baseUrl,
     token: config.oidc ? await idToken(config, baseUrl, io) : required(config, 'token'),
     onRetry: (event) => say(`  ${describeRetry(event)}`),
+    ...(io.debug
+      ? { onTiming: (event) => io.stderr.write(`debug: ${describeTiming(event)}\n`) }
+      : {}),
     ...(config.retries !== undefined ? { retries: config.retries } : {}),
     ...(io.fetch ? { fetch: io.fetch } : {}),
   });

@@ -18,6 +18,8 @@ export interface CliIo {
   now(): number;
   /** The client's fetch; the global one when absent. */
   fetch?: typeof globalThis.fetch;
+  /** --debug (or SNAPSHOTPLOT_DEBUG): set by run(); the client then prints request timings. */
+  debug?: boolean;
 }
 
 /** Whether stderr is a person's terminal: a TTY and not a CI log that merely looks like one. */

@@ -54,8 +54,8 @@ Exit codes: 0 ok, 2 usage or invalid input, 3 authentication, 4 server or networ
 
 /** Runs the CLI; resolves the exit code. Never throws. */
 export async function run(argv: string[], io: CliIo, version?: string): Promise<number> {
-  const context: CommandContext = { io, errors: {} };
   const debug = argv.includes('--debug') || !!io.env.SNAPSHOTPLOT_DEBUG;
+  const context: CommandContext = { io: { ...io, debug }, errors: {} };
   try {
     await createProgram(context, version).parseAsync(argv, { from: 'user' });
     return EXIT.ok;

@@ -15,6 +15,7 @@ import { githubStatuses } from './comparisons/github.js';
 import type { ServerConfig } from './config.js';
 import { defaultMaxConnections } from './connection-limit.js';
 import { openStore } from './data/open-store.js';
+import { countPerRequest } from './data/statement-count.js';
 import { createNotifier } from './events/notifier.js';
 import { galleryRoutes } from './gallery/routes.js';
 import { createHighlighter } from './highlight/highlighter.js';
@@ -187,7 +188,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
       keepAliveTimeout: 5_000,
     },
-    app,
+    countPerRequest(app, (line) => process.stderr.write(line)),
   );
   // Over the cap Node closes new sockets at once, so descriptors stay for the database,
   // storage and temp files.

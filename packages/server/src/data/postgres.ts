@@ -8,6 +8,7 @@ import pg from 'pg';
 import { UnavailableError } from '../errors.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionServices } from './pg-session.js';
+import { statementLog } from './statement-count.js';
 import { createPostgresStore, type Store } from './store.js';
 import type { Database } from './tables.js';
 
@@ -47,7 +48,7 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   // An idle client losing its connection (database restart) must not crash the process; the
   // pool replaces it and the next query reports the error to its caller.
   pool.on('error', () => {});
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...statementLog() });
   try {
     await pool.query('select 1').catch((error: Error) => {
       throw new UnavailableError(

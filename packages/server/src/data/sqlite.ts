@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { ensurePrivateDir, tighten } from '../data-dir.js';
 import { migrateToLatest } from './migrations.js';
+import { statementLog } from './statement-count.js';
 import type { Database } from './tables.js';
 
 export const DATABASE_FILE = 'snapshotplot.db';
@@ -25,7 +26,10 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   cacheStatements(sqlite);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new SqliteDialect({ database: sqlite }),
+    ...statementLog(),
+  });
   // Two processes opening a fresh data dir at once (the server and an admin command) race
   // to apply the first migration; the loser sees "table already exists" and, on a retry,
   // finds the migration recorded and does nothing.

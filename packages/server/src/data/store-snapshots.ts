@@ -299,9 +299,19 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .onConflict((c) => c.columns(['project_id', 'name']).doNothing())
         .execute();
     },
-    /** Inserts a new pending snapshot and its tags' filter rows. */
-    async insertSnapshot(s: NewSnapshot): Promise<void> {
-      await db.insertInto('snapshots').values(encodeSnapshot(dialect, s)).execute();
+    /**
+     * Inserts a new pending snapshot and its tags' filter rows; returns the record as stored
+     * (RETURNING, no re-read). `collection` is the name of `s.collection_id`'s collection.
+     */
+    async insertSnapshot(
+      s: NewSnapshot,
+      collection: string | null = null,
+    ): Promise<SnapshotRecord> {
+      const row = await db
+        .insertInto('snapshots')
+        .values(encodeSnapshot(dialect, s))
+        .returningAll()
+        .executeTakeFirstOrThrow();
       const unique = [...new Set(s.tags)];
       if (unique.length) {
         await db
@@ -309,21 +319,16 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
           .values(unique.map((tag) => ({ snapshot_id: s.id, tag })))
           .execute();
       }
+      return decodeSnapshot(dialect, { ...row, collection } as SnapshotRow, []);
     },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
-    async putArtifact(row: ArtifactRecord): Promise<ArtifactRecord | undefined> {
-      const previous = await db
-        .selectFrom('artifacts')
-        .selectAll()
-        .where('snapshot_id', '=', row.snapshot_id)
-        .where('kind', '=', row.kind)
-        .executeTakeFirst();
+    /** Every caller checked in its transaction that no row of this kind exists: one upsert. */
+    async putArtifact(row: ArtifactRecord): Promise<void> {
       await db
         .insertInto('artifacts')
         .values(row)
         .onConflict((c) => c.columns(['snapshot_id', 'kind']).doUpdateSet(row))
         .execute();
-      return previous;
     },
     /**
      * Call first in a transaction that checks or drops an object's references: on SQLite a

@@ -53,6 +53,12 @@ export interface Store extends StoreQueries {
   scope: Scope;
   /** Runs `fn` in one transaction; everything it does commits or rolls back together. */
   transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T>;
+  /**
+   * Runs several reads that need no common snapshot: on SQLite each is its own statement (no
+   * BEGIN/COMMIT); on PostgreSQL they share one transaction, so the row-level-security setting
+   * is sent once instead of once per read (issue 16: 4 statements per read otherwise).
+   */
+  reads<T>(fn: (q: StoreQueries) => Promise<T>): Promise<T>;
   tryLock: StoreServices['tryLock'];
   onEvent: StoreServices['onEvent'];
   close(): Promise<void>;
@@ -82,6 +88,7 @@ export function createStore(db: Kysely<Database>): Store {
     dialect: 'sqlite',
     scope: createScope(),
     transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx, 'sqlite'))),
+    reads: (fn) => fn(bind(db, 'sqlite')),
     tryLock: local.tryLock,
     onEvent: local.onEvent,
     close: () => db.destroy(),
@@ -113,6 +120,7 @@ export function createPostgresStore(db: Kysely<Database>, services: StoreService
     dialect: 'postgres',
     scope,
     transaction: begin,
+    reads: begin,
     tryLock: services.tryLock,
     onEvent: services.onEvent,
     async close() {

@@ -3,6 +3,7 @@
  * the webhook worker polls the queue. Rows are the truth; a lost wake-up only delays until the
  * next one (or the worker's poll), so nothing is carried in the signal itself.
  */
+import { AsyncResource } from 'node:async_hooks';
 import { EventEmitter } from 'node:events';
 
 export interface EventNotifier {
@@ -30,13 +31,17 @@ export function createNotifier(): EventNotifier {
       emitter.emit(`project:${projectId}`);
       emitter.emit('any');
     },
+    // A listener runs in its subscriber's async context, not the notifying request's: the
+    // worker's poll is not that request's work (statement-count.ts attributes by context).
     subscribe(projectId, fn) {
-      emitter.on(`project:${projectId}`, fn);
-      return () => emitter.off(`project:${projectId}`, fn);
+      const bound = AsyncResource.bind(fn);
+      emitter.on(`project:${projectId}`, bound);
+      return () => emitter.off(`project:${projectId}`, bound);
     },
     onAny(fn) {
-      emitter.on('any', fn);
-      return () => emitter.off('any', fn);
+      const bound = AsyncResource.bind(fn);
+      emitter.on('any', bound);
+      return () => emitter.off('any', bound);
     },
     track(close) {
       // A stream that connects while the server shuts down ends at once.

@@ -116,15 +116,23 @@ export function startDirectPublish(
       // publish (or a refusal) leaves objects nobody names, which withObjects then drops.
       const project = metadata!.project_id;
       const keyOf = (f: Stored) => objectKey(project, f.sha256);
-      const result = await withObjects(deps, files.map(keyOf), async () => {
-        for (const f of files) {
-          await settleStaged(deps.storage, f.key, keyOf(f));
-          f.settled = true;
-        }
-        return commit(deps, metadata!, files, snapshotId, keyOf);
-      });
+      const result = await withObjects(
+        deps,
+        files.map(keyOf),
+        async () => {
+          for (const f of files) {
+            await settleStaged(deps.storage, f.key, keyOf(f));
+            f.settled = true;
+          }
+          return commit(deps, metadata!, files, snapshotId, keyOf);
+        },
+        // A new snapshot's rows name every object; a duplicate's may leave some unnamed.
+        (r) => !r.duplicate,
+      );
       if (idempotencyKey) await record(result.status, result.id);
-      return { status: result.status, snapshot: (await deps.store.getSnapshot(result.id))! };
+      // The new snapshot as read inside its transaction; a duplicate is read now.
+      const snapshot = result.snapshot ?? (await deps.store.getSnapshot(result.id))!;
+      return { status: result.status, snapshot };
     },
     async abort() {
       const staged = files.filter((f) => !f.settled);
@@ -159,7 +167,7 @@ async function commit(
       replace,
       readyOnly: true,
     });
-    if (reuse) return { status: 200, id: reuse.id, duplicate: true };
+    if (reuse) return { status: 200, id: reuse.id, duplicate: true, snapshot: undefined };
     await checkDirectPublishQuota(
       tx,
       metadata.project_id,
@@ -184,7 +192,7 @@ async function commit(
         created_at: now,
       });
     }
-    await markReady(tx, deps, emit, snapshotId, artifacts, now);
-    return { status: 201, id: snapshotId, duplicate: false };
+    const snapshot = await markReady(tx, deps, emit, snapshotId, artifacts, now);
+    return { status: 201, id: snapshotId, duplicate: false, snapshot };
   });
 }

@@ -30,7 +30,10 @@ import { commitThenNotify, type Emit } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
 import { deliveryPath, missingKinds, toSnapshot, type ViewDeps } from './view.js';
 
-/** Marks a pending snapshot ready and emits snapshot.ready; false if it was not pending. */
+/**
+ * Marks a pending snapshot ready and emits snapshot.ready; returns it as read after the
+ * update inside the transaction, or undefined if it was not pending.
+ */
 export async function markReady(
   tx: StoreQueries,
   deps: ViewDeps,
@@ -38,14 +41,16 @@ export async function markReady(
   id: string,
   artifacts: { plot: boolean; code: boolean },
   now: string = deps.now().toISOString(),
-): Promise<boolean> {
+): Promise<SnapshotRecord | undefined> {
   const made = await tx.markReady(id, now, {
     plot_url: artifacts.plot ? deliveryPath(id, 'plot') : null,
     code_url: artifacts.code ? deliveryPath(id, 'code') : null,
   });
   // Only the call that made it ready emits the event (a concurrent finalize does not).
-  if (made) await emit(readyEvent(deps, toSnapshot(deps, (await tx.getSnapshot(id))!)));
-  return made;
+  if (!made) return undefined;
+  const ready = (await tx.getSnapshot(id))!;
+  await emit(readyEvent(deps, toSnapshot(deps, ready)));
+  return ready;
 }
 
 /** Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). */
@@ -71,7 +76,11 @@ export async function finalize(
       );
     }
     const { id, artifacts } = snap;
-    await commitThenNotify(deps, (tx, emit) => markReady(tx, deps, emit, id, artifacts));
+    // Made ready here: the row read in that transaction is the answer (no re-read).
+    const ready = await commitThenNotify(deps, (tx, emit) =>
+      markReady(tx, deps, emit, id, artifacts),
+    );
+    if (ready) return ready;
   }
   return (await deps.store.getSnapshot(snap.id))!;
 }

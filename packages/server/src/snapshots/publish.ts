@@ -96,26 +96,28 @@ export async function insertSnapshot(
 ): Promise<SnapshotRecord> {
   const now = ctx.now();
   const id = o.id ?? newId('snap', now.getTime());
-  await tx.insertSnapshot({
-    id,
-    project_id: m.project_id,
-    collection_id: o.collectionId,
-    title: m.title,
-    author: m.author ?? null,
-    description: m.description ?? null,
-    tags: m.tags ?? [],
-    repo_owner: m.repo_owner ?? null,
-    repo_name: m.repo_name ?? null,
-    commit_sha: m.commit_sha ?? null,
-    branch: m.branch ?? null,
-    pr_number: m.pr_number ?? null,
-    ci: m.ci ?? null,
-    artifacts: { plot: o.artifacts.plot, code: o.artifacts.code },
-    checksums: { plot: o.checksums.plot ?? null, code: o.checksums.code ?? null },
-    supersedes: o.supersedes,
-    created_at: now.toISOString(),
-  });
-  return (await tx.getSnapshot(id))!;
+  return tx.insertSnapshot(
+    {
+      id,
+      project_id: m.project_id,
+      collection_id: o.collectionId,
+      title: m.title,
+      author: m.author ?? null,
+      description: m.description ?? null,
+      tags: m.tags ?? [],
+      repo_owner: m.repo_owner ?? null,
+      repo_name: m.repo_name ?? null,
+      commit_sha: m.commit_sha ?? null,
+      branch: m.branch ?? null,
+      pr_number: m.pr_number ?? null,
+      ci: m.ci ?? null,
+      artifacts: { plot: o.artifacts.plot, code: o.artifacts.code },
+      checksums: { plot: o.checksums.plot ?? null, code: o.checksums.code ?? null },
+      supersedes: o.supersedes,
+      created_at: now.toISOString(),
+    },
+    o.collectionId ? (m.collection ?? null) : null,
+  );
 }
 
 /** JSON publish: returns the status (201 new, 200 existing) and the snapshot to answer with. */

@@ -19,6 +19,7 @@ import {
   extensionFor,
   HEADERS,
 } from '@snapshotplot/api-client/contract';
+import type { StoreQueries } from '../data/store.js';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import {
@@ -60,14 +61,19 @@ const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
 
 /** Everything that can refuse an upload before its body is read; returns the storage key. */
 async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
+  // One round of reads (one transaction on PostgreSQL), before any lock is taken.
+  return deps.store.reads((q) => admitWith(q, deps, g, r));
+}
+
+async function admitWith(q: StoreQueries, deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
   const { snapshotId, kind, token } = g;
-  if (await deps.store.isNonceConsumed(token.n)) {
+  if (await q.isNonceConsumed(token.n)) {
     throw conflict(
       'upload_url_used',
       'This upload URL was already used successfully: publish again for a fresh one if you need to replace the file.',
     );
   }
-  const snapshot = await deps.store.getSnapshot(snapshotId);
+  const snapshot = await q.getSnapshot(snapshotId);
   if (!snapshot) throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
   if (snapshot.status === 'ready') {
     throw conflict(
@@ -96,7 +102,7 @@ async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
   }
   // A declared size over the project's quota is refused before a byte is read.
   if (r.declaredLength !== undefined)
-    await checkBytesQuota(deps.store, snapshot.project_id, r.declaredLength);
+    await checkBytesQuota(q, snapshot.project_id, r.declaredLength);
   if (token.h && r.sha256 && r.sha256 !== token.h) {
     throw new HttpError(
       400,
@@ -151,34 +157,40 @@ export async function upload(
     };
     // Under the object's lock: it is there when the row commits; if the row is refused (or
     // the snapshot went meanwhile) and nothing else names the object, withObjects drops it.
-    await withObjects(deps, [target], async () => {
-      if (!reuse) {
-        await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
-          await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
-          throw error;
-        });
-      }
-      await deps.store.transaction(async (tx) => {
-        await tx.lockObjectRefs();
-        await requireObject(deps.storage, target);
-        const current = await tx.getSnapshot(snapshotId);
-        if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-        if (current.status === 'ready')
-          throw conflict(
-            'snapshot_ready',
-            `Snapshot ${snapshotId} became ready during the upload.`,
-          );
-        if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
-        // Exact size known now (chunked bodies too). Quotas count logical bytes: every
-        // artifact its full size, shared object or not (README "Storage layout").
-        await checkBytesQuota(tx, projectId, row.size);
-        const expires = new Date(token.e * 1000).toISOString();
-        if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
-          throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+    await withObjects(
+      deps,
+      [target],
+      async () => {
+        if (!reuse) {
+          await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
+            await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
+            throw error;
+          });
         }
-        await tx.putArtifact(row);
-      });
-    });
+        await deps.store.transaction(async (tx) => {
+          await tx.lockObjectRefs();
+          await requireObject(deps.storage, target);
+          const current = await tx.getSnapshot(snapshotId);
+          if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
+          if (current.status === 'ready')
+            throw conflict(
+              'snapshot_ready',
+              `Snapshot ${snapshotId} became ready during the upload.`,
+            );
+          if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
+          // Exact size known now (chunked bodies too). Quotas count logical bytes: every
+          // artifact its full size, shared object or not (README "Storage layout").
+          await checkBytesQuota(tx, projectId, row.size);
+          const expires = new Date(token.e * 1000).toISOString();
+          if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+            throw conflict('upload_url_used', 'This upload URL was already used successfully.');
+          }
+          await tx.putArtifact(row);
+        });
+        // Committed: the row names the object.
+      },
+      () => true,
+    );
     return {
       snapshot_id: snapshotId,
       kind,
