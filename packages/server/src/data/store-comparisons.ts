@@ -6,7 +6,8 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
 import type { SnapshotRecord } from './records.js';
-import { decodeSnapshot, type SnapshotRow } from './snapshot-rows.js';
+import type { SnapshotRow } from './snapshot-rows.js';
+import { withFiles } from './store-snapshots.js';
 import type {
   Database,
   DiffTolerancesTable,
@@ -91,26 +92,6 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
       .select('c.name as collection')
       .where('s.status', '=', 'ready');
 
-  async function withFiles(rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
-    if (rows.length === 0) return [];
-    const files = await db
-      .selectFrom('artifacts')
-      .selectAll()
-      .where(
-        'snapshot_id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-    return rows.map((r) =>
-      decodeSnapshot(
-        dialect,
-        r,
-        files.filter((f) => f.snapshot_id === r.id),
-      ),
-    );
-  }
-
   return {
     /**
      * The stored commit shas with a ready snapshot that `commit` names: equal, or (7+ hex
@@ -146,7 +127,7 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
         .where('s.project_id', '=', projectId)
         .where('s.commit_sha', '=', commitSha)
         .execute();
-      return withFiles(newestPerKey(rows));
+      return withFiles(db, dialect, newestPerKey(rows));
     },
     /** The newest ready snapshot with this key on a branch created before `before`. */
     async newestOnBranch(
@@ -165,7 +146,7 @@ export function comparisonQueries(db: Executor, dialect: Dialect) {
         before,
         notCommit,
       }).execute();
-      return (await withFiles(rows))[0];
+      return (await withFiles(db, dialect, rows))[0];
     },
     /** The commit of the newest ready snapshot on a branch created before `before`. */
     async latestBranchCommit(

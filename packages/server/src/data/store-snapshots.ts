@@ -222,27 +222,32 @@ export function naturalKeyQuery(
     .limit(1);
 }
 
-export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
-  async function withFiles(rows: SnapshotRow[]): Promise<SnapshotRecord[]> {
-    if (rows.length === 0) return [];
-    const files = await db
-      .selectFrom('artifacts')
-      .selectAll()
-      .where(
-        'snapshot_id',
-        'in',
-        rows.map((r) => r.id),
-      )
-      .execute();
-    return rows.map((r) =>
-      decodeSnapshot(
-        dialect,
-        r,
-        files.filter((f) => f.snapshot_id === r.id),
-      ),
-    );
-  }
+/** Snapshot rows with their files: one artifacts query for the whole set. */
+export async function withFiles(
+  db: Executor,
+  dialect: Dialect,
+  rows: SnapshotRow[],
+): Promise<SnapshotRecord[]> {
+  if (rows.length === 0) return [];
+  const files = await db
+    .selectFrom('artifacts')
+    .selectAll()
+    .where(
+      'snapshot_id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) =>
+    decodeSnapshot(
+      dialect,
+      r,
+      files.filter((f) => f.snapshot_id === r.id),
+    ),
+  );
+}
 
+export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
   return {
     async getSnapshot(id: string): Promise<SnapshotRecord | undefined> {
       const row = await snapshotByIdQuery(db, dialect, id).executeTakeFirst();
@@ -274,7 +279,7 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         title,
         collectionId,
       ).executeTakeFirst();
-      return row ? (await withFiles([row]))[0] : undefined;
+      return row ? (await withFiles(db, dialect, [row]))[0] : undefined;
     },
     /**
      * Refreshes planner statistics (the hourly sweep): SQLite's `PRAGMA optimize` re-analyses
