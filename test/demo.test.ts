@@ -62,8 +62,16 @@ describe('pnpm demo', () => {
       expect(gallery.status).toBe(200);
       const html = await gallery.text();
       for (const title of TITLES) expect(html).toContain(`<strong>${title}</strong>`);
-      // 4 plots for each of the 3 commits and the pull request.
-      expect(html.match(/class="card"/g)).toHaveLength(16);
+      // The grid opens on the latest version of each plot: 4 cards of 4 versions each (the 3
+      // commits and the pull request); all versions are 16 cards.
+      expect(html.match(/class="card"/g)).toHaveLength(4);
+      expect(html.match(/4 versions/g)).toHaveLength(4);
+      const all = await fetch(new URL(`/projects/${creds.project_id}?view=all`, link), {
+        headers: { cookie },
+      });
+      expect((await all.text()).match(/class="card"/g)).toHaveLength(16);
+      // The sign-in is the demo's publisher, so the review page offers its buttons.
+      expect(html).toContain(`${creds.project_id} · publisher`);
       const review = await fetch(/Review: +(\S+)/.exec(out)![1]!, { headers: { cookie } });
       expect(review.status).toBe(200);
       const page = await review.text();
