@@ -7,57 +7,20 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { commentMarker } from '@snapshotplot/core';
-import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import { startTestServer, type TestServer, testPng } from 'snapshotplot-server/testing';
 import { type FakeGitHub, startFakeGitHub } from 'snapshotplot-server/testing-github';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { examplePayload, type Payload } from './helpers.js';
 import { runBundle } from './runner.js';
 
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (b: Buffer) => {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
 /** A w×h RGB PNG, all `rgb`, with the pixels in `dots` red. */
-function png(
+const png = (
   w: number,
   h: number,
   rgb: [number, number, number],
   dots: Array<[number, number]> = [],
-) {
-  const raw = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const red = dots.some(([dx, dy]) => dx === x && dy === y);
-      raw.set(red ? [255, 0, 0] : rgb, y * (w * 3 + 1) + 1 + x * 3);
-    }
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(td));
-    return Buffer.concat([len, td, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+) => testPng(w, h, (x, y) => (dots.some(([dx, dy]) => dx === x && dy === y) ? [255, 0, 0] : rgb));
 
 let server: TestServer;
 let gh: FakeGitHub;

@@ -5,48 +5,15 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
 import { ComparisonSchema } from '@snapshotplot/api-client';
+import { testPng } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type E2e, setupE2e } from './helpers/e2e-setup.js';
 import { runCli } from './helpers/run-cli.js';
 
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (b: Buffer) => {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-};
 /** A 16×16 RGB PNG of one colour with the pixel at (x, x) red for each x in `dots`. */
-function png(rgb: [number, number, number], dots: number[] = []) {
-  const w = 16;
-  const raw = Buffer.alloc((w * 3 + 1) * w);
-  for (let y = 0; y < w; y++)
-    for (let x = 0; x < w; x++)
-      raw.set(x === y && dots.includes(x) ? [255, 0, 0] : rgb, y * (w * 3 + 1) + 1 + x * 3);
-  const chunk = (type: string, data: Buffer) => {
-    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const out = Buffer.alloc(8 + td.length);
-    out.writeUInt32BE(data.length, 0);
-    td.copy(out, 4);
-    out.writeUInt32BE(crc32(td), 4 + td.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(w, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
+const png = (rgb: [number, number, number], dots: number[] = []) =>
+  testPng(16, 16, (x, y) => (x === y && dots.includes(x) ? [255, 0, 0] : rgb));
 
 let e: E2e;
 const cli = (args: string[]) => runCli(['compare', ...args], { cwd: e.repo.dir, env: e.env() });

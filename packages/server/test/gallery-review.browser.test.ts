@@ -1,11 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import { createClient, type SnapshotplotClient } from '@snapshotplot/api-client';
 import { publishSnapshot } from '@snapshotplot/core';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testPng } from '../src/testing.js';
 import { type FakeGitHub, startFakeGitHub } from '../src/testing-github.js';
 import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
@@ -13,36 +13,9 @@ import { type Harness, startHarness } from './helpers.js';
 const BASE_SHA = '8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c92';
 const HEAD_SHA = '5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f80';
 
-/** An RGB PNG drawn by `pixel(x, y)`, encoded with node:zlib only. */
-function png(width: number, height: number, pixel: (x: number, y: number) => number[]): Buffer {
-  const raw = Buffer.alloc(height * (1 + width * 3));
-  for (let y = 0; y < height; y++) {
-    const row = y * (1 + width * 3);
-    for (let x = 0; x < width; x++) raw.set(pixel(x, y), row + 1 + x * 3);
-  }
-  const chunk = (type: string, data: Buffer) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
-}
-
 /** A line chart of `f` on white (320×200): changing `f` moves the line's pixels. */
 const chart = (f: (x: number) => number) =>
-  png(320, 200, (x, y) => {
+  testPng(320, 200, (x, y) => {
     const line = Math.abs(y - (100 - f(x) * 70)) < 2.5;
     const grid = y % 50 === 0 || x % 80 === 0;
     return line ? [37, 99, 235] : grid ? [229, 231, 235] : [255, 255, 255];
@@ -56,8 +29,8 @@ const PLOTS = {
       `import numpy as np\n\nx = np.arange(320)\n# the validation loss, smoothed over epochs\ny = np.exp(-x / 90) * np.cos(x / 14)${damp}\nplot(x, y, title="loss curve: a rather long line that has to scroll sideways in the code diff panel instead of wrapping or widening the page", xlabel="epoch", ylabel="validation loss (smoothed)", legend=True)\n`,
   },
   'attention-heatmap': {
-    base: png(200, 200, (x, y) => (Math.abs(x - y) < 20 ? [253, 231, 37] : [68, 1, 84])),
-    head: png(200, 200, (x, y) => (Math.abs(x - y) < 32 ? [253, 231, 37] : [68, 1, 84])),
+    base: testPng(200, 200, (x, y) => (Math.abs(x - y) < 20 ? [253, 231, 37] : [68, 1, 84])),
+    head: testPng(200, 200, (x, y) => (Math.abs(x - y) < 32 ? [253, 231, 37] : [68, 1, 84])),
     code: (width: string) =>
       `import numpy as np\n\nn = 200\nband = ${width}\nw = np.abs(np.subtract.outer(np.arange(n), np.arange(n))) < band\nimshow(w)\n`,
   },
