@@ -94,11 +94,14 @@ export type InputErrorCode =
   | 'file_unreadable'
   | 'file_too_large'
   | 'unsupported_file_type'
+  | 'file_changed'
   | 'invalid_metadata';
 
 /**
- * Bad local input found before any request. code: 'file_not_found' | 'file_unreadable' |
- * 'file_too_large' | 'unsupported_file_type' | 'invalid_metadata'; `path` names the file.
+ * Bad local input, found before any request or, for 'file_changed' (a file rewritten after
+ * it was hashed), before or during its upload. code: 'file_not_found' | 'file_unreadable' |
+ * 'file_too_large' | 'unsupported_file_type' | 'file_changed' | 'invalid_metadata'; `path`
+ * names the file.
  */
 export class InputError extends Error {
   override name = 'InputError';

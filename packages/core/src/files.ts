@@ -4,7 +4,7 @@
  * streaming, so a large file is never held in memory.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, type ReadStream, statSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -24,6 +24,17 @@ import { lookupExtension } from './extension-types.js';
  */
 export type OpenFile = (path: string) => NodeJS.ReadableStream;
 
+/**
+ * Chunk size of artifact reads. 1 MiB instead of the stream default of 64 KiB: a sixteenth of
+ * the chunks to hash and to hand to fetch (hashing 100 MiB: ~210 -> ~155 ms of CPU here).
+ */
+const READ_CHUNK = 1024 * 1024;
+
+/** The default OpenFile: a file stream in 1 MiB chunks. */
+export function openArtifact(path: string): ReadStream {
+  return createReadStream(path, { highWaterMark: READ_CHUNK });
+}
+
 /** The server's default `--max-upload-bytes`. */
 export const DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024;
 
@@ -33,6 +44,8 @@ export interface InspectedFile {
   size: number;
   sha256: string;
   contentType: string;
+  /** Modification time when it was hashed (ms): a later one means the bytes may differ. */
+  mtimeMs?: number;
 }
 
 /** Checks existence/readability/size/content type and hashes (streamed). Throws InputError. */
@@ -67,7 +80,7 @@ export async function inspectFile(
   if (info.size > maxBytes) throw tooLarge(label, path, info.size, maxBytes);
   const hash = createHash('sha256');
   let size = 0;
-  await pipeline((o.open ?? createReadStream)(path), async (source: AsyncIterable<Buffer>) => {
+  await pipeline((o.open ?? openArtifact)(path), async (source: AsyncIterable<Buffer>) => {
     for await (const chunk of source) {
       size += chunk.length;
       // The file may grow while we read it; stop early rather than hash gigabytes.
@@ -79,7 +92,47 @@ export async function inspectFile(
       ? error
       : fsError(error as NodeJS.ErrnoException, label, path);
   });
-  return { path, kind, size, sha256: hash.digest('hex'), contentType };
+  // The file may have been rewritten while it was read: then the hash is of neither version.
+  const after = statOrThrow(label, path);
+  if (after.size !== size || after.mtimeMs !== info.mtimeMs) {
+    throw changed(label, path, 'while it was being hashed');
+  }
+  return { path, kind, size, sha256: hash.digest('hex'), contentType, mtimeMs: info.mtimeMs };
+}
+
+/**
+ * Throws InputError 'file_changed' when the file is no longer the one inspectFile hashed
+ * (another size or modification time), so its bytes would not match the checksum that the
+ * publish request carried. Cheap (one stat): called before every upload attempt.
+ */
+export function assertUnchanged(file: InspectedFile): void {
+  const label = `${file.kind} file ${file.path}`;
+  const now = statOrThrow(label, file.path);
+  if (now.size !== file.size || (file.mtimeMs !== undefined && now.mtimeMs !== file.mtimeMs)) {
+    const how =
+      now.size !== file.size
+        ? `after it was checked (${formatBytes(file.size)} then, ${formatBytes(now.size)} now)`
+        : 'after it was checked (modified since)';
+    throw changed(label, file.path, how);
+  }
+}
+
+/** The InputError for a file whose bytes are not the ones that were (or are being) hashed. */
+export function changed(label: string, path: string, how: string): InputError {
+  return new InputError(
+    'file_changed',
+    `The ${label} changed ${how}, so it no longer matches the checksum sent with the publish; ` +
+      'nothing of it was stored. Publish again once the file is completely written.',
+    { path },
+  );
+}
+
+function statOrThrow(label: string, path: string) {
+  try {
+    return statSync(path);
+  } catch (error) {
+    throw fsError(error as NodeJS.ErrnoException, label, path);
+  }
 }
 
 /** Inspects the plot and/or code file; at least one must be given. */

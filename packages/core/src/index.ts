@@ -37,11 +37,13 @@ export {
 } from './compare/format.js';
 export { publishDirect } from './direct-publish.js';
 export {
+  assertUnchanged,
   DEFAULT_MAX_FILE_BYTES,
   type InspectedFile,
   inspectArtifacts,
   inspectFile,
   type OpenFile,
+  openArtifact,
 } from './files.js';
 export { currentBranch, gitRunner, type RunGit, readGit } from './git.js';
 export {

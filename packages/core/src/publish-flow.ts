@@ -4,7 +4,6 @@
  * publishing again with the same key; a snapshot that is already ready skips the uploads.
  */
 
-import { createReadStream } from 'node:fs';
 import {
   ApiError,
   ARTIFACT_KINDS,
@@ -16,7 +15,13 @@ import {
   type Snapshot,
   type SnapshotplotClient,
 } from '@snapshotplot/api-client';
-import { type InspectedFile, inspectArtifacts, type OpenFile } from './files.js';
+import {
+  assertUnchanged,
+  type InspectedFile,
+  inspectArtifacts,
+  type OpenFile,
+  openArtifact,
+} from './files.js';
 
 export type ProgressEvent =
   | { type: 'phase'; phase: 'checking' | 'publishing' | 'uploading' | 'finalizing' | 'done' }
@@ -34,7 +39,7 @@ export interface PublishSnapshotOptions {
   /** Local size limit per file; default 50 MiB (the server's default). */
   maxFileBytes?: number | undefined;
   onProgress?: (e: ProgressEvent) => void;
-  /** How artifact files are opened (hashing and uploads); default fs.createReadStream. */
+  /** How artifact files are opened (hashing and uploads); default openArtifact (1 MiB reads). */
   open?: OpenFile | undefined;
 }
 
@@ -60,7 +65,7 @@ export async function publishSnapshot(
   emit({ type: 'phase', phase: 'checking' });
   const files: Partial<Record<ArtifactKind, InspectedFile>> = {};
   const checksums: Checksums = {};
-  const open = o.open ?? createReadStream;
+  const open = o.open ?? openArtifact;
   const inspected = o.inspected ?? (await inspectArtifacts(o, o.maxFileBytes, open));
   for (const f of inspected) {
     files[f.kind] = f;
@@ -83,12 +88,30 @@ export async function publishSnapshot(
     emit({ type: 'phase', phase: 'uploading' });
     const results = await Promise.allSettled(
       pending.map(({ url, file }) =>
-        client.upload(url, () => open(file.path), {
-          contentType: file.contentType,
-          size: file.size,
-          sha256: file.sha256,
-          onProgress: (sent, total) => emit({ type: 'upload', kind: file.kind, sent, total }),
-        }),
+        client
+          .upload(
+            url,
+            () => {
+              // Every attempt: a file rewritten since it was hashed is a clear InputError
+              // (never retried), not a checksum refusal or a Content-Length mismatch.
+              assertUnchanged(file);
+              return open(file.path);
+            },
+            {
+              contentType: file.contentType,
+              size: file.size,
+              sha256: file.sha256,
+              onProgress: (sent, total) => emit({ type: 'upload', kind: file.kind, sent, total }),
+            },
+          )
+          .catch((error: unknown) => {
+            // Changed while it streamed (same size): the server refused the bytes and kept
+            // nothing. Say so in the file's terms when the file shows it.
+            if (error instanceof ApiError && error.code === 'checksum_mismatch') {
+              assertUnchanged(file);
+            }
+            throw error;
+          }),
       ),
     );
     const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));

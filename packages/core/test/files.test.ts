@@ -1,11 +1,38 @@
 import { createHash } from 'node:crypto';
+import { createReadStream, writeFileSync } from 'node:fs';
 import { chmod, mkdir } from 'node:fs/promises';
 import { InputError } from '@snapshotplot/api-client';
 import { tempFiles } from '@snapshotplot/api-client/testing';
-import { inspectFile } from '@snapshotplot/core';
+import { assertUnchanged, inspectFile } from '@snapshotplot/core';
 import { describe, expect, it } from 'vitest';
 
 describe('inspectFile', () => {
+  it('refuses a file rewritten while it is hashed, and assertUnchanged one rewritten after', async () => {
+    const files = await tempFiles({ 'fig.png': Buffer.alloc(2048, 1), 'late.png': 'png' });
+    try {
+      const path = files.path('fig.png');
+      // The plotting script writes the file again just as it is opened for hashing.
+      const open = (p: string) => {
+        writeFileSync(p, Buffer.alloc(4096, 2));
+        return createReadStream(p);
+      };
+      await expect(inspectFile('plot', path, { open })).rejects.toMatchObject({
+        code: 'file_changed',
+        path,
+        message: expect.stringMatching(/fig\.png changed while it was being hashed/),
+      });
+      const late = await inspectFile('plot', files.path('late.png'));
+      expect(() => assertUnchanged(late)).not.toThrow();
+      writeFileSync(files.path('late.png'), 'png!');
+      expect(() => assertUnchanged(late)).toThrow(InputError);
+      expect(() => assertUnchanged(late)).toThrow(
+        /late\.png changed after it was checked \(3 bytes then, 4 bytes now\)/,
+      );
+    } finally {
+      await files.cleanup();
+    }
+  });
+
   it('hashes a file and finds its content type by kind', async () => {
     const files = await tempFiles({
       'fig.vl.json': '{"mark":"bar"}',
@@ -19,6 +46,7 @@ describe('inspectFile', () => {
         size: 14,
         sha256: createHash('sha256').update('{"mark":"bar"}').digest('hex'),
         contentType: 'application/vnd.vegalite.v5+json',
+        mtimeMs: expect.any(Number),
       });
       expect((await inspectFile('code', files.path('nb.ipynb'))).contentType).toBe(
         'application/x-ipynb+json',

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import {
   ApiError,
   contract,
@@ -109,10 +110,20 @@ describe('publishSnapshot', () => {
       expect(sent.at(-1)).toBe(size);
       expect(sent).toEqual([...sent].sort((a, b) => a - b));
     }
-    // A 300 kB file is read in several chunks, not in one piece.
-    expect(events.filter((e) => e.type === 'upload' && e.kind === 'plot').length).toBeGreaterThan(
-      3,
-    );
+  });
+
+  it('streams a large file in 1 MiB reads: progress in several steps, never the whole file at once', async () => {
+    const { api, client } = setup();
+    const big = files.path('big.png');
+    writeFileSync(big, Buffer.concat([PNG, Buffer.alloc(3 * 1024 * 1024, 9)]));
+    const events: ProgressEvent[] = [];
+    await publishSnapshot(client, { metadata, plot: big, onProgress: (e) => events.push(e) });
+    const sent = events.flatMap((e) => (e.type === 'upload' ? [e.sent] : []));
+    const steps = sent.slice(1).map((n, i) => n - sent[i]!);
+    expect(sent.at(-1)).toBe(PNG.length + 3 * 1024 * 1024);
+    expect(steps.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...steps)).toBeLessThanOrEqual(1024 * 1024);
+    expect(api.uploads[0]).toMatchObject({ size: PNG.length + 3 * 1024 * 1024 });
   });
 
   it('renews an expired upload URL by publishing again with the same key', async () => {
