@@ -10,9 +10,6 @@ import type { Readable } from 'node:stream';
 import { StorageChecksumError, StorageLimitError } from '../errors.js';
 import { isStorageKey, type PutOptions, type PutResult, type Storage } from './storage.js';
 
-/** Bytes written between background fdatasyncs of an upload's temp file. */
-const SYNC_EVERY = 16 * 1024 * 1024;
-
 export class LocalDiskStorage implements Storage {
   private readonly tmpDir: string;
 
@@ -61,28 +58,12 @@ export class LocalDiskStorage implements Storage {
     let queued: Buffer[] = [];
     let queuedBytes = 0;
     let writing: Promise<void> | undefined;
-    // The fsync before the 200 used to flush the whole body after its last byte (~0.2 s per
-    // 256 MiB here, serial). An fdatasync every SYNC_EVERY bytes, in the background while more
-    // arrives, leaves the final fsync only the tail. One at a time; a failure fails the upload.
-    let unsynced = 0;
-    let syncing: Promise<void> | undefined;
-    const startSync = () => {
-      unsynced = 0;
-      const s = file.datasync().then(() => {
-        if (syncing === s) syncing = undefined;
-      });
-      s.catch(() => {}); // surfaces at the next await of `syncing`, never unhandled
-      syncing = s;
-    };
     const startWrite = () => {
       const batch = queued;
-      const bytes = queuedBytes;
       queued = [];
       queuedBytes = 0;
       const w = file.writev(batch).then(() => {
         if (writing === w) writing = undefined;
-        unsynced += bytes;
-        if (unsynced >= SYNC_EVERY && !syncing) startSync();
       });
       w.catch(() => {}); // a failure surfaces at the next await of `writing`, never unhandled
       writing = w;
@@ -103,7 +84,6 @@ export class LocalDiskStorage implements Storage {
         await writing;
         if (queued.length) startWrite();
       }
-      await syncing;
       await file.sync();
       await file.close();
       const sha256 = hash.digest('hex');
@@ -116,7 +96,6 @@ export class LocalDiskStorage implements Storage {
       return { size, sha256 };
     } catch (error) {
       await writing?.catch(() => {});
-      await syncing?.catch(() => {});
       await file.close().catch(() => {});
       await rm(tmp, { force: true });
       throw error;
