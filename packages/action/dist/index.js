@@ -86953,7 +86953,9 @@ async function once(url, method, init, body) {
                 socket.once('connect', () => noteConnect(url.origin, started, performance.now()));
             }
         });
-        req.once('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
+        // `on`, not `once`: a body still being written after an early answer (a 413) can fail
+        // again (EPIPE); once resolved, the rejections are no-ops.
+        req.on('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
         if (typeof body === 'string')
             req.end(body);
         else if (body)
@@ -86987,7 +86989,15 @@ async function pump(body, req) {
 }
 function answer(res) {
     const status = res.statusCode ?? 0;
-    let text;
+    // Collected from the start, so an error before text() is called is kept, never unhandled.
+    const chunks = [];
+    const body = new Promise((resolve, reject) => {
+        res.on('data', (c) => chunks.push(c));
+        res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.on('error', (error) => reject(failed(error)));
+        res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
+    });
+    body.catch(() => { });
     return {
         status,
         statusText: res.statusMessage ?? '',
@@ -86999,14 +87009,7 @@ function answer(res) {
             },
         },
         text() {
-            text ??= new Promise((resolve, reject) => {
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-                res.once('error', (error) => reject(failed(error)));
-                res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
-            });
-            return text;
+            return body;
         },
     };
 }

@@ -90,7 +90,9 @@ async function once(
         socket.once('connect', () => noteConnect(url.origin, started, performance.now()));
       }
     });
-    req.once('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
+    // `on`, not `once`: a body still being written after an early answer (a 413) can fail
+    // again (EPIPE); once resolved, the rejections are no-ops.
+    req.on('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
     if (typeof body === 'string') req.end(body);
     else if (body) pump(body, req).catch((error: unknown) => req.destroy(error as Error));
     else req.end();
@@ -120,7 +122,15 @@ async function pump(body: ReadableStream<Uint8Array>, req: http.ClientRequest): 
 
 function answer(res: IncomingMessage): Response {
   const status = res.statusCode ?? 0;
-  let text: Promise<string> | undefined;
+  // Collected from the start, so an error before text() is called is kept, never unhandled.
+  const chunks: Buffer[] = [];
+  const body = new Promise<string>((resolve, reject) => {
+    res.on('data', (c: Buffer) => chunks.push(c));
+    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    res.on('error', (error) => reject(failed(error)));
+    res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
+  });
+  body.catch(() => {});
   return {
     status,
     statusText: res.statusMessage ?? '',
@@ -132,14 +142,7 @@ function answer(res: IncomingMessage): Response {
       },
     },
     text() {
-      text ??= new Promise<string>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.once('error', (error) => reject(failed(error)));
-        res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
-      });
-      return text;
+      return body;
     },
   } as unknown as Response;
 }
