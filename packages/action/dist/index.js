@@ -86953,9 +86953,7 @@ async function once(url, method, init, body) {
                 socket.once('connect', () => noteConnect(url.origin, started, performance.now()));
             }
         });
-        // `on`, not `once`: a body still being written after an early answer (a 413) can fail
-        // again (EPIPE); once resolved, the rejections are no-ops.
-        req.on('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
+        req.once('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
         if (typeof body === 'string')
             req.end(body);
         else if (body)
@@ -86989,15 +86987,7 @@ async function pump(body, req) {
 }
 function answer(res) {
     const status = res.statusCode ?? 0;
-    // Collected from the start, so an error before text() is called is kept, never unhandled.
-    const chunks = [];
-    const body = new Promise((resolve, reject) => {
-        res.on('data', (c) => chunks.push(c));
-        res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-        res.on('error', (error) => reject(failed(error)));
-        res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
-    });
-    body.catch(() => { });
+    let text;
     return {
         status,
         statusText: res.statusMessage ?? '',
@@ -87009,7 +86999,14 @@ function answer(res) {
             },
         },
         text() {
-            return body;
+            text ??= new Promise((resolve, reject) => {
+                const chunks = [];
+                res.on('data', (c) => chunks.push(c));
+                res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+                res.once('error', (error) => reject(failed(error)));
+                res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
+            });
+            return text;
         },
     };
 }

@@ -90,9 +90,7 @@ async function once(
         socket.once('connect', () => noteConnect(url.origin, started, performance.now()));
       }
     });
-    // `on`, not `once`: a body still being written after an early answer (a 413) can fail
-    // again (EPIPE); once resolved, the rejections are no-ops.
-    req.on('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
+    req.once('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
     if (typeof body === 'string') req.end(body);
     else if (body) pump(body, req).catch((error: unknown) => req.destroy(error as Error));
     else req.end();
@@ -122,15 +120,7 @@ async function pump(body: ReadableStream<Uint8Array>, req: http.ClientRequest): 
 
 function answer(res: IncomingMessage): Response {
   const status = res.statusCode ?? 0;
-  // Collected from the start, so an error before text() is called is kept, never unhandled.
-  const chunks: Buffer[] = [];
-  const body = new Promise<string>((resolve, reject) => {
-    res.on('data', (c: Buffer) => chunks.push(c));
-    res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    res.on('error', (error) => reject(failed(error)));
-    res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
-  });
-  body.catch(() => {});
+  let text: Promise<string> | undefined;
   return {
     status,
     statusText: res.statusMessage ?? '',
@@ -142,7 +132,14 @@ function answer(res: IncomingMessage): Response {
       },
     },
     text() {
-      return body;
+      text ??= new Promise<string>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+        res.once('error', (error) => reject(failed(error)));
+        res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
+      });
+      return text;
     },
   } as unknown as Response;
 }
