@@ -68341,13 +68341,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:http2")
 
 /***/ }),
 
-/***/ 4708:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:https");
-
-/***/ }),
-
 /***/ 7030:
 /***/ ((module) => {
 
@@ -86781,242 +86774,7 @@ const contract_contract = {
     },
 };
 //# sourceMappingURL=contract.js.map
-// EXTERNAL MODULE: external "node:http"
-var external_node_http_ = __nccwpck_require__(7067);
-// EXTERNAL MODULE: external "node:diagnostics_channel"
-var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
-;// CONCATENATED MODULE: ../api-client/dist/timing.js
-/**
- * Per-request timings for `onTiming` (the CLI's --debug): time to first byte is when fetch
- * resolved (headers in), total is when the body was read. The connect time (DNS + TCP + TLS)
- * comes from node-fetch.ts (noteConnect) or, through a proxy (fetch with npm undici), from
- * undici's diagnostics channels, watched only once a client with `onTiming` makes a request.
- */
-
-let watching = false;
-/** Start times of connections under way, oldest first, by origin (each event has its own params object). */
-const pending = new Map();
-/** Connections made recently, claimed by the request that waited for them. */
-const done = [];
-function watchConnects() {
-    if (watching)
-        return;
-    watching = true;
-    const originOf = (message) => {
-        const p = message.connectParams;
-        return `${p?.protocol}//${p?.host}`;
-    };
-    const take = (origin) => {
-        const starts = pending.get(origin);
-        const start = starts?.shift();
-        if (starts?.length === 0)
-            pending.delete(origin);
-        return start;
-    };
-    (0,external_node_diagnostics_channel_.subscribe)('undici:client:beforeConnect', (message) => {
-        const origin = originOf(message);
-        pending.set(origin, [...(pending.get(origin) ?? []), performance.now()]);
-    });
-    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connectError', (message) => {
-        take(originOf(message));
-    });
-    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connected', (message) => {
-        const origin = originOf(message);
-        const start = take(origin);
-        if (start === undefined)
-            return;
-        done.push({ origin, start, end: performance.now() });
-        // Unclaimed ones (a caller without onTiming) must not pile up.
-        if (done.length > 64)
-            done.shift();
-    });
-}
-/** A connection node-fetch.ts opened to `origin`, for the request that waited for it. */
-function noteConnect(origin, start, end) {
-    done.push({ origin, start, end });
-    if (done.length > 64)
-        done.shift();
-}
-/** A clock for one request: call `firstByte()` when fetch resolves, `finish()` after the body. */
-function startTiming(url) {
-    watchConnects();
-    const started = performance.now();
-    let headers = started;
-    return {
-        firstByte() {
-            headers = performance.now();
-        },
-        finish() {
-            const ended = performance.now();
-            let origin;
-            try {
-                origin = new URL(url).origin;
-            }
-            catch {
-                origin = '';
-            }
-            const i = done.findIndex((c) => c.origin === origin && c.start >= started && c.end <= headers);
-            const connect = i >= 0 ? done.splice(i, 1)[0] : undefined;
-            return {
-                ...(connect ? { connectMs: connect.end - connect.start } : {}),
-                ttfbMs: headers - started,
-                totalMs: ended - started,
-            };
-        },
-    };
-}
-const ms = (n) => `${n.toFixed(1)} ms`;
-/** One stderr line: `POST /api/snapshots/publish 201: connect 1.2 ms, first byte 8.0 ms, total 8.4 ms`. */
-function describeTiming(e) {
-    const connect = e.connectMs === undefined ? 'connection reused' : `connect ${ms(e.connectMs)}`;
-    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
-    return `${e.method} ${e.target} ${e.status}: ${connect}, first byte ${ms(e.ttfbMs)}, total ${ms(e.totalMs)}${attempt}`;
-}
-//# sourceMappingURL=timing.js.map
-;// CONCATENATED MODULE: ../api-client/dist/node-fetch.js
-/**
- * The subset of fetch the transport uses, over node:http / node:https. Node's global fetch
- * loads its bundled undici and web streams on first use: ~50 ms of a ~250 ms CLI run on a
- * quiet machine, more than node:http's whole request (bench/README.md, section 3). What the
- * transport relies on is kept: method, headers, a string or web-stream body pulled as the
- * socket drains, `signal` (the attempt's timeout), `redirect: 'error'` for streamed bodies
- * and followed redirects otherwise, failures as `TypeError('fetch failed', { cause })`, and
- * an answer with `status`, `statusText`, `ok`, `headers.get()` and `text()`. Connections are
- * kept alive (and unref'd while idle, so a CLI exits as soon as it is done).
- */
-
-
-const MAX_REDIRECTS = 20;
-const agents = {};
-async function agentFor(protocol) {
-    if (protocol === 'http:') {
-        agents[protocol] ??= new external_node_http_.Agent({ keepAlive: true });
-        return { request: external_node_http_.request, agent: agents[protocol] };
-    }
-    // TLS is loaded only for https URLs.
-    const https = (await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 4708, 19))).default;
-    agents[protocol] ??= new https.Agent({ keepAlive: true });
-    return { request: https.request, agent: agents[protocol] };
-}
-/** A fetch over node:http for the transport's requests (not a general fetch). */
-const nodeFetch = (async (input, init = {}) => {
-    let body = (init.body ?? undefined);
-    // Other bodies (the multipart FormData of publishDirect) go through Node's fetch.
-    if (body !== undefined && typeof body !== 'string' && !(body instanceof ReadableStream)) {
-        return globalThis.fetch(input, init);
-    }
-    let url = new URL(String(input));
-    let method = (init.method ?? 'GET').toUpperCase();
-    for (let hops = 0;; hops++) {
-        const res = await once(url, method, init, body);
-        const location = res.headers.location;
-        if (res.statusCode && res.statusCode >= 300 && res.statusCode < 400 && location) {
-            res.resume();
-            if (init.redirect === 'error')
-                throw failed(new Error(`unexpected redirect to ${location}`));
-            if (init.redirect === 'manual' || hops >= MAX_REDIRECTS)
-                return answer(res);
-            url = new URL(location, url);
-            // As fetch: 303 (and 301/302 after a POST) become a GET without a body.
-            if (res.statusCode === 303 ||
-                ((res.statusCode === 301 || res.statusCode === 302) && method === 'POST')) {
-                method = 'GET';
-                body = undefined;
-            }
-            continue;
-        }
-        return answer(res);
-    }
-});
-async function once(url, method, init, body) {
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-        throw failed(new Error(`unsupported protocol ${url.protocol}`));
-    }
-    const { request, agent } = await agentFor(url.protocol);
-    // Plain objects only (what the transport passes): the global Headers would load undici.
-    const headers = {};
-    for (const [name, value] of Object.entries((init.headers ?? {}))) {
-        headers[name.toLowerCase()] = value;
-    }
-    if (typeof body === 'string' && headers['content-length'] === undefined) {
-        headers['content-length'] = String(Buffer.byteLength(body));
-    }
-    const signal = init.signal ?? undefined;
-    signal?.throwIfAborted();
-    return new Promise((resolve, reject) => {
-        const options = { method, headers, agent, signal };
-        const req = request(url, options, resolve);
-        const started = performance.now();
-        req.once('socket', (socket) => {
-            // A new connection (not a kept-alive one): its connect time for --debug.
-            if (socket.connecting) {
-                socket.once('connect', () => noteConnect(url.origin, started, performance.now()));
-            }
-        });
-        req.once('error', (error) => reject(signal?.aborted ? signal.reason : failed(error)));
-        if (typeof body === 'string')
-            req.end(body);
-        else if (body)
-            pump(body, req).catch((error) => req.destroy(error));
-        else
-            req.end();
-    });
-}
-/** Writes a web stream into the request, pulling the next chunk only once the socket drained. */
-async function pump(body, req) {
-    const reader = body.getReader();
-    try {
-        for (;;) {
-            const { done, value } = await reader.read();
-            if (done)
-                break;
-            if (!req.write(value)) {
-                await new Promise((resolve) => {
-                    req.once('drain', resolve);
-                    req.once('close', resolve);
-                });
-            }
-            if (req.destroyed)
-                return;
-        }
-        req.end();
-    }
-    finally {
-        reader.releaseLock();
-    }
-}
-function answer(res) {
-    const status = res.statusCode ?? 0;
-    let text;
-    return {
-        status,
-        statusText: res.statusMessage ?? '',
-        ok: status >= 200 && status < 300,
-        headers: {
-            get(name) {
-                const v = res.headers[name.toLowerCase()];
-                return v === undefined ? null : Array.isArray(v) ? v.join(', ') : String(v);
-            },
-        },
-        text() {
-            text ??= new Promise((resolve, reject) => {
-                const chunks = [];
-                res.on('data', (c) => chunks.push(c));
-                res.once('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-                res.once('error', (error) => reject(failed(error)));
-                res.once('aborted', () => reject(failed(new Error('the response was cut short'))));
-            });
-            return text;
-        },
-    };
-}
-/** fetch's shape of a network failure: the transport reads the cause's message and code. */
-function failed(cause) {
-    return new TypeError('fetch failed', { cause });
-}
-//# sourceMappingURL=node-fetch.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/default-fetch.js
-
 /** A fetch that sends through a proxy agent configured from `env` (default process.env). */
 function proxyAwareFetch(env) {
     let agent;
@@ -87024,13 +86782,13 @@ function proxyAwareFetch(env) {
         agent ??= proxyAgent(env);
         const dispatcher = await agent;
         if (!dispatcher)
-            return nodeFetch(input, init);
+            return globalThis.fetch(input, init);
         // undici 7's Dispatcher type differs from the undici-types of Node's bundled fetch; the
         // runtime interface is compatible (verified by the proxy test).
         return globalThis.fetch(input, { ...init, dispatcher });
     };
 }
-/** The agent when `env` (or process.env) names a proxy; undefined: node-fetch.ts, direct. */
+/** The agent when `env` (or process.env) names a proxy; undefined: plain global fetch. */
 async function proxyAgent(env) {
     const options = proxyOptions(env ?? process.env);
     if (!options.httpProxy && !options.httpsProxy)
@@ -87775,6 +87533,90 @@ class AttemptTimer {
     }
 }
 //# sourceMappingURL=timer.js.map
+// EXTERNAL MODULE: external "node:diagnostics_channel"
+var external_node_diagnostics_channel_ = __nccwpck_require__(3053);
+;// CONCATENATED MODULE: ../api-client/dist/timing.js
+/**
+ * Per-request timings for `onTiming` (the CLI's --debug): time to first byte is when fetch
+ * resolved (headers in), total is when the body was read. The connect time (DNS + TCP + TLS)
+ * comes from undici's diagnostics channels, which both Node's fetch and npm undici publish:
+ * watched only once a client with `onTiming` makes a request, so other callers pay nothing.
+ */
+
+let watching = false;
+/** Start times of connections under way, oldest first, by origin (each event has its own params object). */
+const pending = new Map();
+/** Connections made recently, claimed by the request that waited for them. */
+const done = [];
+function watchConnects() {
+    if (watching)
+        return;
+    watching = true;
+    const originOf = (message) => {
+        const p = message.connectParams;
+        return `${p?.protocol}//${p?.host}`;
+    };
+    const take = (origin) => {
+        const starts = pending.get(origin);
+        const start = starts?.shift();
+        if (starts?.length === 0)
+            pending.delete(origin);
+        return start;
+    };
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:beforeConnect', (message) => {
+        const origin = originOf(message);
+        pending.set(origin, [...(pending.get(origin) ?? []), performance.now()]);
+    });
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connectError', (message) => {
+        take(originOf(message));
+    });
+    (0,external_node_diagnostics_channel_.subscribe)('undici:client:connected', (message) => {
+        const origin = originOf(message);
+        const start = take(origin);
+        if (start === undefined)
+            return;
+        done.push({ origin, start, end: performance.now() });
+        // Unclaimed ones (a caller without onTiming) must not pile up.
+        if (done.length > 64)
+            done.shift();
+    });
+}
+/** A clock for one request: call `firstByte()` when fetch resolves, `finish()` after the body. */
+function startTiming(url) {
+    watchConnects();
+    const started = performance.now();
+    let headers = started;
+    return {
+        firstByte() {
+            headers = performance.now();
+        },
+        finish() {
+            const ended = performance.now();
+            let origin;
+            try {
+                origin = new URL(url).origin;
+            }
+            catch {
+                origin = '';
+            }
+            const i = done.findIndex((c) => c.origin === origin && c.start >= started && c.end <= headers);
+            const connect = i >= 0 ? done.splice(i, 1)[0] : undefined;
+            return {
+                ...(connect ? { connectMs: connect.end - connect.start } : {}),
+                ttfbMs: headers - started,
+                totalMs: ended - started,
+            };
+        },
+    };
+}
+const ms = (n) => `${n.toFixed(1)} ms`;
+/** One stderr line: `POST /api/snapshots/publish 201: connect 1.2 ms, first byte 8.0 ms, total 8.4 ms`. */
+function describeTiming(e) {
+    const connect = e.connectMs === undefined ? 'connection reused' : `connect ${ms(e.connectMs)}`;
+    const attempt = e.attempt > 1 ? ` (attempt ${e.attempt})` : '';
+    return `${e.method} ${e.target} ${e.status}: ${connect}, first byte ${ms(e.ttfbMs)}, total ${ms(e.totalMs)}${attempt}`;
+}
+//# sourceMappingURL=timing.js.map
 ;// CONCATENATED MODULE: ../api-client/dist/transport.js
 /**
  * One HTTP call with retries: the request is rebuilt on every attempt, carries a stable
@@ -87801,7 +87643,7 @@ async function call(config, spec) {
         attempts = n;
         const timer = new AttemptTimer(config.timeoutMs, spec.timeout === 'idle');
         try {
-            return await transport_once(config, spec, requestId, n, timer);
+            return await once(config, spec, requestId, n, timer);
         }
         catch (error) {
             if (error instanceof BodyNotRepeatableError)
@@ -87849,7 +87691,7 @@ function notify(config, event) {
         // The retry goes ahead; the listener only missed one line.
     }
 }
-async function transport_once(config, spec, requestId, n, timer) {
+async function once(config, spec, requestId, n, timer) {
     const headers = {
         accept: 'application/json',
         'user-agent': config.userAgent,

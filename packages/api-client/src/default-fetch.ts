@@ -1,13 +1,11 @@
 /**
- * The default fetch: node-fetch.ts (node:http) when no proxy is configured; Node's global
- * fetch through an undici EnvHttpProxyAgent when one is, so HTTPS_PROXY, HTTP_PROXY and
- * NO_PROXY are honoured as in curl. npm's undici, and Node's own fetch, are loaded only then
- * (on the first request, never at import time): without a proxy variable they would cost
- * every CLI run ~25 ms and ~50 ms of loading for nothing. HTTP mocks that patch node:http or
- * the global fetch (msw does both) see the requests either way.
+ * The default fetch: Node's global fetch, through an undici EnvHttpProxyAgent when a proxy is
+ * configured, so HTTPS_PROXY, HTTP_PROXY and NO_PROXY are honoured as in curl. npm's undici is
+ * loaded only then (on the first request, never at import time): without a proxy variable it
+ * would cost every CLI run ~25 ms of loading for nothing. The global fetch is looked up per
+ * call so that HTTP mocks that patch it (msw) still see the requests.
  */
 import type { Dispatcher } from 'undici';
-import { nodeFetch } from './node-fetch.js';
 
 export type Env = Record<string, string | undefined>;
 
@@ -17,14 +15,14 @@ export function proxyAwareFetch(env?: Env): typeof globalThis.fetch {
   return async (input, init) => {
     agent ??= proxyAgent(env);
     const dispatcher = await agent;
-    if (!dispatcher) return nodeFetch(input, init);
+    if (!dispatcher) return globalThis.fetch(input, init);
     // undici 7's Dispatcher type differs from the undici-types of Node's bundled fetch; the
     // runtime interface is compatible (verified by the proxy test).
     return globalThis.fetch(input, { ...init, dispatcher } as unknown as RequestInit);
   };
 }
 
-/** The agent when `env` (or process.env) names a proxy; undefined: node-fetch.ts, direct. */
+/** The agent when `env` (or process.env) names a proxy; undefined: plain global fetch. */
 async function proxyAgent(env: Env | undefined): Promise<Dispatcher | undefined> {
   const options = proxyOptions(env ?? process.env);
   if (!options.httpProxy && !options.httpsProxy) return undefined;

@@ -1,8 +1,8 @@
 /**
  * Per-request timings for `onTiming` (the CLI's --debug): time to first byte is when fetch
  * resolved (headers in), total is when the body was read. The connect time (DNS + TCP + TLS)
- * comes from node-fetch.ts (noteConnect) or, through a proxy (fetch with npm undici), from
- * undici's diagnostics channels, watched only once a client with `onTiming` makes a request.
+ * comes from undici's diagnostics channels, which both Node's fetch and npm undici publish:
+ * watched only once a client with `onTiming` makes a request, so other callers pay nothing.
  */
 import { subscribe } from 'node:diagnostics_channel';
 
@@ -68,12 +68,6 @@ function watchConnects(): void {
     // Unclaimed ones (a caller without onTiming) must not pile up.
     if (done.length > 64) done.shift();
   });
-}
-
-/** A connection node-fetch.ts opened to `origin`, for the request that waited for it. */
-export function noteConnect(origin: string, start: number, end: number): void {
-  done.push({ origin, start, end });
-  if (done.length > 64) done.shift();
 }
 
 /** A clock for one request: call `firstByte()` when fetch resolves, `finish()` after the body. */
