@@ -10,6 +10,7 @@ import { benchE2e } from './e2e-cli.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchList } from './list.js';
+import { benchPostgres } from './postgres.js';
 import { benchPublishRate } from './publish-rate.js';
 import { benchSize } from './size.js';
 import { benchThumbnails } from './thumbnails.js';
@@ -24,6 +25,7 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   thumbnails: benchThumbnails,
   list: benchList,
   size: benchSize,
+  postgres: benchPostgres,
 };
 
 async function main(): Promise<number> {

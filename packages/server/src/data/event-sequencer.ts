@@ -6,22 +6,26 @@
  */
 
 export interface EventSequencer {
-  /** Resolves once a run that started after this call finished (rejects with its error). */
-  run(): Promise<void>;
-  /** Every `ms`, a run (events of a writer that died before sequencing); returns the stop. */
-  every(ms: number, onError: (error: unknown) => void): () => void;
+  /** Resolves once a run that started after this call finished, with the projects it sequenced. */
+  run(): Promise<string[]>;
+  /**
+   * Every `ms`, a run (events of a writer that died before sequencing), handing its projects
+   * to `onRun`; returns the stop.
+   */
+  every(
+    ms: number,
+    onRun: (projects: string[]) => void,
+    onError: (error: unknown) => void,
+  ): () => void;
 }
 
 /** A coalescing sequencer over `once` (one sequencing statement; its projects). */
-export function createSequencer(
-  once: () => Promise<string[]>,
-  onSequenced: (projects: string[]) => void,
-): EventSequencer {
+export function createSequencer(once: () => Promise<string[]>): EventSequencer {
   /** Settles (never rejects) when the run in flight is over; null when none is. */
   let current: Promise<void> | null = null;
-  let next: Promise<void> | null = null;
-  const start = (): Promise<void> => {
-    const run = once().then(onSequenced);
+  let next: Promise<string[]> | null = null;
+  const start = (): Promise<string[]> => {
+    const run = once();
     const settled: Promise<void> = run.then(
       () => {},
       () => {},
@@ -42,8 +46,8 @@ export function createSequencer(
       });
       return next;
     },
-    every(ms, onError) {
-      const timer = setInterval(() => sequencer.run().catch(onError), ms);
+    every(ms, onRun, onError) {
+      const timer = setInterval(() => sequencer.run().then(onRun).catch(onError), ms);
       timer.unref();
       return () => clearInterval(timer);
     },

@@ -11,7 +11,10 @@ import { EVENTS_CHANNEL } from './store-events.js';
 /** A project id as NOTIFY carries it (ids.ts shape). */
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-export function createSessionServices(newClient: () => pg.Client): StoreServices {
+export function createSessionServices(
+  newClient: () => pg.Client,
+  o: { ownBackends?: ReadonlySet<number> } = {},
+): StoreServices {
   let session: Promise<pg.Client> | null = null;
   let closed = false;
   const held = new Set<string>();
@@ -46,8 +49,10 @@ export function createSessionServices(newClient: () => pg.Client): StoreServices
       const client = newClient();
       client.on('error', dropped);
       client.on('end', dropped);
-      // The payload is the project whose events were just sequenced (store-events.ts).
+      // The payload is the project whose events were just sequenced (store-events.ts). This
+      // process's own runs were announced in-process already (commit, then notify).
       client.on('notification', (n) => {
+        if (o.ownBackends?.has(n.processId)) return;
         const projectId = n.payload ?? '';
         if (!PROJECT_ID.test(projectId)) return;
         for (const fn of listeners) fn(projectId);

@@ -70,6 +70,17 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
   // An idle client losing its connection (database restart) must not crash the process; the
   // pool replaces it and the next query reports the error to its caller.
   pool.on('error', () => {});
+  // Backend pids of this pool: NOTIFYs they send are this process's own (pg-session.ts).
+  const ownBackends = new Set<number>();
+  const pidOf = (c: pg.PoolClient) => (c as unknown as { processID: number | null }).processID;
+  pool.on('connect', (c) => {
+    const pid = pidOf(c);
+    if (pid) ownBackends.add(pid);
+  });
+  pool.on('remove', (c) => {
+    const pid = pidOf(c);
+    if (pid) ownBackends.delete(pid);
+  });
   const scope = createScope();
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: transportPool(pool, () => scope.setting()) }),
@@ -95,22 +106,37 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
     await db.destroy();
     throw error;
   }
-  const services = createSessionServices(() => new pg.Client({ connectionString: url }));
-  // Sequencing works on every project's events, so it runs unscoped whoever triggers it; its
-  // NOTIFY reaches this process's streams too (through the LISTEN session).
-  const sequencer = createSequencer(
-    () => scope.run(() => store.sequenceEvents()),
-    () => {},
-  );
+  const services = createSessionServices(() => new pg.Client({ connectionString: url }), {
+    ownBackends,
+  });
+  // Sequencing works on every project's events, so it runs unscoped whoever triggers it.
+  const sequencer = createSequencer(() => scope.run(() => store.sequenceEvents()));
   const warn = (error: unknown) =>
     o.warn?.(`sequencing events failed (retried in ${SEQUENCE_SWEEP_MS} ms): ${error}`);
   // A failed run is not the caller's failure (its change committed): the sweep retries.
-  const sequence = () => sequencer.run().catch(warn);
+  const sequence = () => sequencer.run().then(() => {}, warn);
   const store = createPostgresStore(db, services, { scope, sequence });
-  // Events of a process that died between its commit and sequencing.
-  await sequencer.run().catch(warn);
-  const stopSweep = sequencer.every(SEQUENCE_SWEEP_MS, warn);
-  const close = store.close;
+  // Events of a process that died between its commit and sequencing. This process's own
+  // NOTIFYs are ignored (its writers announce in-process), so a sweep that found some tells
+  // this process's listeners itself.
+  const listeners = new Set<(projectId: string) => void>();
+  await sequence();
+  const stopSweep = sequencer.every(
+    SEQUENCE_SWEEP_MS,
+    (projects) => {
+      for (const p of projects) for (const fn of listeners) fn(p);
+    },
+    warn,
+  );
+  const { close, onEvent } = store;
+  store.onEvent = (fn) => {
+    listeners.add(fn);
+    const stop = onEvent(fn);
+    return () => {
+      listeners.delete(fn);
+      stop();
+    };
+  };
   store.close = async () => {
     stopSweep();
     await close();
