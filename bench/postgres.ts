@@ -40,7 +40,10 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** The node process's CPU ms per request. */
   cpuMsPerRequest: number;
+  /** Its PostgreSQL backends' CPU ms per request (0 on SQLite, which runs in-process). */
+  dbCpuMsPerRequest: number;
   /** Largest number of backends seen idle in transaction / waiting on a lock (PostgreSQL). */
   idleInTransaction?: number;
   lockWaits?: number;
@@ -83,12 +86,13 @@ async function activity(admin: PgClient, database: string) {
 
 async function measure(side: Side, admin: PgClient, seconds: number): Promise<Run> {
   const backends = side.database ? (await activity(admin, side.database)).map((b) => b.pid) : [];
-  const cpu = async () => {
-    let sum = await cpuMs(side.pid);
+  const dbCpu = async () => {
+    let sum = 0;
     for (const pid of backends) sum += await cpuMs(pid).catch(() => 0);
     return sum;
   };
-  const before = await cpu();
+  const before = await cpuMs(side.pid);
+  const dbBefore = await dbCpu();
   let idle = 0;
   let locks = 0;
   let sampling = Boolean(side.database);
@@ -106,7 +110,8 @@ async function measure(side: Side, admin: PgClient, seconds: number): Promise<Ru
   const requests = Math.max(1, Math.round(r.rps * seconds));
   return {
     ...r,
-    cpuMsPerRequest: ((await cpu()) - before) / requests,
+    cpuMsPerRequest: ((await cpuMs(side.pid)) - before) / requests,
+    dbCpuMsPerRequest: ((await dbCpu()) - dbBefore) / requests,
     ...(side.database ? { idleInTransaction: idle, lockWaits: locks } : {}),
   };
 }
@@ -143,6 +148,7 @@ export async function benchPostgres(o: { quick: boolean }): Promise<BenchResult>
     p50_ms: median(r.map((x) => x.p50)),
     p99_ms: median(r.map((x) => x.p99)),
     cpu_ms_per_request: round(median(r.map((x) => x.cpuMsPerRequest)), 2),
+    db_cpu_ms_per_request: round(median(r.map((x) => x.dbCpuMsPerRequest)), 2),
     failed_requests: r.reduce((sum, x) => sum + x.errors, 0),
     ...(r[0]?.idleInTransaction === undefined
       ? {}

@@ -26,11 +26,11 @@ export interface PostgresOptions {
 const TIMESTAMPTZ = 1184;
 
 /**
- * Connections per process. A request holds one only while its statements run (no lock or
- * transaction waits on the client any more), and one Node process keeps at most about one
- * core busy, so beyond ~10 more connections only queue inside PostgreSQL; 10 also keeps
- * replicas × workers × 10 (+1 LISTEN each) under PostgreSQL's default max_connections of 100
- * for up to 4 two-worker replicas. bench/README.md "PostgreSQL" has the measurements.
+ * Connections per process (--db-pool-size). A request holds one only while its statements run
+ * (one round trip each, no lock held across them), and one Node process keeps about one core
+ * busy, so beyond ~10 more connections only queue inside PostgreSQL (measured: 5, 10 and 24
+ * gave 56, 68 and 54 requests/s on 2 cores); 10 also keeps processes × (10 + 1 LISTEN) under
+ * PostgreSQL's default max_connections of 100 for up to 8 server processes.
  */
 export const DEFAULT_POOL_SIZE = 10;
 
