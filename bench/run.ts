@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -32,7 +32,12 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
   });
-  const names = values.only ? values.only.split(',') : Object.keys(BENCHES);
+  // `postgres` compares against a PostgreSQL, so it runs by default only when one is given.
+  const names = values.only
+    ? values.only.split(',')
+    : Object.keys(BENCHES).filter(
+        (n) => n !== 'postgres' || process.env.SNAPSHOTPLOT_TEST_DATABASE_URL,
+      );
   const unknown = names.filter((n) => !BENCHES[n]);
   if (unknown.length) {
     console.error(
