@@ -71,6 +71,14 @@ function transportClient(
           s.setting = undefined;
           return fake('BEGIN');
         }
+        // kysely's form with an isolation level or access mode: sent as it is, setting after it.
+        if (/^start transaction\b/i.test(text)) {
+          s.tx = 'open';
+          s.setting = undefined;
+          if (s.holds === want) return client.query(text);
+          s.setting = want;
+          return pipelined(client, [[text], [SET, [want]]], 0);
+        }
         if (s.holds === want) return client.query(text, values as unknown[]);
         try {
           const r = await pipelined(
