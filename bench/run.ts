@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -10,6 +10,7 @@ import { benchE2e } from './e2e-cli.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchList } from './list.js';
+import { benchPostgres } from './postgres.js';
 import { benchPublishRate } from './publish-rate.js';
 import { benchSize } from './size.js';
 import { benchThumbnails } from './thumbnails.js';
@@ -24,13 +25,19 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   thumbnails: benchThumbnails,
   list: benchList,
   size: benchSize,
+  postgres: benchPostgres,
 };
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
   });
-  const names = values.only ? values.only.split(',') : Object.keys(BENCHES);
+  // `postgres` compares against a PostgreSQL, so it runs by default only when one is given.
+  const names = values.only
+    ? values.only.split(',')
+    : Object.keys(BENCHES).filter(
+        (n) => n !== 'postgres' || process.env.SNAPSHOTPLOT_TEST_DATABASE_URL,
+      );
   const unknown = names.filter((n) => !BENCHES[n]);
   if (unknown.length) {
     console.error(

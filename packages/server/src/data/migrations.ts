@@ -5,6 +5,7 @@
  */
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { type Dialect, textType, timeType } from './dialect.js';
+import { eventOrder } from './migration-event-order.js';
 import { eventsAndWebhooks } from './migration-events.js';
 import { listIndexes } from './migration-list-indexes.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
@@ -163,6 +164,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0009_artifact_objects': artifactObjectIndex(),
     '0010_list_indexes': listIndexes(),
     '0011_plot_index': plotIndex(),
+    '0013_event_order': eventOrder(dialect),
   };
 }
 

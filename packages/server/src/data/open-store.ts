@@ -5,6 +5,8 @@ export interface StoreLocation {
   dataDir: string;
   /** postgres://… selects PostgreSQL; absent, `<dataDir>/snapshotplot.db`. */
   databaseUrl?: string;
+  /** PostgreSQL pool size (`serve --db-pool-size`); the default otherwise. */
+  dbPoolSize?: number;
 }
 
 /** Opens (and migrates) the store of a location. */
@@ -14,7 +16,7 @@ export async function openStore(
 ): Promise<Store> {
   if (where.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
-    return openPostgres(where.databaseUrl, { warn: o.warn });
+    return openPostgres(where.databaseUrl, { warn: o.warn, max: where.dbPoolSize });
   }
   const { openSqlite } = await import('./sqlite.js');
   const { createStore } = await import('./store.js');

@@ -8,9 +8,12 @@ import type pg from 'pg';
 import type { StoreServices } from './store.js';
 import { EVENTS_CHANNEL } from './store-events.js';
 
+/** A project id as NOTIFY carries it (ids.ts shape). */
+const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export function createSessionServices(
   newClient: () => pg.Client,
-  o: { eventProject: (id: number) => Promise<string | undefined> },
+  o: { ownBackends?: ReadonlySet<number> } = {},
 ): StoreServices {
   let session: Promise<pg.Client> | null = null;
   let closed = false;
@@ -46,15 +49,13 @@ export function createSessionServices(
       const client = newClient();
       client.on('error', dropped);
       client.on('end', dropped);
+      // The payload is the project whose events were just sequenced (store-events.ts). This
+      // process's own runs were announced in-process already (commit, then notify).
       client.on('notification', (n) => {
-        const id = Number(n.payload);
-        if (!Number.isSafeInteger(id)) return;
-        void o
-          .eventProject(id)
-          .then((projectId) => {
-            if (projectId) for (const fn of listeners) fn(projectId);
-          })
-          .catch(() => {});
+        if (o.ownBackends?.has(n.processId)) return;
+        const projectId = n.payload ?? '';
+        if (!PROJECT_ID.test(projectId)) return;
+        for (const fn of listeners) fn(projectId);
       });
       await client.connect();
       await client.query(`listen ${EVENTS_CHANNEL}`);

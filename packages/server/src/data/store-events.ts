@@ -15,40 +15,62 @@ export type EventRow = Omit<EventsTable, 'id'> & { id: number };
 export type DeliveryRow = WebhookDeliveriesTable;
 export type AttemptRow = Omit<WebhookAttemptsTable, 'id'> & { id: number };
 
-/** The channel replicas LISTEN on; the payload is the new event's id. */
+/** The channel replicas LISTEN on; the payload is the project whose events got positions. */
 export const EVENTS_CHANNEL = 'snapshotplot_events';
 
-export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
+/** Told when a query appended an event (the PostgreSQL store sequences after the commit). */
+export interface EventHooks {
+  inserted(): void;
+}
+
+/*
+ * Stream order on PostgreSQL (0013). An identity id is taken at insert but becomes visible at
+ * commit, so ids commit out of order (10 after 11) and a stream that read past 11 would skip
+ * 10. Instead of serialising event writers until their commit (the advisory lock this used to
+ * hold across the publish transaction's round trips), an event commits with its state change
+ * without a position (`seq` null), and `snapshotplot_sequence_events()` gives every committed
+ * event without one the next positions in one statement: under a transaction-level advisory
+ * lock that lives only inside that statement, so sequencing runs one at a time and each run's
+ * positions are visible before the next run takes any. Streams read by `seq`, so they never
+ * see a later position before an earlier one. A writer that dies between its commit and
+ * sequencing loses nothing: the next run (anyone's, or the store's timer) takes its events.
+ * SQLite has one writer at a time, so there id order is commit order and `seq` is not used.
+ */
+
+export function eventQueries(db: Executor, dialect: Dialect = 'sqlite', hooks?: EventHooks) {
   const queries = {
     /**
-     * Appends an event; returns its id (the SSE `id:`). On PostgreSQL an identity value is
-     * taken at insert but becomes visible at commit, so two writers could commit 11 before 10
-     * and a stream that saw 11 would skip 10: a transaction-scoped advisory lock serialises
-     * event writers until commit, so ids become visible in order. NOTIFY is sent at commit.
+     * Appends an event; returns its id (the webhook deliveries' event_id; on SQLite also its
+     * stream position). On PostgreSQL it has no stream position until sequenceEvents runs.
      */
     async insertEvent(row: NewEvent): Promise<number> {
-      if (dialect === 'postgres') {
-        await sql`select pg_advisory_xact_lock(hashtextextended('snapshotplot:events', 0))`.execute(
-          db,
-        );
-      }
       const r = await db.insertInto('events').values(row).returning('id').executeTakeFirstOrThrow();
-      if (dialect === 'postgres') {
-        await sql`select pg_notify(${EVENTS_CHANNEL}, ${String(r.id)})`.execute(db);
-      }
+      hooks?.inserted();
       return Number(r.id);
     },
-    /** The project of one event (a replica resolving a NOTIFY payload). */
-    async eventProject(id: number): Promise<string | undefined> {
-      const r = await db
-        .selectFrom('events')
-        .select('project_id')
-        .where('id', '=', id)
-        .executeTakeFirst();
-      return r?.project_id;
+    /**
+     * PostgreSQL: gives committed events their stream positions and NOTIFYs each project that
+     * got some (at this statement's commit); returns those projects. Run outside a transaction.
+     */
+    async sequenceEvents(): Promise<string[]> {
+      if (dialect !== 'postgres') return [];
+      const r = await sql<{ project_id: string }>`
+        select project_id from snapshotplot_sequence_events() as project_id`.execute(db);
+      return r.rows.map((x) => x.project_id);
     },
-    /** Events of a project after `afterId`, oldest first. */
+    /** Events of a project after stream position `afterId`, oldest first; `id` is the position. */
     async eventsAfter(projectId: string, afterId: number, limit: number): Promise<EventRow[]> {
+      if (dialect === 'postgres') {
+        const rows = await db
+          .selectFrom('events')
+          .select(['seq', 'project_id', 'type', 'payload', 'created_at'])
+          .where('project_id', '=', projectId)
+          .where('seq', '>', afterId)
+          .orderBy('seq')
+          .limit(limit)
+          .execute();
+        return rows.map(({ seq, ...r }) => ({ ...r, id: Number(seq) }));
+      }
       return db
         .selectFrom('events')
         .selectAll()
@@ -58,11 +80,11 @@ export function eventQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .limit(limit)
         .execute();
     },
-    /** The newest event id of any project (0 when none): a fresh stream starts after it. */
+    /** The newest stream position of any project (0 when none): a fresh stream starts after it. */
     async lastEventId(): Promise<number> {
       const r = await db
         .selectFrom('events')
-        .select((eb) => eb.fn.max('id').as('id'))
+        .select((eb) => eb.fn.max(dialect === 'postgres' ? 'seq' : 'id').as('id'))
         .executeTakeFirst();
       return Number(r?.id ?? 0);
     },

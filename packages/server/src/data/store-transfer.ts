@@ -47,6 +47,8 @@ export function transferQueries(db: Executor, dialect: Dialect) {
       if (table === 'snapshots') {
         for (const r of rows) r.tags = portableTags.dump(dialect, r.tags);
       }
+      // PostgreSQL's stream position (0013) is not part of the portable shape.
+      if (table === 'events') for (const r of rows) delete r.seq;
       return rows;
     },
     async countRows(table: TableName): Promise<number> {
@@ -70,6 +72,8 @@ export function transferQueries(db: Executor, dialect: Dialect) {
         if (table === 'snapshots') {
           chunk = chunk.map((r) => ({ ...r, tags: portableTags.load(dialect, r.tags) }));
         }
+        // Imported events keep their id as stream position, as 0013 did for existing ones.
+        if (table === 'events') chunk = chunk.map((r) => ({ ...r, seq: r.id }));
         const columns = Object.keys(chunk[0]!);
         const values = chunk.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`);
         // Identity columns are GENERATED ALWAYS: keep the exported ids (SSE resume ids).
@@ -85,6 +89,8 @@ export function transferQueries(db: Executor, dialect: Dialect) {
         await sql`select setval(pg_get_serial_sequence(${table}, 'id'),
           coalesce((select max(id) from ${sql.table(table)}), 0) + 1, false)`.execute(db);
       }
+      await sql`select setval('events_seq',
+        coalesce((select max(seq) from events), 0) + 1, false)`.execute(db);
     },
   };
 }

@@ -2,14 +2,14 @@
  * All data access, as async functions over a kysely executor. The HTTP layer and the admin
  * commands only talk to a Store: SQLite (createStore) and PostgreSQL (createPostgresStore)
  * return the same interface. `transaction()` runs a function against a Store bound to one
- * transaction (SQLite serialises them; on PostgreSQL advisory locks serialise where noted).
+ * transaction (SQLite serialises them; on PostgreSQL row locks and advisory locks where noted).
  */
-import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
 import { createScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
 import { comparisonQueries } from './store-comparisons.js';
-import { eventQueries } from './store-events.js';
+import { type EventHooks, eventQueries } from './store-events.js';
 import { retentionQueries } from './store-retention.js';
 import { sessionQueries } from './store-sessions.js';
 import { snapshotQueries } from './store-snapshots.js';
@@ -20,11 +20,11 @@ import type { Database } from './tables.js';
 export type Executor = Kysely<Database> | Transaction<Database>;
 export type { Role } from './records.js';
 
-function bind(db: Executor, dialect: Dialect) {
+function bind(db: Executor, dialect: Dialect, hooks?: EventHooks) {
   return {
     ...accessQueries(db, dialect),
     ...snapshotQueries(db, dialect),
-    ...eventQueries(db, dialect),
+    ...eventQueries(db, dialect, hooks),
     ...transferQueries(db, dialect),
     ...retentionQueries(db, dialect),
     ...sessionQueries(db),
@@ -54,9 +54,9 @@ export interface Store extends StoreQueries {
   /** Runs `fn` in one transaction; everything it does commits or rolls back together. */
   transaction<T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T>;
   /**
-   * Runs several reads that need no common snapshot: on SQLite each is its own statement (no
-   * BEGIN/COMMIT); on PostgreSQL they share one transaction, so the row-level-security setting
-   * is sent once instead of once per read (issue 16: 4 statements per read otherwise).
+   * Runs several reads that need no common snapshot: each is its own statement (no
+   * BEGIN/COMMIT) on both backends; on PostgreSQL the row-level-security setting rides with
+   * the statements (pg-transport.ts), so no transaction is needed to send it once.
    */
   reads<T>(fn: (q: StoreQueries) => Promise<T>): Promise<T>;
   tryLock: StoreServices['tryLock'];
@@ -96,31 +96,37 @@ export function createStore(db: Kysely<Database>): Store {
 }
 
 /**
- * The PostgreSQL Store. Every call runs in a transaction that first sets
- * `app.principal_projects` (transaction-local) from the request scope, so row-level security
- * sees the caller's projects; a call outside `transaction()` is its own short transaction.
+ * The PostgreSQL Store. Row-level security reads `app.principal_projects`, which the pool's
+ * transport (pg-transport.ts) keeps equal to `scope.setting()` for every statement, so a call
+ * outside `transaction()` is one autocommit statement per query, as on SQLite. Events written
+ * by a call get their stream position from `sequence` once it committed (store-events.ts).
  */
-export function createPostgresStore(db: Kysely<Database>, services: StoreServices): Store {
-  const scope = createScope();
-  const begin = async <T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> =>
-    db.transaction().execute(async (trx) => {
-      await sql`select set_config('app.principal_projects', ${scope.setting()}, true)`.execute(trx);
-      return fn(bind(trx, 'postgres'));
-    });
-  const names = Object.keys(bind(db, 'postgres')) as Array<keyof StoreQueries>;
-  const queries = Object.fromEntries(
-    names.map((name) => [
-      name,
-      (...args: unknown[]) =>
-        begin((tx) => (tx[name] as (...a: unknown[]) => Promise<unknown>)(...args)),
-    ]),
-  ) as unknown as StoreQueries;
+export function createPostgresStore(
+  db: Kysely<Database>,
+  services: StoreServices,
+  o: { scope?: Scope; sequence?: () => Promise<void> } = {},
+): Store {
+  const scope = o.scope ?? createScope();
+  const sequence = o.sequence ?? (async () => {});
+  const transaction = async <T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> => {
+    let wrote = false;
+    const hooks = { inserted: () => (wrote = true) };
+    const result = await db.transaction().execute((trx) => fn(bind(trx, 'postgres', hooks)));
+    if (wrote) await sequence();
+    return result;
+  };
+  const queries = bind(db, 'postgres');
   return {
     ...queries,
+    async insertEvent(row) {
+      const id = await queries.insertEvent(row);
+      await sequence();
+      return id;
+    },
     dialect: 'postgres',
     scope,
-    transaction: begin,
-    reads: begin,
+    transaction,
+    reads: (fn) => fn(queries),
     tryLock: services.tryLock,
     onEvent: services.onEvent,
     async close() {

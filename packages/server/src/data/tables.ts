@@ -133,6 +133,8 @@ export interface EventsTable {
   /** The contract's SnapshotEvent as JSON. */
   payload: string;
   created_at: string;
+  /** PostgreSQL only (0013): the stream position, null until sequenced (store-events.ts). */
+  seq?: number | string | null;
 }
 
 export interface WebhooksTable {

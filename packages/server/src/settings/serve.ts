@@ -241,6 +241,19 @@ export const SERVE_SETTINGS = {
     help: 'requests without a credential in flight at most; more get 503 server_busy',
     shownDefault: '64',
   }),
+  /** PostgreSQL connections per process (data/postgres.ts says why 10). */
+  dbPoolSize: setting({
+    flag: '--db-pool-size <n>',
+    env: ['SNAPSHOTPLOT_DB_POOL_SIZE'],
+    schema: z.coerce
+      .number({ error: 'give a whole number of connections, 1 to 1000' })
+      .int('give a whole number of connections, 1 to 1000')
+      .min(1, 'give at least 1 connection')
+      .max(1000, 'give at most 1000 connections (PostgreSQL allows 100 by default)')
+      .default(10),
+    help: 'PostgreSQL connections per process (with --database-url)',
+    shownDefault: '10',
+  }),
   logLevel: setting({
     flag: '--log-level <level>',
     env: ['SNAPSHOTPLOT_LOG_LEVEL', 'LOG_LEVEL'],
