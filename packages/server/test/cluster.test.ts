@@ -162,6 +162,28 @@ describe('serve --workers 2', () => {
     expect(rows.find((r) => r.id === pub.snapshot_id)?.status).toBe('ready');
   });
 
+  it('100 concurrent publishes over both workers all succeed (writers queue, none gets SQLITE_BUSY)', async () => {
+    // Many connections, so both workers write at once; a deferred transaction that read
+    // before another process wrote would fail at once (503) instead of waiting its turn.
+    const results = await Promise.all(
+      Array.from({ length: 100 }, async (_, i) => {
+        const res = await fetch(`${s.url}/api/snapshots/publish`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            project_id: project,
+            title: `concurrent ${i}`,
+            commit_sha: 'd'.repeat(40),
+            artifacts: { plot: true },
+          }),
+        });
+        return { status: res.status, worker: res.headers.get('x-snapshotplot-worker') };
+      }),
+    );
+    expect(results.filter((r) => r.status !== 201)).toEqual([]);
+    expect(new Set(results.map((r) => r.worker)).size).toBe(2);
+  });
+
   it("an event committed by one worker reaches the other worker's event stream", async () => {
     // The stream holds a's socket: a second agent to a's worker is not needed.
     const url = new URL(`/api/projects/${project}/events`, s.url);
