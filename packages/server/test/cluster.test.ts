@@ -6,11 +6,14 @@
  * them over one keep-alive socket whose first answer named it (`x-snapshotplot-worker`).
  */
 import { execFile } from 'node:child_process';
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { Agent, type ClientRequest, type IncomingHttpHeaders, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
+import { runServerCli, startTestServer, type TestServer } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PNG, sha256 } from './helpers.js';
 import { SUITE_ON_S3 } from './s3-env.js';
@@ -267,6 +270,29 @@ describe('serve --workers 2', () => {
 });
 
 describe('serve --workers 2: processes', () => {
+  it('a port in use: one error line from the workers, exit 1, no worker left', async () => {
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = String((taken.address() as AddressInfo).port);
+    const dataDir = await mkdtemp(join(tmpdir(), 'sp-cluster-port-'));
+    try {
+      const failed = await runServerCli(
+        ['serve', '--host', '127.0.0.1', '--port', port, '--data-dir', dataDir, '--workers', '2'],
+        { SNAPSHOTPLOT_LOG_LEVEL: 'warn' },
+      ).then(
+        () => undefined,
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(failed?.code).toBe(1);
+      expect(failed?.stderr.trim().split('\n')).toEqual([
+        expect.stringMatching(/^snapshotplot-server: .*EADDRINUSE/),
+      ]);
+    } finally {
+      taken.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('a killed worker is restarted with a log line naming it, and serves again', async () => {
     const s = await startTestServer({ workers: 2 });
     try {
