@@ -3,12 +3,20 @@
  * the API, then autocannon at 16 connections on `GET /api/projects/{id}/snapshots?limit=50`
  * against the server, and the same GET against a bare node:http handler doing one SELECT of
  * the same page from the server's own database file (bench/baselines/list-baseline.mjs).
- * Runs alternate between the two. Reports requests/s and p50/p99 latency.
+ * Runs alternate between the two. Reports requests/s and p50/p99 latency, for `serve
+ * --workers 1` and `--workers 2` (SNAPSHOTPLOT_BENCH_WORKERS) with the CPU all the server's
+ * processes used per request.
  */
 import { readFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startBaseline, startProject } from './lib/processes.js';
+import {
+  benchWorkerCounts,
+  processTreeCpuMs,
+  startBaseline,
+  startProject,
+} from './lib/processes.js';
 import { type BenchResult, median, round } from './lib/stats.js';
 import { TINY_PNG } from './publish-rate.js';
 
@@ -19,8 +27,10 @@ interface RunStats {
   p50: number;
   p99: number;
   errors: number;
-  /** CPU time (user + system) the answering process spent per request, in ms. */
+  /** CPU time (user + system) the answering processes spent per request, in ms. */
   cpuMsPerRequest: number;
+  /** That CPU time over the run's wall time: how many cores the server kept busy. */
+  cores: number;
 }
 
 /** utime + stime of a process in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks). */
@@ -37,7 +47,9 @@ export async function loadList(
   seconds: number,
   pid: number,
 ) {
-  const cpuBefore = await cpuMs(pid);
+  // The process and its children: a `serve --workers` primary and its workers.
+  const cpuBefore = await processTreeCpuMs(pid);
+  const t0 = performance.now();
   const r = await autocannon({
     url: url + path,
     connections: 16,
@@ -49,7 +61,13 @@ export async function loadList(
     p50: r.latency.p50,
     p99: r.latency.p99,
     errors: r.errors + r.timeouts + r.non2xx,
-    cpuMsPerRequest: ((await cpuMs(pid)) - cpuBefore) / Math.max(1, r.requests.total),
+    ...(await (async () => {
+      const cpu = (await processTreeCpuMs(pid)) - cpuBefore;
+      return {
+        cpuMsPerRequest: cpu / Math.max(1, r.requests.total),
+        cores: cpu / (performance.now() - t0),
+      };
+    })()),
   } satisfies RunStats;
 }
 
@@ -87,33 +105,46 @@ export async function seedThroughApi(url: string, token: string, projectId: stri
   }
 }
 
-/** Runs the list benchmark. */
+/** Runs the list benchmark, for each `serve --workers` count (benchWorkerCounts). */
 export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
   const seconds = o.quick ? 3 : 10;
   const runs = o.quick ? 2 : 3;
-  const project = await startProject();
-  const projectRuns: RunStats[] = [];
+  const counts = benchWorkerCounts();
+  const project = await startProject({ workers: counts[0] });
+  // Every count serves the same data dir (SQLite in WAL: readers do not block each other).
+  const sides = [{ workers: counts[0]!, server: project.server, runs: [] as RunStats[] }];
   const baselineRuns: RunStats[] = [];
   let baseline: Awaited<ReturnType<typeof startBaseline>> | undefined;
+  const loadBefore = loadavg()[0]!;
   try {
     const { url } = project.server;
     await seedThroughApi(url, project.token, project.projectId, SEED);
+    for (const workers of counts.slice(1)) {
+      const other = await startProject({ workers, dataDir: project.server.dataDir });
+      sides.push({ workers, server: other.server, runs: [] });
+    }
     baseline = await startBaseline('list-baseline', [
       join(project.server.dataDir, 'snapshotplot.db'),
     ]);
     const path = `/api/projects/${project.projectId}/snapshots?limit=50`;
-    const pp = project.server.pid;
-    await loadList(url, path, project.token, 1, pp);
+    for (const side of sides)
+      await loadList(side.server.url, path, project.token, 1, side.server.pid);
     await loadList(baseline.url, path, '', 1, baseline.pid);
+    // Interleaved, the order rotating each round: every side sees the same minutes of load.
+    const order: Array<(typeof sides)[number] | 'baseline'> = [...sides, 'baseline'];
     for (let i = 0; i < runs; i++) {
-      const order = i % 2 ? ['baseline', 'project'] : ['project', 'baseline'];
-      for (const side of order) {
-        if (side === 'project')
-          projectRuns.push(await loadList(url, path, project.token, seconds, pp));
-        else baselineRuns.push(await loadList(baseline.url, path, '', seconds, baseline.pid));
+      for (let k = 0; k < order.length; k++) {
+        const side = order[(i + k) % order.length]!;
+        if (side === 'baseline')
+          baselineRuns.push(await loadList(baseline.url, path, '', seconds, baseline.pid));
+        else
+          side.runs.push(
+            await loadList(side.server.url, path, project.token, seconds, side.server.pid),
+          );
       }
     }
   } finally {
+    for (const side of sides.slice(1)) await side.server.destroy();
     await project.server.destroy();
     await baseline?.stop();
   }
@@ -123,12 +154,16 @@ export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
     p99_ms: median(r.map((x) => x.p99)),
     failed_requests: r.reduce((sum, x) => sum + x.errors, 0),
     cpu_ms_per_request: round(median(r.map((x) => x.cpuMsPerRequest)), 3),
+    cores_used: round(median(r.map((x) => x.cores)), 2),
   });
-  const ratio = round(
-    median(projectRuns.map((x) => x.rps)) / median(baselineRuns.map((x) => x.rps)),
-    3,
-  );
-  const p = summary(projectRuns);
+  const baselineRps = median(baselineRuns.map((x) => x.rps));
+  const byWorkers = sides.map((side) => ({
+    workers: side.workers,
+    ...summary(side.runs),
+    ratio: round(median(side.runs.map((x) => x.rps)) / baselineRps, 3),
+  }));
+  // The headline stays the first count (1 by default: one process, as the history measured).
+  const { ratio, ...p } = byWorkers[0]!;
   return {
     name: 'list',
     quick: o.quick,
@@ -141,5 +176,7 @@ export async function benchList(o: { quick: boolean }): Promise<BenchResult> {
     runs,
     project: p,
     baseline: summary(baselineRuns),
+    by_workers: byWorkers,
+    load_average: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
   };
 }

@@ -1,13 +1,20 @@
 /**
  * Benchmark 2: publish rate. autocannon at 32 connections, each looping publish -> PUT a tiny
  * plot -> finalize against the server, and the same three requests against a bare express app
- * doing one SQLite insert per request. Reports requests/s, snapshots/s and p50/p99 latency.
+ * doing one SQLite insert per request. Reports requests/s, snapshots/s and p50/p99 latency,
+ * for `serve --workers 1` and `--workers 2` (SNAPSHOTPLOT_BENCH_WORKERS) with the CPU all the
+ * server's processes used per request.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startBaseline, startProject } from './lib/processes.js';
+import {
+  benchWorkerCounts,
+  processTreeCpuMs,
+  startBaseline,
+  startProject,
+} from './lib/processes.js';
 import { type BenchResult, median, round } from './lib/stats.js';
 
 /** The smallest valid PNG (1×1), so the upload step costs a request, not bandwidth. */
@@ -46,11 +53,14 @@ export async function load(url: string, token: string, projectId: string, second
           body: JSON.stringify({ project_id: projectId, title: `rate ${process.pid} ${n++}` }),
         }),
         onResponse: (_status, body, context: Flow) => {
+          if (_status !== 201) {
+            failures.push(`publish ${_status} ${body.slice(0, 200)}`);
+            return;
+          }
           const parsed = JSON.parse(body) as { snapshot_id: string; upload_urls: { plot: string } };
           const upload = new URL(parsed.upload_urls.plot, url);
           context.uploadPath = upload.pathname + upload.search;
           context.snapshotId = parsed.snapshot_id;
-          if (_status !== 201) failures.push(`publish ${_status} ${body.slice(0, 200)}`);
         },
       },
       {
@@ -86,31 +96,56 @@ export async function load(url: string, token: string, projectId: string, second
   } satisfies RunStats;
 }
 
-/** Runs the publish-rate benchmark. */
+/** One server under test: `serve --workers n`, its runs and its CPU per run. */
+interface Side {
+  workers: number;
+  project: Awaited<ReturnType<typeof startProject>>;
+  runs: Array<RunStats & { cpuMsPerRequest: number; cores: number }>;
+}
+
+/** A load run against a server, with the CPU its processes (primary and workers) used. */
+async function measured(side: Side, seconds: number) {
+  const { server, token, projectId } = side.project;
+  const cpu0 = await processTreeCpuMs(server.pid);
+  const t0 = performance.now();
+  const r = await load(server.url, token, projectId, seconds);
+  const cpu = (await processTreeCpuMs(server.pid)) - cpu0;
+  const requests = r.rps * seconds;
+  return {
+    ...r,
+    cpuMsPerRequest: cpu / Math.max(1, requests),
+    cores: cpu / (performance.now() - t0),
+  };
+}
+
+/** Runs the publish-rate benchmark, for each `serve --workers` count (benchWorkerCounts). */
 export async function benchPublishRate(o: { quick: boolean }): Promise<BenchResult> {
   const seconds = o.quick ? 3 : 10;
   const runs = o.quick ? 1 : 3;
   const dir = await mkdtemp(join(tmpdir(), 'sp-bench-rate-'));
-  const project = await startProject();
+  const counts = benchWorkerCounts();
+  const sides: Side[] = [];
   const baseline = await startBaseline('publish-baseline', [dir]);
-  const projectRuns: RunStats[] = [];
   const baselineRuns: RunStats[] = [];
+  const loadBefore = loadavg()[0]!;
   try {
-    // Warm both up (JIT, SQLite page cache) before measuring.
-    await load(project.server.url, project.token, project.projectId, 1);
+    for (const workers of counts) {
+      sides.push({ workers, project: await startProject({ workers }), runs: [] });
+    }
+    // Warm every server up (JIT, SQLite page cache) before measuring.
+    for (const side of sides) await measured(side, 1);
     await load(baseline.url, '', 'p', 1);
+    // Interleaved, the order rotating each round: every side sees the same minutes of load.
+    const order: Array<Side | 'baseline'> = [...sides, 'baseline'];
     for (let i = 0; i < runs; i++) {
-      const order = i % 2 ? ['baseline', 'project'] : ['project', 'baseline'];
-      for (const side of order) {
-        if (side === 'project') {
-          projectRuns.push(
-            await load(project.server.url, project.token, project.projectId, seconds),
-          );
-        } else baselineRuns.push(await load(baseline.url, '', 'p', seconds));
+      for (let k = 0; k < order.length; k++) {
+        const side = order[(i + k) % order.length]!;
+        if (side === 'baseline') baselineRuns.push(await load(baseline.url, '', 'p', seconds));
+        else side.runs.push(await measured(side, seconds));
       }
     }
   } finally {
-    await project.server.destroy();
+    for (const side of sides) await side.project.server.destroy();
     await baseline.stop();
     await rm(dir, { recursive: true, force: true });
   }
@@ -121,11 +156,17 @@ export async function benchPublishRate(o: { quick: boolean }): Promise<BenchResu
     p99_ms: median(r.map((x) => x.p99)),
     failed_requests: r.reduce((sum, x) => sum + x.errors, 0),
   });
-  const ratio = round(
-    median(projectRuns.map((x) => x.rps)) / median(baselineRuns.map((x) => x.rps)),
-    3,
-  );
-  const p = summary(projectRuns);
+  const baselineRps = median(baselineRuns.map((x) => x.rps));
+  const byWorkers = sides.map((side) => ({
+    workers: side.workers,
+    ...summary(side.runs),
+    ratio: round(median(side.runs.map((x) => x.rps)) / baselineRps, 3),
+    server_cpu_ms_per_request: round(median(side.runs.map((x) => x.cpuMsPerRequest)), 3),
+    server_cores_used: round(median(side.runs.map((x) => x.cores)), 2),
+  }));
+  // The headline stays the first count (1 by default: one process, as the history measured).
+  const first = byWorkers[0]!;
+  const { workers: _w, ratio, server_cpu_ms_per_request, server_cores_used, ...p } = first;
   return {
     name: 'publish-rate',
     quick: o.quick,
@@ -136,7 +177,9 @@ export async function benchPublishRate(o: { quick: boolean }): Promise<BenchResu
     seconds_per_run: seconds,
     runs,
     requests_per_snapshot: 3,
-    project: p,
+    project: { ...p, workers: first.workers, server_cpu_ms_per_request, server_cores_used },
     baseline: summary(baselineRuns),
+    by_workers: byWorkers,
+    load_average: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
   };
 }

@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres] [--workers 1,2]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -30,8 +30,14 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
-    options: { quick: { type: 'boolean', default: false }, only: { type: 'string' } },
+    options: {
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      // `serve --workers` counts publish-rate and list compare (lib/processes.ts), e.g. 1,2.
+      workers: { type: 'string' },
+    },
   });
+  if (values.workers) process.env.SNAPSHOTPLOT_BENCH_WORKERS = values.workers;
   // `postgres` compares against a PostgreSQL, so it runs by default only when one is given.
   const names = values.only
     ? values.only.split(',')

@@ -3,6 +3,7 @@
  * helper) and a baseline script from bench/baselines, each its own process on 127.0.0.1.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { startTestServer, type TestServer } from 'snapshotplot-server/testing';
@@ -13,10 +14,17 @@ export interface Project {
   token: string;
 }
 
-/** Starts the built server (production log level and checks unless given) with one project and token. */
-export async function startProject(o: { args?: string[]; logLevel?: string } = {}) {
+/**
+ * Starts the built server (production log level and checks unless given) with one project
+ * and token; `workers` is `serve --workers` (1, a single process, unless given).
+ */
+export async function startProject(
+  o: { args?: string[]; logLevel?: string; workers?: number; dataDir?: string } = {},
+) {
   const server = await startTestServer({
     args: o.args,
+    workers: o.workers,
+    dataDir: o.dataDir,
     // As in production: the test helper turns on the contract check of every answer
     // (http/response-check.ts, a zod parse of each body), which a benchmark must not pay.
     env: { SNAPSHOTPLOT_LOG_LEVEL: o.logLevel ?? 'info', SNAPSHOTPLOT_CHECK_RESPONSES: '0' },
@@ -67,4 +75,42 @@ function stopChild(child: ChildProcess): Promise<void> {
     child.once('exit', () => resolve());
     child.kill('SIGTERM');
   });
+}
+
+/**
+ * The `serve --workers` counts the publish-rate and list benchmarks compare:
+ * SNAPSHOTPLOT_BENCH_WORKERS (`pnpm bench --workers 1,2` sets it), default 1 and 2.
+ */
+export function benchWorkerCounts(env = process.env): number[] {
+  const text = env.SNAPSHOTPLOT_BENCH_WORKERS ?? '1,2';
+  const counts = text.split(',').map((t) => Number(t.trim()));
+  if (counts.length === 0 || counts.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw new Error(
+      `SNAPSHOTPLOT_BENCH_WORKERS=${text}: use worker counts separated by commas, like 1,2.`,
+    );
+  }
+  return counts;
+}
+
+/** utime + stime of one live process in ms (/proc/<pid>/stat fields 14 and 15, clock ticks). */
+async function ownCpuMs(pid: number): Promise<{ ppid: number; ms: number } | null> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+  if (!stat) return null;
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), ms: ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 };
+}
+
+/**
+ * CPU ms (user + system) of a process and its live children: a `serve --workers` primary and
+ * its workers. (cutime/cstime would only count children that already exited.)
+ */
+export async function processTreeCpuMs(pid: number): Promise<number> {
+  const own = await ownCpuMs(pid);
+  let total = own?.ms ?? 0;
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === pid) continue;
+    const child = await ownCpuMs(Number(name));
+    if (child?.ppid === pid) total += child.ms;
+  }
+  return total;
 }

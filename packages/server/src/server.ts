@@ -3,13 +3,14 @@
  * listens, and on close stops accepting, lets in-flight requests finish (bounded) and closes
  * the database.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import type { Endpoint } from '@snapshotplot/api-client/contract';
 import pino, { type Logger } from 'pino';
 import { createJwtVerifier } from './auth/jwt.js';
 import { createOidcVerifier } from './auth/oidc.js';
+import type { ClusterRole } from './cluster/worker.js';
 import { createDiffer } from './compare/differ.js';
 import { githubStatuses } from './comparisons/github.js';
 import type { ServerConfig } from './config.js';
@@ -49,6 +50,12 @@ export interface StartOptions {
   webhooks?: Partial<
     Pick<WebhookWorkerOptions, 'retryDelaysMs' | 'pollIntervalMs' | 'timeoutMs' | 'random'>
   >;
+  /**
+   * One worker of `serve --workers` (cluster/worker.ts): locks and events go through the
+   * primary on SQLite, the background jobs run in the leader only, the thread pools share
+   * the cores, the primary has swept the temp files, and answers say which worker served.
+   */
+  cluster?: ClusterRole;
 }
 
 export interface RunningServer {
@@ -69,6 +76,18 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       resolve();
     });
   });
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** In a cluster, every answer names the worker that served it (`x-snapshotplot-worker`). */
+function withWorkerHeader(handler: Handler, slot: number | undefined): Handler {
+  if (slot === undefined) return handler;
+  const value = String(slot);
+  return (req, res) => {
+    res.setHeader('x-snapshotplot-worker', value);
+    handler(req, res);
+  };
 }
 
 /** Logs dropped connections at most every 10 s (a flood would otherwise flood the log too). */
@@ -109,9 +128,16 @@ async function sweepOnce(ctx: AppContext, config: ServerConfig): Promise<void> {
 
 /** Opens everything and listens on config.host:config.port (0 = any free port). */
 export async function startServer(o: StartOptions): Promise<RunningServer> {
-  const { config } = o;
-  const logger = o.logger ?? pino({ level: config.logLevel });
-  const store = await openStore(config, { warn: (m) => logger.warn(m) });
+  const { config, cluster: role } = o;
+  const base = o.logger ?? pino({ level: config.logLevel });
+  const logger = role ? base.child({ worker: role.slot }) : base;
+  // Background jobs (the sweep, webhook deliveries) run in one process of a cluster.
+  const leader = role?.leader ?? true;
+  const threads = role?.threads ?? 2;
+  const store = await openStore(config, {
+    warn: (m) => logger.warn(m),
+    sqliteServices: role?.services,
+  });
   const {
     storage: disk,
     presigned,
@@ -120,6 +146,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     dataDir: config.dataDir,
     maxUploadBytes: config.maxUploadBytes,
     now: o.now ?? (() => new Date()),
+    sweep: !role,
   });
   if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
   const now = o.now ?? (() => new Date());
@@ -151,18 +178,21 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
     uploadsInProgress: new Set(),
     rateLimiter:
       config.rateLimitPerMinute > 0 ? createRateLimiter(config.rateLimitPerMinute) : null,
-    events: createNotifier(),
-    highlighter: createHighlighter({ timeoutMs: config.highlightTimeoutMs }),
+    // On PostgreSQL, NOTIFY already reaches every process; on SQLite the primary relays.
+    events: createNotifier({
+      fanOut: role && store.dialect === 'sqlite' ? role.fanOut : undefined,
+    }),
+    highlighter: createHighlighter({ timeoutMs: config.highlightTimeoutMs, threads }),
     differ: createDiffer({
       maxPixels: config.diffMaxPixels,
       timeoutMs: config.diffTimeoutMs,
-      threads: 2,
+      threads,
       maxQueue: 64,
     }),
     github: config.githubToken
       ? githubStatuses({ token: config.githubToken, apiUrl: config.githubApiUrl })
       : null,
-    thumbnails: createThumbnailer({ store, storage, logger }),
+    thumbnails: createThumbnailer({ store, storage, logger }, { concurrency: threads }),
     checkResponses: o.checkResponses ?? process.env.SNAPSHOTPLOT_CHECK_RESPONSES === '1',
     openapi: () => {
       openapi ??= JSON.stringify(
@@ -173,9 +203,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   };
   // Before serving, then every --sweep-interval-ms: a failed sweep (a store that is down)
   // is logged and retried next time, never a reason not to start.
-  await sweepOnce(ctx, config);
-  // Other replicas' events (PostgreSQL LISTEN/NOTIFY) wake this process's streams and worker.
-  const stopListening = store.onEvent((projectId) => ctx.events.notify(projectId));
+  if (leader) await sweepOnce(ctx, config);
+  // Other replicas' events (PostgreSQL LISTEN/NOTIFY) and other workers' (relayed by the
+  // cluster primary) wake this process's streams and webhook worker.
+  const stopListening = store.onEvent((projectId) => ctx.events.wake(projectId));
   const empty = (await store.listProjects()).length === 0;
   const app = createApp(ctx, VERSION, [galleryRoutes]);
   const server = createServer(
@@ -188,7 +219,10 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       connectionsCheckingInterval: Math.min(1000, Math.ceil(config.headersTimeoutMs / 4)),
       keepAliveTimeout: 5_000,
     },
-    countPerRequest(app, (line) => process.stderr.write(line)),
+    withWorkerHeader(
+      countPerRequest(app, (line) => process.stderr.write(line)),
+      role?.slot,
+    ),
   );
   // Over the cap Node closes new sockets at once, so descriptors stay for the database,
   // storage and temp files.
@@ -199,24 +233,28 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const boundUrl = `http://${host}:${address.port}`;
   publicUrl ||= boundUrl;
-  const worker = startWebhookWorker({
-    store,
-    logger,
-    now,
-    notifier: ctx.events,
-    userAgent: `snapshotplot-server/${VERSION}`,
-    allowPrivate: config.allowPrivateWebhooks,
-    serverSecret: ctx.secret,
-    ...o.webhooks,
-  });
+  const worker = leader
+    ? startWebhookWorker({
+        store,
+        logger,
+        now,
+        notifier: ctx.events,
+        userAgent: `snapshotplot-server/${VERSION}`,
+        allowPrivate: config.allowPrivateWebhooks,
+        serverSecret: ctx.secret,
+        ...o.webhooks,
+      })
+    : null;
   let sweeping: Promise<void> | undefined;
-  const sweeper = setInterval(() => {
-    if (sweeping) return; // the previous sweep is still running
-    sweeping = sweepOnce(ctx, config).finally(() => {
-      sweeping = undefined;
-    });
-  }, config.sweepIntervalMs);
-  sweeper.unref();
+  const sweeper = leader
+    ? setInterval(() => {
+        if (sweeping) return; // the previous sweep is still running
+        sweeping = sweepOnce(ctx, config).finally(() => {
+          sweeping = undefined;
+        });
+      }, config.sweepIntervalMs)
+    : undefined;
+  sweeper?.unref();
 
   let closing: Promise<void> | undefined;
   const close = () => {
@@ -226,7 +264,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       stopListening();
       // Event streams never end by themselves: end them so the drain below is not held open.
       ctx.events.closeAll();
-      const workerStopped = worker.stop();
+      const workerStopped = worker?.stop();
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       // Keep-alive sockets become idle as in-flight requests finish: close them promptly.
       server.closeIdleConnections();

@@ -31,6 +31,10 @@ export interface TestServer {
   destroy(): Promise<void>;
   /** Everything the server wrote to stderr so far. */
   stderr(): string;
+  /** Everything the server wrote to stdout (its JSON log lines) so far. */
+  stdout(): string;
+  /** How the server process last exited (after stop() or kill()); undefined while it runs. */
+  exitStatus(): { code: number | null; signal: NodeJS.Signals | null } | undefined;
 }
 
 /** The built bin, next to this file's package whether running from src/ or dist/. */
@@ -87,12 +91,23 @@ export async function runServerCli(
 
 /** Starts the built server; resolves once it prints its listening line. */
 export async function startTestServer(
-  o: { dataDir?: string; args?: string[]; env?: Record<string, string> } = {},
+  o: {
+    dataDir?: string;
+    args?: string[];
+    env?: Record<string, string>;
+    /**
+     * `serve --workers`: 1 unless given (a test server is one process, as before the flag
+     * existed, whatever the machine's core count); the cluster tests ask for 2.
+     */
+    workers?: number;
+  } = {},
 ): Promise<TestServer> {
   const ownDir = !o.dataDir;
   const dataDir = o.dataDir ?? (await mkdtemp(join(tmpdir(), 'snapshotplot-server-')));
   let child: ChildProcess | undefined;
   let errText = '';
+  let outText = '';
+  let lastExit: ReturnType<TestServer['exitStatus']>;
   // Under `pnpm test:postgres`, a fresh database per data dir (kept across restart()).
   const admin = testDatabaseAdminUrl();
   let database: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
@@ -122,15 +137,24 @@ export async function startTestServer(
           SNAPSHOTPLOT_LOG_LEVEL: 'warn',
           // Every answer is checked against the contract (http/response-check.ts).
           SNAPSHOTPLOT_CHECK_RESPONSES: '1',
+          SNAPSHOTPLOT_WORKERS: String(o.workers ?? 1),
           ...dbEnv,
           ...o.env,
         },
-        stdio: ['ignore', 'ignore', 'pipe'],
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      c.stdout!.setEncoding('utf8');
+      c.stdout!.on('data', (chunk: string) => {
+        outText += chunk;
       });
       // A test that forgets stop() must not leave a server running after the test process.
       const reap = () => c.kill('SIGKILL');
       process.once('exit', reap);
-      c.once('exit', () => process.removeListener('exit', reap));
+      lastExit = undefined;
+      c.once('exit', (code, signal) => {
+        lastExit = { code, signal };
+        process.removeListener('exit', reap);
+      });
       let buffer = '';
       c.stderr!.setEncoding('utf8');
       c.stderr!.on('data', (chunk: string) => {
@@ -209,6 +233,8 @@ export async function startTestServer(
       }
     },
     stderr: () => errText,
+    stdout: () => outText,
+    exitStatus: () => lastExit,
   };
   return server;
 }

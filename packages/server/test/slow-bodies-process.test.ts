@@ -18,8 +18,19 @@ let url: string;
 let dataDir: string;
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'sp-slow-proc-'));
-  // `ulimit -n` sets the soft and hard limit, so Node cannot raise it at start.
-  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data-dir', dataDir];
+  // `ulimit -n` sets the soft and hard limit, so Node cannot raise it at start. One process:
+  // the cap is per process (each of N workers has its own, README "--workers").
+  const args = [
+    'serve',
+    '--host',
+    '127.0.0.1',
+    '--port',
+    '0',
+    '--data-dir',
+    dataDir,
+    '--workers',
+    '1',
+  ];
   child = spawn(
     'sh',
     ['-c', `ulimit -n ${LIMIT} && exec "$0" "$@"`, process.execPath, SERVER_BIN, ...args],

@@ -1,5 +1,5 @@
 /** Picks the backend: PostgreSQL when a database URL is given, else SQLite in the data dir. */
-import type { Store } from './store.js';
+import type { Store, StoreServices } from './store.js';
 
 export interface StoreLocation {
   dataDir: string;
@@ -12,7 +12,8 @@ export interface StoreLocation {
 /** Opens (and migrates) the store of a location. */
 export async function openStore(
   where: StoreLocation,
-  o: { warn?: (message: string) => void } = {},
+  /** `sqliteServices`: locks and events across processes for SQLite (serve --workers). */
+  o: { warn?: (message: string) => void; sqliteServices?: StoreServices } = {},
 ): Promise<Store> {
   if (where.databaseUrl) {
     const { openPostgres } = await import('./postgres.js');
@@ -20,5 +21,5 @@ export async function openStore(
   }
   const { openSqlite } = await import('./sqlite.js');
   const { createStore } = await import('./store.js');
-  return createStore(await openSqlite(where.dataDir));
+  return createStore(await openSqlite(where.dataDir), o.sqliteServices);
 }

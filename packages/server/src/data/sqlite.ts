@@ -25,7 +25,7 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  cacheStatements(sqlite);
+  cacheStatements(sqlite, writeTransactions);
   const db = new Kysely<Database>({
     dialect: new SqliteDialect({ database: sqlite }),
     ...statementLog(),
@@ -51,17 +51,32 @@ export async function openSqlite(dataDir: string): Promise<Kysely<Database>> {
 }
 
 /**
+ * kysely opens every transaction with a plain (deferred) `begin`. Several processes on one
+ * file (serve --workers, admin commands): a deferred transaction that read and then writes
+ * fails at once with SQLITE_BUSY when another process wrote meanwhile, and the busy timeout
+ * cannot help (waiting would not make its snapshot current). `begin immediate` takes the
+ * write lock first, so writers queue on busy_timeout, one at a time, and then succeed.
+ * (store.reads() runs outside transactions, so readers never queue.)
+ */
+const writeTransactions = (source: string) =>
+  source.trim().toLowerCase() === 'begin' ? 'begin immediate' : source;
+
+/**
  * kysely prepares every query anew and better-sqlite3 compiles SQL on each prepare(): ~9 % of
  * the server's CPU under the publish benchmark (bench/README.md). Reuse statements by SQL text;
  * statements run synchronously, so one is never in use twice at once. Bounded, oldest out.
  */
-function cacheStatements(sqlite: BetterSqlite3.Database, max = 256): void {
+function cacheStatements(
+  sqlite: BetterSqlite3.Database,
+  rewrite: (source: string) => string,
+  max = 256,
+): void {
   const cache = new Map<string, BetterSqlite3.Statement>();
   const prepare = sqlite.prepare.bind(sqlite);
   sqlite.prepare = ((source: string) => {
     let statement = cache.get(source);
     if (!statement) {
-      statement = prepare(source);
+      statement = prepare(rewrite(source));
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(source, statement);
     }

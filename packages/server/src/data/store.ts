@@ -80,9 +80,12 @@ function localServices(): StoreServices {
   };
 }
 
-/** The SQLite Store over an opened database. */
-export function createStore(db: Kysely<Database>): Store {
-  const local = localServices();
+/**
+ * The SQLite Store over an opened database. `services` default to in-process locks and no
+ * foreign events (one process); `serve --workers` gives the primary-held ones (cluster/worker.ts).
+ */
+export function createStore(db: Kysely<Database>, services?: StoreServices): Store {
+  const local = services ?? localServices();
   return {
     ...bind(db, 'sqlite'),
     dialect: 'sqlite',
@@ -91,7 +94,10 @@ export function createStore(db: Kysely<Database>): Store {
     reads: (fn) => fn(bind(db, 'sqlite')),
     tryLock: local.tryLock,
     onEvent: local.onEvent,
-    close: () => db.destroy(),
+    async close() {
+      await local.close();
+      await db.destroy();
+    },
   };
 }
 

@@ -2,6 +2,7 @@
  * What only `serve` reads: the listening address, URL lifetimes and limits, user JWTs, timeouts
  * and the sweep. Where the install lives (data dir, database, storage, secret) is install.ts.
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { int, onOff, seconds, setting } from './define.js';
 
@@ -19,6 +20,14 @@ export const SERVE_SETTINGS = {
     schema: int(0).max(65535).default(8080),
     help: 'port, 0 for any free one',
     shownDefault: '8080',
+  }),
+  /** Server processes (node:cluster) sharing the port; 1 = one process, no cluster. */
+  workers: setting({
+    flag: '--workers <n>',
+    env: ['SNAPSHOTPLOT_WORKERS'],
+    schema: int(1).max(256).default(availableParallelism()),
+    help: 'server processes sharing the port (node:cluster), 1 = a single process',
+    shownDefault: 'the number of cores',
   }),
   uploadUrlTtl: setting({
     flag: '--upload-url-ttl <seconds>',

@@ -18,9 +18,13 @@ export class LocalDiskStorage implements Storage {
     this.tmpDir = join(this.root, '.tmp');
   }
 
-  /** Creates the folders and removes temp files a crash left behind. Call once at start-up. */
-  async init(): Promise<number> {
+  /**
+   * Creates the folders and removes temp files a crash left behind. Call once at start-up;
+   * `sweep: false` for a process that starts beside others uploading (a cluster worker).
+   */
+  async init(o: { sweep?: boolean } = {}): Promise<number> {
     await mkdir(this.tmpDir, { recursive: true, mode: 0o700 });
+    if (o.sweep === false) return 0;
     const leftovers = await readdir(this.tmpDir);
     await Promise.all(leftovers.map((f) => rm(join(this.tmpDir, f), { force: true })));
     return leftovers.length;

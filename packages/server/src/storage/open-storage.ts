@@ -26,11 +26,12 @@ export interface OpenedStorage {
 /** Opens the configured storage and sweeps what an interrupted upload left behind. */
 export async function openStorage(
   settings: StorageSettings | undefined,
-  o: { dataDir: string; maxUploadBytes: number; now: () => Date },
+  /** `sweep: false`: leave the temp files (other processes may be writing them). */
+  o: { dataDir: string; maxUploadBytes: number; now: () => Date; sweep?: boolean },
 ): Promise<OpenedStorage> {
   if (!settings?.url) {
     const disk = new LocalDiskStorage(join(o.dataDir, 'files'));
-    return { storage: disk, presigned: null, swept: await disk.init() };
+    return { storage: disk, presigned: null, swept: await disk.init({ sweep: o.sweep }) };
   }
   if (o.maxUploadBytes > S3_MAX_COPY_BYTES) {
     throw new ConfigError(
