@@ -3,8 +3,16 @@
 // sharp decodes PNG, JPEG and WebP to RGBA and rasterises SVG at one fixed density for both
 // sides; pixelmatch counts the pixels that differ (threshold 0.1, anti-aliased pixels not
 // counted) and draws the difference image, which sharp encodes as PNG.
-import pixelmatch from 'pixelmatch';
-import sharp from 'sharp';
+// Loaded on the first comparison, not at start-up: libvips and its threads are ~20 MiB of a
+// server's resident memory, and most processes (and every request thread) never diff.
+let libs;
+const load = async () => {
+  libs ??= Promise.all([import('sharp'), import('pixelmatch')]).then(([s, p]) => ({
+    sharp: s.default,
+    pixelmatch: p.default,
+  }));
+  return libs;
+};
 
 /** Content types compared pixel by pixel; anything else is compared by sha256 only. */
 export const RASTER_TYPES = new Set(['image/png', 'image/jpeg', 'image/webp', 'image/svg+xml']);
@@ -29,6 +37,7 @@ function notCompared(err) {
 }
 
 async function decode(side, maxPixels) {
+  const { sharp } = await load();
   const svg = side.contentType === 'image/svg+xml';
   const open = () =>
     sharp(side.bytes, {
@@ -71,6 +80,7 @@ export async function comparePlots(base, head, maxPixels) {
   }
   if (a.width !== b.width || a.height !== b.height)
     return { compared: false, reason: 'size_changed', width: b.width, height: b.height };
+  const { sharp, pixelmatch } = await load();
   const out = Buffer.alloc(a.width * a.height * 4);
   const changed = pixelmatch(a.data, b.data, out, a.width, a.height, {
     threshold: 0.1,

@@ -3,7 +3,6 @@
  * thread (src/highlight/), or shown plain and escaped when that runs over its time budget.
  */
 import { createHash } from 'node:crypto';
-import { createTwoFilesPatch } from 'diff';
 import type { SnapshotRecord } from '../data/records.js';
 import type { CodeRender } from '../highlight/highlighter.js';
 import type { AppContext } from '../http/context.js';
@@ -185,6 +184,8 @@ export async function codeDiffPanel(
           a ? readCode(ctx, a) : '',
           b ? readCode(ctx, b) : '',
         ]);
+        // jsdiff is loaded by the first code diff, not at start-up.
+        const { createTwoFilesPatch } = await import('diff');
         return createTwoFilesPatch(
           'baseline',
           'head',

@@ -5,7 +5,8 @@
  * PNG/JPEG images as data: URLs (the gallery CSP allows img-src data:), text and streams and
  * errors as preformatted text, and never HTML or JavaScript (a note says it is not shown).
  */
-import MarkdownIt from 'markdown-it';
+import { createRequire } from 'node:module';
+import type MarkdownItType from 'markdown-it';
 import { html, raw, type SafeHtml } from './html.js';
 
 /** Must match highlight-worker.mjs. */
@@ -93,22 +94,33 @@ export function parseNotebook(text: string): Notebook | { error: string } {
   return { cells, language: typeof lang === 'string' ? lang : null };
 }
 
-const md = new MarkdownIt({ html: false, linkify: true, typographer: false });
 const LINK_PROTOCOLS = /^(https?:|mailto:)/i;
-// Links and images: only http(s) and mailto (this replaces markdown-it's own check, which
-// lets data: images and relative links through); a refused link is left as its text.
-md.validateLink = (url: string) => LINK_PROTOCOLS.test(url.trim());
-const defaultLinkOpen =
-  md.renderer.rules.link_open ??
-  ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
-md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
-  tokens[idx]!.attrSet('rel', 'noopener noreferrer nofollow');
-  return defaultLinkOpen(tokens, idx, options, env, self);
-};
+let md: InstanceType<typeof MarkdownItType> | undefined;
+/**
+ * markdown-it, made on the first notebook shown (not at start-up: it and its dependencies are
+ * ~5 MiB of every server process, and most never show a notebook). Links and images: only
+ * http(s) and mailto (this replaces markdown-it's own check, which lets data: images and
+ * relative links through); a refused link is left as its text.
+ */
+function markdown(): InstanceType<typeof MarkdownItType> {
+  if (md) return md;
+  const MarkdownIt = createRequire(import.meta.url)('markdown-it') as typeof MarkdownItType;
+  const m = new MarkdownIt({ html: false, linkify: true, typographer: false });
+  m.validateLink = (url: string) => LINK_PROTOCOLS.test(url.trim());
+  const defaultLinkOpen =
+    m.renderer.rules.link_open ??
+    ((tokens, idx, options, _env, self) => self.renderToken(tokens, idx, options));
+  m.renderer.rules.link_open = (tokens, idx, options, env, self) => {
+    tokens[idx]!.attrSet('rel', 'noopener noreferrer nofollow');
+    return defaultLinkOpen(tokens, idx, options, env, self);
+  };
+  md = m;
+  return m;
+}
 
 /** Markdown as HTML: markdown-it escapes raw HTML (html: false) and drops unsafe links. */
 export function renderMarkdown(text: string): SafeHtml {
-  return raw(md.render(text));
+  return raw(markdown().render(text));
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes in tracebacks
