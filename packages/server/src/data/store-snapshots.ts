@@ -156,7 +156,8 @@ function filterCondition(a: string, projectId: string, f: SnapshotFilters) {
   }
   if (f.tag !== undefined) {
     parts.push(
-      sql<boolean>`${col('id')} in (select t.snapshot_id from snapshot_tags t where t.tag = ${f.tag})`,
+      // A probe of snapshot_tags' primary key per row walked (the row is already in hand).
+      sql<boolean>`exists (select 1 from snapshot_tags t where t.snapshot_id = ${col('id')} and t.tag = ${f.tag})`,
     );
   }
   return sql.join(parts, sql` and `);
@@ -173,13 +174,72 @@ const samePlot = (a: string) => {
 };
 
 /**
+ * The plot_heads facet (0012) that answers a latest-per-plot page with these filters: ready
+ * snapshots, filtered by at most one branch or one tag besides the plot's own collection and
+ * title. Undefined when another filter is set (q, author, PR, commit, status, both branch and
+ * tag): latestScanQuery answers those.
+ */
+function headsFacet(f: SnapshotFilters): { facet: string; value: string } | undefined {
+  const { collection, collection_id, title, status, branch, tag, ...rest } = f;
+  if (status !== 'ready' || Object.values(rest).some((v) => v !== undefined)) return undefined;
+  if (branch !== undefined && tag !== undefined) return undefined;
+  if (branch !== undefined) return { facet: 'branch', value: branch };
+  if (tag !== undefined) return { facet: 'tag', value: tag };
+  return { facet: '', value: '' };
+}
+
+/**
  * "Latest per plot" (the gallery's default grid): of the snapshots the filters pick, the
  * newest of each plot (collection, title), with how many versions of it they pick
  * (`version_count`), newest first, keyset-paged by id like listQuery; one statement per page.
- * It is listQuery plus a NOT EXISTS "no newer picked version of this plot" and a count, both
- * correlated probes of snapshots_plot_id (0011) per candidate row (exported so a test can EXPLAIN the real query).
+ * Ready snapshots unfiltered or filtered by collection, title, one branch or one tag read
+ * plot_heads (0012, kept by triggers): one range of plot_heads_head, a row per card, whatever
+ * the number of versions. Other filters walk the versions (latestScanQuery). Exported so a
+ * test can EXPLAIN the real query.
  */
 export function latestQuery(
+  db: Executor,
+  dialect: Dialect,
+  projectId: string,
+  f: SnapshotFilters,
+  limit: number,
+  cursor?: string,
+) {
+  const facet = headsFacet(f);
+  if (!facet) return latestScanQuery(db, dialect, projectId, f, limit, cursor);
+  let q = db
+    .selectFrom('plot_heads as h')
+    .innerJoin('snapshots as s', 's.id', 'h.head_id')
+    .leftJoin('collections as c', 'c.id', 's.collection_id')
+    .selectAll('s')
+    .select('c.name as collection')
+    .select(filesColumn(dialect))
+    .select('h.versions as version_count')
+    .where('h.project_id', '=', projectId)
+    .where('h.facet', '=', facet.facet)
+    .where('h.value', '=', facet.value);
+  if (f.collection !== undefined) {
+    const name = f.collection;
+    q = q.where('h.plot', '=', (eb) =>
+      eb
+        .selectFrom('collections as fc')
+        .select('fc.id')
+        .where('fc.project_id', '=', projectId)
+        .where('fc.name', '=', name),
+    );
+  }
+  if (f.collection_id !== undefined) q = q.where('h.plot', '=', f.collection_id ?? '');
+  if (f.title !== undefined) q = q.where('h.title', '=', f.title);
+  if (cursor !== undefined) q = q.where('h.head_id', '<', cursor);
+  return q.orderBy('h.head_id', 'desc').limit(limit + 1);
+}
+
+/**
+ * Latest per plot for any status, by walking the rows the filters pick newest first: listQuery
+ * plus a NOT EXISTS "no newer picked version of this plot" and a count, both correlated probes
+ * of snapshots_plot_id (0011) per candidate row; cost grows with the versions walked.
+ */
+export function latestScanQuery(
   db: Executor,
   dialect: Dialect,
   projectId: string,
