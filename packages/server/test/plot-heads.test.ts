@@ -21,6 +21,8 @@ import { databaseFor, type Harness, PNG, publish, startHarness, upload } from '.
 let h: Harness;
 let admin: string;
 let read: (q: string) => Promise<Array<Record<string, unknown>>>;
+/** A writing connection (bulk statements, as import and retention send). */
+let write: (q: string) => Promise<void>;
 let postgres = false;
 let closeReader: () => Promise<void>;
 beforeAll(async () => {
@@ -33,10 +35,17 @@ beforeAll(async () => {
     await client.query(`set app.principal_projects = '*'`);
     postgres = true;
     read = async (q) => (await client.query(q)).rows;
+    write = async (q) => {
+      await client.query(q);
+    };
     closeReader = () => client.end();
   } else {
-    const db = new BetterSqlite3(join(h.dataDir, 'snapshotplot.db'), { readonly: true });
+    const db = new BetterSqlite3(join(h.dataDir, 'snapshotplot.db'));
+    db.pragma('busy_timeout = 5000');
     read = async (q) => db.prepare(q).all() as Array<Record<string, unknown>>;
+    write = async (q) => {
+      db.exec(q);
+    };
     closeReader = async () => db.close();
   }
 });
@@ -255,6 +264,45 @@ describe('plot_heads', () => {
     expect(versionsOf(await grid('?branch=main'), ids.l1!)).toBe('1 version');
     expect(versionsOf(await grid('?tag=gpu'), ids.l2!)).toBe('2 versions');
     expect(versionsOf(await grid(''), ids.acc!)).toBe('2 versions');
+  });
+
+  it('one statement of many rows of one plot (import, bulk delete) counts each once', async () => {
+    const series = postgres
+      ? 'select i from generate_series(1, 60) as i'
+      : 'with recursive n(i) as (select 1 union all select i + 1 from n where i < 60) select i from n';
+    const pad = postgres ? `lpad(i::text, 4, '0')` : `printf('%04d', i)`;
+    const tags = postgres ? `array['bulk', 'b' || (i % 2)]` : `'["bulk","b' || (i % 2) || '"]'`;
+    await write(`insert into snapshots (id, project_id, title, branch, tags, status, want_plot,
+        want_code, created_at)
+      select 'snap_zbulk' || ${pad}, '${h.projectId}', 'bulk', case when i % 3 = 0 then 'x' else 'main' end,
+        ${tags}, case when i % 10 = 0 then 'pending' else 'ready' end, 1, 0,
+        '2026-01-01T00:00:00.000Z' from (${series}) as s`);
+    await write(`insert into snapshot_tags (snapshot_id, tag) select id, 'bulk' from snapshots
+      where id like 'snap_zbulk%'`);
+    await write(`insert into snapshot_tags (snapshot_id, tag) select id, 'b' || (cast(substr(id, 11) as integer) % 2)
+      from snapshots where id like 'snap_zbulk%'`);
+    expect((await heads())['/bulk']).toEqual({ head: 'snap_zbulk0059', versions: 54 });
+    await expectExact();
+    await write(
+      `update snapshots set status = 'ready' where id like 'snap_zbulk%' and status = 'pending'`,
+    );
+    await write(`delete from snapshots where id like 'snap_zbulk%' and id > 'snap_zbulk0030'`);
+    expect((await heads())['/bulk']).toEqual({ head: 'snap_zbulk0030', versions: 30 });
+    await expectExact();
+  });
+
+  it('collection counts (ready from plot_heads plus pending) equal a count of snapshots', async () => {
+    await version('pending in eval', { collection: 'eval' }, false);
+    await direct('ready in eval', { collection: 'eval' });
+    const res = await h.api('GET', `/api/projects/${h.projectId}/collections`);
+    const api = ((await res.json()) as { data: Array<{ name: string; snapshot_count: number }> })
+      .data;
+    const truth = await read(`select c.name, count(s.id) as n from collections c
+      left join snapshots s on s.collection_id = c.id group by c.name order by c.name`);
+    expect(api.map((c) => [c.name, c.snapshot_count])).toEqual(
+      truth.map((r) => [r.name, Number(r.n)]),
+    );
+    expect(api.find((c) => c.name === 'eval')?.snapshot_count).toBe(2);
   });
 
   it.runIf(testDatabaseAdminUrl())(
