@@ -190,6 +190,13 @@ const CASES: Case[] = [
     heads: true,
   },
   {
+    name: 'latest per plot, q (walks the versions; no text index)',
+    query: latest({ q: 'needle' }),
+    index: 'snapshots_status_id',
+    plotIndex: 'snapshots_plot_id',
+    pgScans: true,
+  },
+  {
     name: 'latest per plot, author (walks the versions)',
     query: latest({ author: 'a11' }),
     index: 'snapshots_author_id',

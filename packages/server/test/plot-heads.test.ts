@@ -92,6 +92,7 @@ const heads = async () =>
     ),
   );
 
+let pendingRaceHead = '';
 let n = 0;
 const sha = () => (++n).toString(16).padStart(40, '0');
 
@@ -231,6 +232,7 @@ describe('plot_heads', () => {
     );
     expect(answers.map((a) => a.status)).toEqual(pending.map(() => 200));
     expect((await heads())['/race']).toEqual({ head: pending.at(-1)!.id, versions: 12 });
+    pendingRaceHead = pending.at(-1)!.id;
     await expectExact();
   });
 
@@ -264,6 +266,10 @@ describe('plot_heads', () => {
     expect(versionsOf(await grid('?branch=main'), ids.l1!)).toBe('1 version');
     expect(versionsOf(await grid('?tag=gpu'), ids.l2!)).toBe('2 versions');
     expect(versionsOf(await grid(''), ids.acc!)).toBe('2 versions');
+    // q walks the versions; a card whose title matches takes its count from plot_heads.
+    expect(versionsOf(await grid('?q=los'), ids.l2!)).toBe('2 versions');
+    expect(versionsOf(await grid('?q=los&branch=main'), ids.l1!)).toBe('1 version');
+    expect(versionsOf(await grid('?q=race'), pendingRaceHead)).toBe('12 versions');
   });
 
   it('one statement of many rows of one plot (import, bulk delete) counts each once', async () => {

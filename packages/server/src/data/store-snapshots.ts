@@ -260,14 +260,28 @@ export function latestScanQuery(
         and h.plot = coalesce(s.collection_id, '') and h.title = s.title)
       else ${count} end`;
   }
+  // On PostgreSQL `offset 0` keeps NOT EXISTS a per-row index probe: pulled up into an
+  // anti join, the planner (underestimating a project's rows under row-level security)
+  // would scan snapshots once and materialize it.
+  const newest = sql<boolean>`not exists (select 1 from snapshots n where ${samePlot('n')} and n.id > s.id and ${filterCondition('n', projectId, f)}${dialect === 'postgres' ? sql` offset 0` : sql``})`;
+  if (dialect === 'postgres' && text !== undefined) {
+    // q has no index: PostgreSQL scans and sorts the matching rows, and with the probe in the
+    // same WHERE it ran it for every matching row before the sort. Sorted first (a fenced
+    // subquery), the probe runs only on the rows walked until the page is full. The inner
+    // LIMIT (never reached) lets PostgreSQL build each row's files after the sort, for the
+    // rows walked only, instead of for every match.
+    const picked = listQuery(db, dialect, projectId, f, 1_000_000_000, cursor).offset(0);
+    return db
+      .selectFrom(picked.as('s'))
+      .selectAll('s')
+      .select(count.as('version_count'))
+      .where(newest)
+      .orderBy('s.id', 'desc')
+      .limit(limit + 1);
+  }
   return listQuery(db, dialect, projectId, f, limit, cursor)
     .select(count.as('version_count'))
-    .where(
-      // On PostgreSQL `offset 0` keeps NOT EXISTS a per-row index probe: pulled up into an
-      // anti join, the planner (underestimating a project's rows under row-level security)
-      // would scan snapshots once and materialize it.
-      sql<boolean>`not exists (select 1 from snapshots n where ${samePlot('n')} and n.id > s.id and ${filterCondition('n', projectId, f)}${dialect === 'postgres' ? sql` offset 0` : sql``})`,
-    );
+    .where(newest);
 }
 
 /** One snapshot by id with its files (exported so a test can EXPLAIN the real query). */
