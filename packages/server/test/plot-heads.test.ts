@@ -10,9 +10,12 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { CommanderError } from 'commander';
+import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProgram } from '../src/cli/program.js';
+import { migrateToLatest } from '../src/data/migrations.js';
+import { openSqlite } from '../src/data/sqlite.js';
 import { CliError } from '../src/errors.js';
 import { testDatabaseEnv } from '../src/testing.js';
 import { testDatabaseAdminUrl } from '../src/testing-postgres.js';
@@ -309,6 +312,32 @@ describe('plot_heads', () => {
       truth.map((r) => [r.name, Number(r.n)]),
     );
     expect(api.find((c) => c.name === 'eval')?.snapshot_count).toBe(2);
+  });
+
+  it('migration 0012 on a database that already holds snapshots builds the same summary', async () => {
+    const before = await expectExact();
+    const drop = postgres
+      ? `drop trigger plot_heads_insert on snapshots; drop trigger plot_heads_delete on snapshots;
+         drop trigger plot_heads_update on snapshots; drop function snapshotplot_plot_heads();
+         drop table plot_heads; delete from kysely_migration where name = '0012_plot_heads'`
+      : `drop trigger plot_heads_insert; drop trigger plot_heads_delete; drop trigger plot_heads_update;
+         drop table plot_heads; delete from kysely_migration where name = '0012_plot_heads'`;
+    await write(drop);
+    const url = await databaseFor(h.dataDir);
+    const db = url
+      ? new Kysely<unknown>({
+          dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: 1 }) }),
+        })
+      : ((await openSqlite(h.dataDir)) as unknown as Kysely<unknown>);
+    try {
+      await migrateToLatest(db, postgres ? 'postgres' : 'sqlite');
+    } finally {
+      await db.destroy();
+    }
+    expect(await expectExact()).toEqual(before);
+    // And the triggers are back: a new version counts.
+    await direct('after migration');
+    expect((await heads())['/after migration']?.versions).toBe(1);
   });
 
   it.runIf(testDatabaseAdminUrl())(
