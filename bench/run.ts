@@ -1,5 +1,5 @@
 /**
- * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres] [--workers 1,2]`: runs each benchmark
+ * `pnpm bench [--quick] [--only upload,publish-rate,e2e-cli,batch,diff,thumbnails,list,size,postgres,gallery] [--workers 1,2]`: runs each benchmark
  * (project and baseline in the same run, on 127.0.0.1), prints a summary line per benchmark
  * and writes bench/results/<name>[-quick].json. Exits 1 when a benchmark fails to run.
  */
@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { benchBatch } from './batch.js';
 import { benchDiff } from './diff.js';
 import { benchE2e } from './e2e-cli.js';
+import { benchGallery } from './gallery.js';
 import type { BenchResult } from './lib/stats.js';
 import { writeResult } from './lib/stats.js';
 import { benchList } from './list.js';
@@ -26,6 +27,7 @@ const BENCHES: Record<string, (o: { quick: boolean }) => Promise<BenchResult>> =
   list: benchList,
   size: benchSize,
   postgres: benchPostgres,
+  gallery: benchGallery,
 };
 
 async function main(): Promise<number> {

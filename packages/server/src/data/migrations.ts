@@ -10,6 +10,7 @@ import { eventsAndWebhooks } from './migration-events.js';
 import { listIndexes } from './migration-list-indexes.js';
 import { naturalKeyIndex } from './migration-natural-key.js';
 import { artifactObjectIndex } from './migration-objects.js';
+import { plotHeads } from './migration-plot-heads.js';
 import { plotIndex } from './migration-plot-index.js';
 import { quotasAndRetention } from './migration-retention.js';
 import { reviewsAndDiffs } from './migration-reviews.js';
@@ -164,6 +165,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0009_artifact_objects': artifactObjectIndex(),
     '0010_list_indexes': listIndexes(),
     '0011_plot_index': plotIndex(),
+    '0012_plot_heads': plotHeads(dialect),
     '0013_event_order': eventOrder(dialect),
   };
 }

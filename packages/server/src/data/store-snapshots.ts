@@ -156,7 +156,8 @@ function filterCondition(a: string, projectId: string, f: SnapshotFilters) {
   }
   if (f.tag !== undefined) {
     parts.push(
-      sql<boolean>`${col('id')} in (select t.snapshot_id from snapshot_tags t where t.tag = ${f.tag})`,
+      // A probe of snapshot_tags' primary key per row walked (the row is already in hand).
+      sql<boolean>`exists (select 1 from snapshot_tags t where t.snapshot_id = ${col('id')} and t.tag = ${f.tag})`,
     );
   }
   return sql.join(parts, sql` and `);
@@ -173,11 +174,28 @@ const samePlot = (a: string) => {
 };
 
 /**
+ * The plot_heads facet (0012) that answers a latest-per-plot page with these filters: ready
+ * snapshots, filtered by at most one branch or one tag besides the plot's own collection and
+ * title. Undefined when another filter is set (q, author, PR, commit, status, both branch and
+ * tag): latestScanQuery answers those.
+ */
+function headsFacet(f: SnapshotFilters): { facet: string; value: string } | undefined {
+  const { collection, collection_id, title, status, branch, tag, ...rest } = f;
+  if (status !== 'ready' || Object.values(rest).some((v) => v !== undefined)) return undefined;
+  if (branch !== undefined && tag !== undefined) return undefined;
+  if (branch !== undefined) return { facet: 'branch', value: branch };
+  if (tag !== undefined) return { facet: 'tag', value: tag };
+  return { facet: '', value: '' };
+}
+
+/**
  * "Latest per plot" (the gallery's default grid): of the snapshots the filters pick, the
  * newest of each plot (collection, title), with how many versions of it they pick
  * (`version_count`), newest first, keyset-paged by id like listQuery; one statement per page.
- * It is listQuery plus a NOT EXISTS "no newer picked version of this plot" and a count, both
- * correlated probes of snapshots_plot_id (0011) per candidate row (exported so a test can EXPLAIN the real query).
+ * Ready snapshots unfiltered or filtered by collection, title, one branch or one tag read
+ * plot_heads (0012, kept by triggers): one range of plot_heads_head, a row per card, whatever
+ * the number of versions. Other filters walk the versions (latestScanQuery). Exported so a
+ * test can EXPLAIN the real query.
  */
 export function latestQuery(
   db: Executor,
@@ -187,18 +205,83 @@ export function latestQuery(
   limit: number,
   cursor?: string,
 ) {
-  return listQuery(db, dialect, projectId, f, limit, cursor)
-    .select(
-      sql<number>`(select count(*) from snapshots v where ${samePlot('v')} and ${filterCondition('v', projectId, f)})`.as(
-        'version_count',
-      ),
-    )
-    .where(
-      // On PostgreSQL `offset 0` keeps NOT EXISTS a per-row index probe: pulled up into an
-      // anti join, the planner (underestimating a project's rows under row-level security)
-      // would scan snapshots once and materialize it.
-      sql<boolean>`not exists (select 1 from snapshots n where ${samePlot('n')} and n.id > s.id and ${filterCondition('n', projectId, f)}${dialect === 'postgres' ? sql` offset 0` : sql``})`,
+  const facet = headsFacet(f);
+  if (!facet) return latestScanQuery(db, dialect, projectId, f, limit, cursor);
+  let q = db
+    .selectFrom('plot_heads as h')
+    .innerJoin('snapshots as s', 's.id', 'h.head_id')
+    .leftJoin('collections as c', 'c.id', 's.collection_id')
+    .selectAll('s')
+    .select('c.name as collection')
+    .select(filesColumn(dialect))
+    .select('h.versions as version_count')
+    .where('h.project_id', '=', projectId)
+    .where('h.facet', '=', facet.facet)
+    .where('h.value', '=', facet.value);
+  if (f.collection !== undefined) {
+    const name = f.collection;
+    q = q.where('h.plot', '=', (eb) =>
+      eb
+        .selectFrom('collections as fc')
+        .select('fc.id')
+        .where('fc.project_id', '=', projectId)
+        .where('fc.name', '=', name),
     );
+  }
+  if (f.collection_id !== undefined) q = q.where('h.plot', '=', f.collection_id ?? '');
+  if (f.title !== undefined) q = q.where('h.title', '=', f.title);
+  if (cursor !== undefined) q = q.where('h.head_id', '<', cursor);
+  return q.orderBy('h.head_id', 'desc').limit(limit + 1);
+}
+
+/**
+ * Latest per plot for any status, by walking the rows the filters pick newest first: listQuery
+ * plus a NOT EXISTS "no newer picked version of this plot" and a count, both correlated probes
+ * of snapshots_plot_id (0011) per candidate row; cost grows with the versions walked.
+ */
+export function latestScanQuery(
+  db: Executor,
+  dialect: Dialect,
+  projectId: string,
+  f: SnapshotFilters,
+  limit: number,
+  cursor?: string,
+) {
+  let count = sql<number>`(select count(*) from snapshots v where ${samePlot('v')} and ${filterCondition('v', projectId, f)})`;
+  const { q: text, ...others } = f;
+  const facet = text === undefined ? undefined : headsFacet(others);
+  if (text !== undefined && facet) {
+    // A card whose title matches q: every version of its plot matches q, so its count is the
+    // plot_heads count of the other filters (no walk over a plot of 10k versions).
+    const like = `%${text.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
+    count = sql<number>`case when lower(s.title) like lower(${like}) escape '\\'
+      then (select h.versions from plot_heads h where h.project_id = s.project_id
+        and h.facet = ${facet.facet} and h.value = ${facet.value}
+        and h.plot = coalesce(s.collection_id, '') and h.title = s.title)
+      else ${count} end`;
+  }
+  // On PostgreSQL `offset 0` keeps NOT EXISTS a per-row index probe: pulled up into an
+  // anti join, the planner (underestimating a project's rows under row-level security)
+  // would scan snapshots once and materialize it.
+  const newest = sql<boolean>`not exists (select 1 from snapshots n where ${samePlot('n')} and n.id > s.id and ${filterCondition('n', projectId, f)}${dialect === 'postgres' ? sql` offset 0` : sql``})`;
+  if (dialect === 'postgres' && text !== undefined) {
+    // q has no index: PostgreSQL scans and sorts the matching rows, and with the probe in the
+    // same WHERE it ran it for every matching row before the sort. Sorted first (a fenced
+    // subquery), the probe runs only on the rows walked until the page is full. The inner
+    // LIMIT (never reached) lets PostgreSQL build each row's files after the sort, for the
+    // rows walked only, instead of for every match.
+    const picked = listQuery(db, dialect, projectId, f, 1_000_000_000, cursor).offset(0);
+    return db
+      .selectFrom(picked.as('s'))
+      .selectAll('s')
+      .select(count.as('version_count'))
+      .where(newest)
+      .orderBy('s.id', 'desc')
+      .limit(limit + 1);
+  }
+  return listQuery(db, dialect, projectId, f, limit, cursor)
+    .select(count.as('version_count'))
+    .where(newest);
 }
 
 /** One snapshot by id with its files (exported so a test can EXPLAIN the real query). */
@@ -397,14 +480,27 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
       }));
       return { page, more: rows.length > limit };
     },
+    /**
+     * A project's collections by name with their snapshot counts: the ready ones summed from
+     * plot_heads (0012, a primary-key range per collection) plus the pending ones (few; by
+     * snapshots_status_id), so the count costs the same at 100 or 100k snapshots. SQLite is
+     * told the index: its statistics have no histogram, and with few pending rows it would
+     * rather scan the table or read the whole collection.
+     */
     async listCollections(projectId: string) {
+      const pendingIndex = dialect === 'sqlite' ? sql`indexed by snapshots_status_id` : sql``;
       return db
         .selectFrom('collections as c')
-        .leftJoin('snapshots as s', 's.collection_id', 'c.id')
         .select(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
-        .select((eb) => eb.cast<number>(eb.fn.count('s.id'), 'integer').as('snapshot_count'))
+        .select(
+          sql<number>`cast(coalesce((select sum(h.versions) from plot_heads h
+            where h.project_id = c.project_id and h.facet = '' and h.value = '' and h.plot = c.id), 0)
+            + (select count(*) from snapshots s ${pendingIndex} where s.project_id = c.project_id
+              and s.status = 'pending' and s.collection_id = c.id) as integer)`.as(
+            'snapshot_count',
+          ),
+        )
         .where('c.project_id', '=', projectId)
-        .groupBy(['c.id', 'c.project_id', 'c.name', 'c.created_at'])
         .orderBy('c.name')
         .execute();
     },

@@ -247,6 +247,21 @@ export interface PlotDiffsTable {
   created_at: string;
 }
 
+/**
+ * One plot's ready versions with one facet (0012, kept by triggers): facet '' = all of them,
+ * 'branch' / 'tag' = those with that value; the newest one's id and how many.
+ */
+export interface PlotHeadsTable {
+  project_id: string;
+  facet: string;
+  value: string;
+  /** The collection id, '' for none. */
+  plot: string;
+  title: string;
+  head_id: string;
+  versions: number;
+}
+
 export interface Database {
   projects: ProjectsTable;
   collections: CollectionsTable;
@@ -268,6 +283,7 @@ export interface Database {
   head_sets: HeadSetsTable;
   reviews: ReviewsTable;
   plot_diffs: PlotDiffsTable;
+  plot_heads: PlotHeadsTable;
 }
 
 export type { Generated };
