@@ -222,6 +222,31 @@ export function naturalKeyQuery(
     .limit(1);
 }
 
+/**
+ * What a publish reads before it writes, as one statement: the project's quota limits and,
+ * when a commit is given, the newest snapshot with the natural key (naturalKeyQuery, joined
+ * to the project row so its plan stays the natural-key index probe). No row: no project.
+ * Exported so a test can EXPLAIN the real query.
+ */
+export function publishTargetQuery(
+  db: Executor,
+  projectId: string,
+  commitSha: string | null,
+  title: string,
+  collectionId: string | null,
+) {
+  const project = db
+    .selectFrom('projects as p')
+    .select(['p.max_bytes as project_max_bytes', 'p.max_snapshots as project_max_snapshots'])
+    .where('p.id', '=', projectId);
+  if (commitSha === null) return project;
+  return project
+    .leftJoin(naturalKeyQuery(db, projectId, commitSha, title, collectionId).as('nk'), (j) =>
+      j.onTrue(),
+    )
+    .selectAll('nk');
+}
+
 /** Snapshot rows with their files: one artifacts query for the whole set. */
 export async function withFiles(
   db: Executor,
@@ -282,6 +307,41 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
       return row ? (await withFiles(db, dialect, [row]))[0] : undefined;
     },
     /**
+     * The publish's one read (publishTargetQuery): the project's limits and the natural-key
+     * snapshot, with its files when there is one. Takes findByNaturalKey's lock on PostgreSQL.
+     */
+    async publishTarget(
+      projectId: string,
+      commitSha: string | null,
+      title: string,
+      collectionId: string | null,
+    ) {
+      if (dialect === 'postgres' && commitSha !== null) {
+        const key = JSON.stringify([projectId, commitSha, title, collectionId]);
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`natural:${key}`}, 0))`.execute(
+          db,
+        );
+      }
+      const row = (await publishTargetQuery(
+        db,
+        projectId,
+        commitSha,
+        title,
+        collectionId,
+      ).executeTakeFirst()) as
+        | (Partial<SnapshotRow> & { project_max_bytes: unknown; project_max_snapshots: unknown })
+        | undefined;
+      if (!row) return { existing: undefined, limits: undefined };
+      const { project_max_bytes, project_max_snapshots, ...nk } = row;
+      const limits = {
+        max_bytes: project_max_bytes === null ? null : Number(project_max_bytes),
+        max_snapshots: project_max_snapshots === null ? null : Number(project_max_snapshots),
+      };
+      const existing =
+        nk.id == null ? undefined : (await withFiles(db, dialect, [nk as SnapshotRow]))[0];
+      return { existing, limits };
+    },
+    /**
      * Refreshes planner statistics (the hourly sweep): SQLite's `PRAGMA optimize` re-analyses
      * tables that grew. PostgreSQL's autovacuum already runs ANALYZE as tables change.
      */
@@ -325,6 +385,74 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
           .execute();
       }
       return decodeSnapshot(dialect, { ...row, collection } as SnapshotRow, []);
+    },
+    /**
+     * What an upload must know before its body is read, in one statement: the snapshot with
+     * its files, whether this token's nonce was already used, and the project's byte limit
+     * (null: none, the common case, so no quota counting follows).
+     */
+    async uploadTarget(id: string, nonce: string) {
+      const row = (await snapshotByIdQuery(db, dialect, id)
+        .select(
+          sql<unknown>`exists (select 1 from consumed_upload_nonces u where u.nonce = ${nonce})`.as(
+            'nonce_used',
+          ),
+        )
+        .select(
+          sql<unknown>`(select p.max_bytes from projects p where p.id = s.project_id)`.as(
+            'project_max_bytes',
+          ),
+        )
+        .executeTakeFirst()) as
+        | (SnapshotRow & { files_json: unknown; nonce_used: unknown; project_max_bytes: unknown })
+        | undefined;
+      if (!row) return undefined;
+      const { nonce_used, project_max_bytes, ...snapshot } = row;
+      return {
+        snapshot: decodeWithFiles(dialect, snapshot),
+        nonceUsed: Boolean(Number(nonce_used)) || nonce_used === true,
+        maxBytes: project_max_bytes === null ? null : Number(project_max_bytes),
+      };
+    },
+    /**
+     * Records an uploaded artifact only while its snapshot is pending and has no file of this
+     * kind: the checks and the insert are one statement (no re-read of the snapshot). False
+     * when refused; the caller reads the snapshot to say why.
+     */
+    async insertArtifactIfPending(row: ArtifactRecord): Promise<boolean> {
+      const r = await db
+        .insertInto('artifacts')
+        .columns([
+          'snapshot_id',
+          'kind',
+          'storage_key',
+          'content_type',
+          'size',
+          'sha256',
+          'created_at',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('snapshots')
+            // Typed casts: PostgreSQL does not infer a parameter's type from the target column
+            // through INSERT … SELECT.
+            .select([
+              'id',
+              sql<string>`cast(${row.kind} as text)`.as('kind'),
+              sql<string>`cast(${row.storage_key} as text)`.as('storage_key'),
+              sql<string>`cast(${row.content_type} as text)`.as('content_type'),
+              sql<number>`cast(${row.size} as integer)`.as('size'),
+              sql<string>`cast(${row.sha256} as text)`.as('sha256'),
+              dialect === 'postgres'
+                ? sql<string>`cast(${row.created_at} as timestamptz)`.as('created_at')
+                : sql<string>`${row.created_at}`.as('created_at'),
+            ])
+            .where('id', '=', row.snapshot_id)
+            .where('status', '=', 'pending'),
+        )
+        .onConflict((c) => c.columns(['snapshot_id', 'kind']).doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
     },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
     /** Every caller checked in its transaction that no row of this kind exists: one upsert. */
