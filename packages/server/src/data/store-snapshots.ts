@@ -33,17 +33,18 @@ const snapshotsWithCollection = (db: Executor) =>
 /**
  * The artifact rows of `s` as one JSON array column of the same query (not one query per
  * page or per row): a correlated subquery on the artifacts primary key (snapshot_id, kind).
+ * `owner` is the snapshot id column (an UPDATE's RETURNING names the table, not an alias).
  */
-const filesColumn = (dialect: Dialect) =>
+const filesColumn = (dialect: Dialect, owner = sql.ref('s.id')) =>
   dialect === 'postgres'
     ? sql<unknown>`(select coalesce(json_agg(json_build_object('snapshot_id', a.snapshot_id,
         'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
         'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at) order by a.kind),
-        '[]'::json) from artifacts a where a.snapshot_id = s.id)`.as('files_json')
+        '[]'::json) from artifacts a where a.snapshot_id = ${owner})`.as('files_json')
     : sql<unknown>`(select json_group_array(json_object('snapshot_id', a.snapshot_id,
         'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
         'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at))
-        from artifacts a where a.snapshot_id = s.id)`.as('files_json');
+        from artifacts a where a.snapshot_id = ${owner})`.as('files_json');
 
 /** Snapshot rows with their collection's name and their files, in one statement. */
 const snapshotsWithFiles = (db: Executor, dialect: Dialect) =>
@@ -496,6 +497,49 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .executeTakeFirst();
       // True only for the call that made it ready, so exactly one snapshot.ready is logged.
       return Number(r.numUpdatedRows) > 0;
+    },
+    /**
+     * Finalize's one statement: marks the snapshot ready only if it is pending, in this
+     * project, and has every requested artifact, and returns it as updated with its
+     * collection's name and files (RETURNING; no read before or after). `urls` are the
+     * delivery paths, each stored only when that artifact was requested. Undefined when it
+     * was not made ready: the caller reads the snapshot to say why.
+     */
+    async finalizeIfComplete(
+      id: string,
+      projectId: string,
+      now: string,
+      urls: { plot_url: string; code_url: string },
+    ): Promise<SnapshotRecord | undefined> {
+      // No alias: SQLite's RETURNING sees the table only by its name.
+      const has = (kind: 'plot' | 'code') =>
+        sql<boolean>`exists (select 1 from artifacts a where a.snapshot_id = snapshots.id and a.kind = ${kind})`;
+      const row = await db
+        .updateTable('snapshots')
+        .set({
+          status: 'ready',
+          finalized_at: now,
+          plot_url: sql<string | null>`case when want_plot = 1 then ${urls.plot_url} end`,
+          code_url: sql<string | null>`case when want_code = 1 then ${urls.code_url} end`,
+        })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('want_plot', '=', 0), has('plot')]))
+        .where((eb) => eb.or([eb('want_code', '=', 0), has('code')]))
+        .returningAll()
+        .returning([
+          sql<
+            string | null
+          >`(select c.name from collections c where c.id = snapshots.collection_id)`.as(
+            'collection',
+          ),
+          filesColumn(dialect, sql.ref('snapshots.id')),
+        ])
+        .executeTakeFirst();
+      return row
+        ? decodeWithFiles(dialect, row as unknown as SnapshotRow & { files_json: unknown })
+        : undefined;
     },
     /** Deletes the snapshot row (tags and artifact rows cascade). */
     async deleteSnapshot(id: string): Promise<void> {

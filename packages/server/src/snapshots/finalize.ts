@@ -69,9 +69,9 @@ function missingArtifacts(snap: SnapshotRecord) {
 }
 
 /**
- * Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). The read, the
- * checks, the update and the event are one transaction (on PostgreSQL one BEGIN and one
- * row-level-security setting instead of two); the row read there is the answer.
+ * Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). The checked
+ * update (finalizeIfComplete, which returns the row) and the event are one transaction; the
+ * snapshot is read only when it was not made ready, to say why.
  */
 export async function finalize(
   deps: SnapshotDeps,
@@ -80,14 +80,29 @@ export async function finalize(
 ): Promise<SnapshotRecord> {
   if (deps.presigned) return finalizePresigned(deps, deps.presigned, projectId, snapshotId);
   return commitThenNotify(deps, async (tx, emit) => {
+    const urls = {
+      plot_url: deliveryPath(snapshotId, 'plot'),
+      code_url: deliveryPath(snapshotId, 'code'),
+    };
+    // One statement on the way that matters: the update checks and returns the row.
+    const ready = await tx.finalizeIfComplete(
+      snapshotId,
+      projectId,
+      deps.now().toISOString(),
+      urls,
+    );
+    if (ready) {
+      await emit(readyEvent(deps, toSnapshot(deps, ready)));
+      return ready;
+    }
+    // Not made ready: unknown, ready already (ok, finalize is idempotent), or incomplete.
     const snap = await tx.getSnapshot(snapshotId);
     if (!snap || snap.project_id !== projectId) throw unknownSnapshot(snapshotId, projectId);
     if (snap.status !== 'pending') return snap;
-    const missing = missingArtifacts(snap);
-    if (missing) throw missing;
-    // A pending row with all its files gains none (uploads are per requested kind, once), so
-    // the row read is the one made ready; a concurrent finalize that won is read again.
-    return (await markReady(tx, deps, emit, snap)) ?? (await tx.getSnapshot(snapshotId))!;
+    throw (
+      missingArtifacts(snap) ??
+      conflict('conflict', `Snapshot ${snapshotId} changed during finalize: finalize again.`)
+    );
   });
 }
 
