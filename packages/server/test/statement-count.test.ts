@@ -19,7 +19,7 @@ import { BACKEND, PNG, PY, sha256 } from './helpers.js';
  */
 const EXPECTED = {
   /** Publish (JSON) + plot PUT + code PUT + finalize, the token already verified (cached). */
-  uploadFlow: BACKEND === 'postgres' ? { all: 33, data: 15 } : { all: 20, data: 12 },
+  uploadFlow: BACKEND === 'postgres' ? { all: 31, data: 13 } : { all: 18, data: 10 },
   /** One multipart publish with plot + code. */
   direct: BACKEND === 'postgres' ? { all: 13, data: 10 } : { all: 10, data: 8 },
 };

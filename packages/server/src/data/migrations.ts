@@ -15,6 +15,7 @@ import { reviewsAndDiffs } from './migration-reviews.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
 import { trustPolicies } from './migration-trust.js';
+import { uploadNonce } from './migration-upload-nonce.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -163,6 +164,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0009_artifact_objects': artifactObjectIndex(),
     '0010_list_indexes': listIndexes(),
     '0011_plot_index': plotIndex(),
+    '0014_upload_nonce': uploadNonce(dialect),
   };
 }
 

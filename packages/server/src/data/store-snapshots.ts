@@ -257,7 +257,7 @@ export async function withFiles(
   if (rows.length === 0) return [];
   const files = await db
     .selectFrom('artifacts')
-    .selectAll()
+    .select(['snapshot_id', 'kind', 'storage_key', 'content_type', 'size', 'sha256', 'created_at'])
     .where(
       'snapshot_id',
       'in',
@@ -395,7 +395,9 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
     async uploadTarget(id: string, nonce: string) {
       const row = (await snapshotByIdQuery(db, dialect, id)
         .select(
-          sql<unknown>`exists (select 1 from consumed_upload_nonces u where u.nonce = ${nonce})`.as(
+          // The artifact row it stored (0014), or a nonce recorded before that migration.
+          sql<unknown>`(exists (select 1 from artifacts n where n.snapshot_id = s.id and n.upload_nonce = ${nonce})
+            or exists (select 1 from consumed_upload_nonces u where u.nonce = ${nonce}))`.as(
             'nonce_used',
           ),
         )
@@ -417,10 +419,11 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
     },
     /**
      * Records an uploaded artifact only while its snapshot is pending and has no file of this
-     * kind: the checks and the insert are one statement (no re-read of the snapshot). False
-     * when refused; the caller reads the snapshot to say why.
+     * kind: the checks and the insert are one statement (no re-read of the snapshot). The row
+     * keeps the upload URL's nonce, which makes the URL single-use (0014). False when refused;
+     * the caller reads the snapshot to say why.
      */
-    async insertArtifactIfPending(row: ArtifactRecord): Promise<boolean> {
+    async insertArtifactIfPending(row: ArtifactRecord, nonce: string): Promise<boolean> {
       const r = await db
         .insertInto('artifacts')
         .columns([
@@ -431,6 +434,7 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
           'size',
           'sha256',
           'created_at',
+          'upload_nonce',
         ])
         .expression((eb) =>
           eb
@@ -447,6 +451,7 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
               dialect === 'postgres'
                 ? sql<string>`cast(${row.created_at} as timestamptz)`.as('created_at')
                 : sql<string>`${row.created_at}`.as('created_at'),
+              sql<string>`cast(${nonce} as text)`.as('upload_nonce'),
             ])
             .where('id', '=', row.snapshot_id)
             .where('status', '=', 'pending'),

@@ -169,27 +169,32 @@ export async function upload(
           });
         }
         await deps.store.transaction(async (tx) => {
-          // The nonce first: on SQLite that write takes the database's write lock, so the
-          // object check below and the row insert are one step for every process (what
-          // lockObjectRefs is for elsewhere); a refusal below rolls it back.
-          const expires = new Date(token.e * 1000).toISOString();
-          if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
-            throw conflict('upload_url_used', 'This upload URL was already used successfully.');
-          }
-          await requireObject(deps.storage, target);
           // Exact size known now (chunked bodies too). Quotas count logical bytes: every
           // artifact its full size, shared object or not (README "Storage layout"). Only
-          // projects that had a byte limit when the upload was admitted are counted.
-          if (limited) await checkBytesQuota(tx, projectId, row.size);
-          if (await tx.insertArtifactIfPending(row)) return;
-          // Refused: say why (deleted, finalized or uploaded meanwhile).
-          const current = await tx.getSnapshot(snapshotId);
+          // projects that had a byte limit when the upload was admitted are counted, under the
+          // write lock taken first (SQLite), so two processes cannot both fit in the limit.
+          if (limited) {
+            await tx.lockObjectRefs();
+            await checkBytesQuota(tx, projectId, row.size);
+          }
+          // The artifact row: the only write, it keeps the URL's nonce (single use, 0014) and
+          // on SQLite takes the database's write lock, so the object check below and the row
+          // are one step for every process (what lockObjectRefs is for elsewhere); a refusal
+          // below rolls it back and leaves the URL usable.
+          if (await tx.insertArtifactIfPending(row, token.n)) {
+            await requireObject(deps.storage, target);
+            return;
+          }
+          // Refused: say why (deleted, finalized or uploaded meanwhile, by this URL or not).
+          const current = await tx.uploadTarget(snapshotId, token.n);
           if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-          if (current.status === 'ready')
+          if (current.snapshot.status === 'ready')
             throw conflict(
               'snapshot_ready',
               `Snapshot ${snapshotId} became ready during the upload.`,
             );
+          if (current.nonceUsed)
+            throw conflict('upload_url_used', 'This upload URL was already used successfully.');
           throw alreadyStored(kind, snapshotId);
         });
         // Committed: the row names the object.
