@@ -20,6 +20,7 @@ import {
   latestQuery,
   listQuery,
   naturalKeyQuery,
+  publishTargetQuery,
   type SnapshotFilters,
   snapshotByIdQuery,
 } from '../src/data/store-snapshots.js';
@@ -114,6 +115,13 @@ const CASES: Case[] = [
     name: 'publish: natural key (existing, in a collection)',
     query: (db) => naturalKeyQuery(db, 'proj_big', '00000010deadbeef', 't60', 'col_big').compile(),
     index: 'snapshots_natural_key_id',
+  },
+  {
+    name: 'publish: project limits + natural key in one read (publishTarget)',
+    query: (db) =>
+      publishTargetQuery(db, 'proj_big', '00000010deadbeef', 't60', 'col_big').compile(),
+    index: 'snapshots_natural_key_id',
+    pg: ['snapshots_title_id'],
   },
   {
     name: 'upload/finalize: snapshot by id with files',

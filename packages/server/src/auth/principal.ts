@@ -38,7 +38,14 @@ export function bearerOf(req: Request): string | null {
 /** Resolves the bearer token to a principal; 401 (with WWW-Authenticate) when it is missing or bad. */
 export async function authenticate(
   req: Request,
-  o: { store: Store; jwt: JwtVerifier | null; oidc?: OidcVerifier | null; now: Date },
+  o: {
+    store: Store;
+    jwt: JwtVerifier | null;
+    oidc?: OidcVerifier | null;
+    now: Date;
+    /** Ask the database, not the verified-token cache (a stream re-checking its credential). */
+    fresh?: boolean;
+  },
 ): Promise<Principal> {
   const token = bearerOf(req);
   if (!token) {
@@ -48,7 +55,7 @@ export async function authenticate(
     );
   }
   if (isServiceToken(token)) {
-    const check = await verifyServiceToken(o.store, token, o.now);
+    const check = await verifyServiceToken(o.store, token, o.now, { fresh: o.fresh });
     if (!check.ok) {
       const messages = {
         unknown:
@@ -62,10 +69,7 @@ export async function authenticate(
         'invalid_token',
       );
     }
-    // last_used_at to the minute: a write per request would contend with publishes.
-    if (!check.lastUsedAt || o.now.getTime() - Date.parse(check.lastUsedAt) > 60_000) {
-      void o.store.touchToken(check.id, o.now.toISOString()).catch(() => {});
-    }
+    if (check.touch) void o.store.touchToken(check.id, o.now.toISOString()).catch(() => {});
     return {
       kind: 'token',
       id: check.id,

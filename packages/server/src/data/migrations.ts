@@ -17,6 +17,7 @@ import { reviewsAndDiffs } from './migration-reviews.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
 import { trustPolicies } from './migration-trust.js';
+import { uploadNonce } from './migration-upload-nonce.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -167,6 +168,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0011_plot_index': plotIndex(),
     '0012_plot_heads': plotHeads(dialect),
     '0013_event_order': eventOrder(dialect),
+    '0014_upload_nonce': uploadNonce(dialect),
   };
 }
 

@@ -6,6 +6,15 @@ import type { Database, IdempotencyKeysTable, ProjectsTable, TokensTable } from 
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
+let revocations = 0;
+
+/**
+ * How many tokens were revoked through a Store of this process: the verified-token cache
+ * (auth/token-cache.ts) forgets everything when it changes, so an in-process revocation
+ * takes effect at once.
+ */
+export const tokenRevocations = (): number => revocations;
+
 export function accessQueries(db: Executor, dialect: Dialect) {
   return {
     /** Inserts a project; false when the id is taken. */
@@ -50,6 +59,9 @@ export function accessQueries(db: Executor, dialect: Dialect) {
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .executeTakeFirst();
+      // Counted even before a commit (inside a transaction): forgetting too early only costs
+      // one more lookup.
+      revocations++;
       return Number(r.numUpdatedRows) > 0;
     },
     async upsertMember(projectId: string, userId: string, role: Role, now: string) {

@@ -33,17 +33,18 @@ const snapshotsWithCollection = (db: Executor) =>
 /**
  * The artifact rows of `s` as one JSON array column of the same query (not one query per
  * page or per row): a correlated subquery on the artifacts primary key (snapshot_id, kind).
+ * `owner` is the snapshot id column (an UPDATE's RETURNING names the table, not an alias).
  */
-const filesColumn = (dialect: Dialect) =>
+const filesColumn = (dialect: Dialect, owner = sql.ref('s.id')) =>
   dialect === 'postgres'
     ? sql<unknown>`(select coalesce(json_agg(json_build_object('snapshot_id', a.snapshot_id,
         'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
         'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at) order by a.kind),
-        '[]'::json) from artifacts a where a.snapshot_id = s.id)`.as('files_json')
+        '[]'::json) from artifacts a where a.snapshot_id = ${owner})`.as('files_json')
     : sql<unknown>`(select json_group_array(json_object('snapshot_id', a.snapshot_id,
         'kind', a.kind, 'storage_key', a.storage_key, 'content_type', a.content_type,
         'size', a.size, 'sha256', a.sha256, 'created_at', a.created_at))
-        from artifacts a where a.snapshot_id = s.id)`.as('files_json');
+        from artifacts a where a.snapshot_id = ${owner})`.as('files_json');
 
 /** Snapshot rows with their collection's name and their files, in one statement. */
 const snapshotsWithFiles = (db: Executor, dialect: Dialect) =>
@@ -305,6 +306,31 @@ export function naturalKeyQuery(
     .limit(1);
 }
 
+/**
+ * What a publish reads before it writes, as one statement: the project's quota limits and,
+ * when a commit is given, the newest snapshot with the natural key (naturalKeyQuery, joined
+ * to the project row so its plan stays the natural-key index probe). No row: no project.
+ * Exported so a test can EXPLAIN the real query.
+ */
+export function publishTargetQuery(
+  db: Executor,
+  projectId: string,
+  commitSha: string | null,
+  title: string,
+  collectionId: string | null,
+) {
+  const project = db
+    .selectFrom('projects as p')
+    .select(['p.max_bytes as project_max_bytes', 'p.max_snapshots as project_max_snapshots'])
+    .where('p.id', '=', projectId);
+  if (commitSha === null) return project;
+  return project
+    .leftJoin(naturalKeyQuery(db, projectId, commitSha, title, collectionId).as('nk'), (j) =>
+      j.onTrue(),
+    )
+    .selectAll('nk');
+}
+
 /** Snapshot rows with their files: one artifacts query for the whole set. */
 export async function withFiles(
   db: Executor,
@@ -314,7 +340,7 @@ export async function withFiles(
   if (rows.length === 0) return [];
   const files = await db
     .selectFrom('artifacts')
-    .selectAll()
+    .select(['snapshot_id', 'kind', 'storage_key', 'content_type', 'size', 'sha256', 'created_at'])
     .where(
       'snapshot_id',
       'in',
@@ -365,6 +391,41 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
       return row ? (await withFiles(db, dialect, [row]))[0] : undefined;
     },
     /**
+     * The publish's one read (publishTargetQuery): the project's limits and the natural-key
+     * snapshot, with its files when there is one. Takes findByNaturalKey's lock on PostgreSQL.
+     */
+    async publishTarget(
+      projectId: string,
+      commitSha: string | null,
+      title: string,
+      collectionId: string | null,
+    ) {
+      if (dialect === 'postgres' && commitSha !== null) {
+        const key = JSON.stringify([projectId, commitSha, title, collectionId]);
+        await sql`select pg_advisory_xact_lock(hashtextextended(${`natural:${key}`}, 0))`.execute(
+          db,
+        );
+      }
+      const row = (await publishTargetQuery(
+        db,
+        projectId,
+        commitSha,
+        title,
+        collectionId,
+      ).executeTakeFirst()) as
+        | (Partial<SnapshotRow> & { project_max_bytes: unknown; project_max_snapshots: unknown })
+        | undefined;
+      if (!row) return { existing: undefined, limits: undefined };
+      const { project_max_bytes, project_max_snapshots, ...nk } = row;
+      const limits = {
+        max_bytes: project_max_bytes === null ? null : Number(project_max_bytes),
+        max_snapshots: project_max_snapshots === null ? null : Number(project_max_snapshots),
+      };
+      const existing =
+        nk.id == null ? undefined : (await withFiles(db, dialect, [nk as SnapshotRow]))[0];
+      return { existing, limits };
+    },
+    /**
      * Refreshes planner statistics (the hourly sweep): SQLite's `PRAGMA optimize` re-analyses
      * tables that grew. PostgreSQL's autovacuum already runs ANALYZE as tables change.
      */
@@ -409,6 +470,79 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
       }
       return decodeSnapshot(dialect, { ...row, collection } as SnapshotRow, []);
     },
+    /**
+     * What an upload must know before its body is read, in one statement: the snapshot with
+     * its files, whether this token's nonce was already used, and the project's byte limit
+     * (null: none, the common case, so no quota counting follows).
+     */
+    async uploadTarget(id: string, nonce: string) {
+      const row = (await snapshotByIdQuery(db, dialect, id)
+        .select(
+          // The artifact row it stored (0014), or a nonce recorded before that migration.
+          sql<unknown>`(exists (select 1 from artifacts n where n.snapshot_id = s.id and n.upload_nonce = ${nonce})
+            or exists (select 1 from consumed_upload_nonces u where u.nonce = ${nonce}))`.as(
+            'nonce_used',
+          ),
+        )
+        .select(
+          sql<unknown>`(select p.max_bytes from projects p where p.id = s.project_id)`.as(
+            'project_max_bytes',
+          ),
+        )
+        .executeTakeFirst()) as
+        | (SnapshotRow & { files_json: unknown; nonce_used: unknown; project_max_bytes: unknown })
+        | undefined;
+      if (!row) return undefined;
+      const { nonce_used, project_max_bytes, ...snapshot } = row;
+      return {
+        snapshot: decodeWithFiles(dialect, snapshot),
+        nonceUsed: Boolean(Number(nonce_used)) || nonce_used === true,
+        maxBytes: project_max_bytes === null ? null : Number(project_max_bytes),
+      };
+    },
+    /**
+     * Records an uploaded artifact only while its snapshot is pending and has no file of this
+     * kind: the checks and the insert are one statement (no re-read of the snapshot). The row
+     * keeps the upload URL's nonce, which makes the URL single-use (0014). False when refused;
+     * the caller reads the snapshot to say why.
+     */
+    async insertArtifactIfPending(row: ArtifactRecord, nonce: string): Promise<boolean> {
+      const r = await db
+        .insertInto('artifacts')
+        .columns([
+          'snapshot_id',
+          'kind',
+          'storage_key',
+          'content_type',
+          'size',
+          'sha256',
+          'created_at',
+          'upload_nonce',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('snapshots')
+            // Typed casts: PostgreSQL does not infer a parameter's type from the target column
+            // through INSERT … SELECT.
+            .select([
+              'id',
+              sql<string>`cast(${row.kind} as text)`.as('kind'),
+              sql<string>`cast(${row.storage_key} as text)`.as('storage_key'),
+              sql<string>`cast(${row.content_type} as text)`.as('content_type'),
+              sql<number>`cast(${row.size} as integer)`.as('size'),
+              sql<string>`cast(${row.sha256} as text)`.as('sha256'),
+              dialect === 'postgres'
+                ? sql<string>`cast(${row.created_at} as timestamptz)`.as('created_at')
+                : sql<string>`${row.created_at}`.as('created_at'),
+              sql<string>`cast(${nonce} as text)`.as('upload_nonce'),
+            ])
+            .where('id', '=', row.snapshot_id)
+            .where('status', '=', 'pending'),
+        )
+        .onConflict((c) => c.columns(['snapshot_id', 'kind']).doNothing())
+        .executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) > 0;
+    },
     /** Inserts or replaces the artifact row; returns the previous row if there was one. */
     /** Every caller checked in its transaction that no row of this kind exists: one upsert. */
     async putArtifact(row: ArtifactRecord): Promise<void> {
@@ -451,6 +585,49 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .executeTakeFirst();
       // True only for the call that made it ready, so exactly one snapshot.ready is logged.
       return Number(r.numUpdatedRows) > 0;
+    },
+    /**
+     * Finalize's one statement: marks the snapshot ready only if it is pending, in this
+     * project, and has every requested artifact, and returns it as updated with its
+     * collection's name and files (RETURNING; no read before or after). `urls` are the
+     * delivery paths, each stored only when that artifact was requested. Undefined when it
+     * was not made ready: the caller reads the snapshot to say why.
+     */
+    async finalizeIfComplete(
+      id: string,
+      projectId: string,
+      now: string,
+      urls: { plot_url: string; code_url: string },
+    ): Promise<SnapshotRecord | undefined> {
+      // No alias: SQLite's RETURNING sees the table only by its name.
+      const has = (kind: 'plot' | 'code') =>
+        sql<boolean>`exists (select 1 from artifacts a where a.snapshot_id = snapshots.id and a.kind = ${kind})`;
+      const row = await db
+        .updateTable('snapshots')
+        .set({
+          status: 'ready',
+          finalized_at: now,
+          plot_url: sql<string | null>`case when want_plot = 1 then ${urls.plot_url} end`,
+          code_url: sql<string | null>`case when want_code = 1 then ${urls.code_url} end`,
+        })
+        .where('id', '=', id)
+        .where('project_id', '=', projectId)
+        .where('status', '=', 'pending')
+        .where((eb) => eb.or([eb('want_plot', '=', 0), has('plot')]))
+        .where((eb) => eb.or([eb('want_code', '=', 0), has('code')]))
+        .returningAll()
+        .returning([
+          sql<
+            string | null
+          >`(select c.name from collections c where c.id = snapshots.collection_id)`.as(
+            'collection',
+          ),
+          filesColumn(dialect, sql.ref('snapshots.id')),
+        ])
+        .executeTakeFirst();
+      return row
+        ? decodeWithFiles(dialect, row as unknown as SnapshotRow & { files_json: unknown })
+        : undefined;
     },
     /** Deletes the snapshot row (tags and artifact rows cascade). */
     async deleteSnapshot(id: string): Promise<void> {

@@ -74,6 +74,8 @@ export interface ArtifactsTable {
   size: number;
   sha256: string;
   created_at: string;
+  /** The upload URL's nonce that stored it (0014); null when not uploaded through one. */
+  upload_nonce: string | null;
 }
 
 export interface TokensTable {

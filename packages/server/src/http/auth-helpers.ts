@@ -45,6 +45,7 @@ export async function recheckPrincipal(ctx: AppContext, req: Request): Promise<P
       jwt: ctx.jwt,
       oidc: ctx.oidc,
       now: ctx.now(),
+      fresh: true,
     });
   } catch {
     return null;

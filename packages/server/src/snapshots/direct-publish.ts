@@ -161,38 +161,41 @@ async function commit(
     await tx.lockObjectRefs();
     for (const f of files) await requireObject(deps.storage, keyOf(f));
     const colId = await collectionId(tx, deps, metadata.project_id, metadata.collection);
-    const { reuse, supersedes } = await resolveNaturalKey(tx, metadata, colId, {
+    const { reuse, supersedes, limited } = await resolveNaturalKey(tx, metadata, colId, {
       artifacts,
       checksums,
       replace,
       readyOnly: true,
     });
     if (reuse) return { status: 200, id: reuse.id, duplicate: true, snapshot: undefined };
-    await checkDirectPublishQuota(
-      tx,
-      metadata.project_id,
-      files.reduce((n, f) => n + f.size, 0),
-    );
+    if (limited) {
+      await checkDirectPublishQuota(
+        tx,
+        metadata.project_id,
+        files.reduce((n, f) => n + f.size, 0),
+      );
+    }
     const now = deps.now().toISOString();
-    await insertSnapshot(tx, deps, rest as DirectPublishMetadata, {
+    const inserted = await insertSnapshot(tx, deps, rest as DirectPublishMetadata, {
       collectionId: colId,
       artifacts,
       checksums,
       supersedes,
       id: snapshotId,
     });
-    for (const f of files) {
-      await tx.putArtifact({
-        snapshot_id: snapshotId,
-        kind: f.kind,
-        storage_key: keyOf(f),
-        content_type: f.contentType,
-        size: f.size,
-        sha256: f.sha256,
-        created_at: now,
-      });
-    }
-    const snapshot = await markReady(tx, deps, emit, snapshotId, artifacts, now);
+    const rows = files.map((f) => ({
+      snapshot_id: snapshotId,
+      kind: f.kind,
+      storage_key: keyOf(f),
+      content_type: f.contentType,
+      size: f.size,
+      sha256: f.sha256,
+      created_at: now,
+    }));
+    for (const row of rows) await tx.putArtifact(row);
+    // The record as inserted plus the rows just written (in the kind order reads return).
+    const stored = { ...inserted, files: [...rows].sort((a, b) => a.kind.localeCompare(b.kind)) };
+    const snapshot = await markReady(tx, deps, emit, stored, now);
     return { status: 201, id: snapshotId, duplicate: false, snapshot };
   });
 }

@@ -31,55 +31,96 @@ import type { SnapshotDeps } from './deps.js';
 import { deliveryPath, missingKinds, toSnapshot, type ViewDeps } from './view.js';
 
 /**
- * Marks a pending snapshot ready and emits snapshot.ready; returns it as read after the
- * update inside the transaction, or undefined if it was not pending.
+ * Marks a pending snapshot ready and emits snapshot.ready; returns the record as it now is
+ * (the caller's record, read or built inside the same transaction, with the ready fields set:
+ * no re-read), or undefined if it was not pending.
  */
 export async function markReady(
   tx: StoreQueries,
   deps: ViewDeps,
   emit: Emit,
-  id: string,
-  artifacts: { plot: boolean; code: boolean },
+  snap: SnapshotRecord,
   now: string = deps.now().toISOString(),
 ): Promise<SnapshotRecord | undefined> {
-  const made = await tx.markReady(id, now, {
-    plot_url: artifacts.plot ? deliveryPath(id, 'plot') : null,
-    code_url: artifacts.code ? deliveryPath(id, 'code') : null,
-  });
+  const urls = {
+    plot_url: snap.artifacts.plot ? deliveryPath(snap.id, 'plot') : null,
+    code_url: snap.artifacts.code ? deliveryPath(snap.id, 'code') : null,
+  };
+  const made = await tx.markReady(snap.id, now, urls);
   // Only the call that made it ready emits the event (a concurrent finalize does not).
   if (!made) return undefined;
-  const ready = (await tx.getSnapshot(id))!;
+  const ready: SnapshotRecord = { ...snap, ...urls, status: 'ready', finalized_at: now };
   await emit(readyEvent(deps, toSnapshot(deps, ready)));
   return ready;
 }
 
-/** Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). */
+const unknownSnapshot = (snapshotId: string, projectId: string) =>
+  notFound(`Snapshot ${snapshotId} does not exist in project ${projectId}: check the ids.`);
+
+/** The 409 for a pending snapshot that lacks a requested artifact; undefined when complete. */
+function missingArtifacts(snap: SnapshotRecord) {
+  const missing = missingKinds(snap);
+  if (!missing.length) return undefined;
+  return conflict(
+    'missing_artifacts',
+    `Snapshot ${snap.id} is missing ${missing.join(' and ')}: upload ${missing.length > 1 ? 'them' : 'it'} to the URL from publish, then finalize.`,
+    { missing },
+  );
+}
+
+/**
+ * Finalizes a snapshot of `projectId`; returns it as stored afterwards (ready). The checked
+ * update (finalizeIfComplete, which returns the row) and the event are one transaction; the
+ * snapshot is read only when it was not made ready, to say why.
+ */
 export async function finalize(
   deps: SnapshotDeps,
   projectId: string,
   snapshotId: string,
 ): Promise<SnapshotRecord> {
-  let snap = await deps.store.getSnapshot(snapshotId);
-  if (!snap || snap.project_id !== projectId) {
-    throw notFound(`Snapshot ${snapshotId} does not exist in project ${projectId}: check the ids.`);
-  }
-  if (snap.status === 'pending' && deps.presigned) {
-    snap = await collectPresigned(deps, deps.presigned, snap);
-  }
-  if (snap.status === 'pending') {
-    const missing = missingKinds(snap);
-    if (missing.length) {
-      throw conflict(
-        'missing_artifacts',
-        `Snapshot ${snap.id} is missing ${missing.join(' and ')}: upload ${missing.length > 1 ? 'them' : 'it'} to the URL from publish, then finalize.`,
-        { missing },
-      );
-    }
-    const { id, artifacts } = snap;
-    // Made ready here: the row read in that transaction is the answer (no re-read).
-    const ready = await commitThenNotify(deps, (tx, emit) =>
-      markReady(tx, deps, emit, id, artifacts),
+  if (deps.presigned) return finalizePresigned(deps, deps.presigned, projectId, snapshotId);
+  return commitThenNotify(deps, async (tx, emit) => {
+    const urls = {
+      plot_url: deliveryPath(snapshotId, 'plot'),
+      code_url: deliveryPath(snapshotId, 'code'),
+    };
+    // One statement on the way that matters: the update checks and returns the row.
+    const ready = await tx.finalizeIfComplete(
+      snapshotId,
+      projectId,
+      deps.now().toISOString(),
+      urls,
     );
+    if (ready) {
+      await emit(readyEvent(deps, toSnapshot(deps, ready)));
+      return ready;
+    }
+    // Not made ready: unknown, ready already (ok, finalize is idempotent), or incomplete.
+    const snap = await tx.getSnapshot(snapshotId);
+    if (!snap || snap.project_id !== projectId) throw unknownSnapshot(snapshotId, projectId);
+    if (snap.status !== 'pending') return snap;
+    throw (
+      missingArtifacts(snap) ??
+      conflict('conflict', `Snapshot ${snapshotId} changed during finalize: finalize again.`)
+    );
+  });
+}
+
+/** --upload-mode presigned: the uploads are checked and recorded first (collectPresigned). */
+async function finalizePresigned(
+  deps: SnapshotDeps,
+  presigned: PresignedUploads,
+  projectId: string,
+  snapshotId: string,
+): Promise<SnapshotRecord> {
+  let snap = await deps.store.getSnapshot(snapshotId);
+  if (!snap || snap.project_id !== projectId) throw unknownSnapshot(snapshotId, projectId);
+  if (snap.status === 'pending') snap = await collectPresigned(deps, presigned, snap);
+  if (snap.status === 'pending') {
+    const missing = missingArtifacts(snap);
+    if (missing) throw missing;
+    const pending = snap;
+    const ready = await commitThenNotify(deps, (tx, emit) => markReady(tx, deps, emit, pending));
     if (ready) return ready;
   }
   return (await deps.store.getSnapshot(snap.id))!;

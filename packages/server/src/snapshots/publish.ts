@@ -58,7 +58,9 @@ export function sameResult(
 /**
  * The natural-key decision (project, commit_sha, title, collection): an existing snapshot with
  * the same result is reused (a retry), any other one is superseded. `readyOnly` reuses only a
- * ready one, for callers that must answer with a ready snapshot (direct publish).
+ * ready one, for callers that must answer with a ready snapshot (direct publish). Read in the
+ * same statement: whether the project has quota limits (`limited`: false when it has none, so
+ * a new snapshot needs no quota counting).
  */
 export async function resolveNaturalKey(
   tx: StoreQueries,
@@ -70,15 +72,21 @@ export async function resolveNaturalKey(
     replace?: boolean;
     readyOnly?: boolean;
   },
-): Promise<{ reuse?: SnapshotRecord; supersedes: string | null }> {
-  if (!key.commit_sha) return { supersedes: null };
-  const existing = await tx.findByNaturalKey(key.project_id, key.commit_sha, key.title, colId);
-  if (!existing) return { supersedes: null };
+): Promise<{ reuse?: SnapshotRecord; supersedes: string | null; limited: boolean }> {
+  const { existing, limits } = await tx.publishTarget(
+    key.project_id,
+    key.commit_sha ?? null,
+    key.title,
+    colId,
+  );
+  // No project row: let the quota check (and the insert's foreign key) answer as before.
+  const limited = !limits || limits.max_bytes !== null || limits.max_snapshots !== null;
+  if (!existing) return { supersedes: null, limited };
   const usable = !o.readyOnly || existing.status === 'ready';
   if (usable && !o.replace && sameResult(existing, o.artifacts, o.checksums)) {
-    return { reuse: existing, supersedes: null };
+    return { reuse: existing, supersedes: null, limited };
   }
-  return { supersedes: existing.id };
+  return { supersedes: existing.id, limited };
 }
 
 /** Builds and inserts a new snapshot row; returns the stored record. */
@@ -139,12 +147,12 @@ export async function publish(
     }
     const { artifacts, checksums, replace, ...metadata } = body;
     const colId = await collectionId(tx, ctx, body.project_id, body.collection);
-    const { reuse, supersedes } = await resolveNaturalKey(tx, body, colId, {
+    const { reuse, supersedes, limited } = await resolveNaturalKey(tx, body, colId, {
       artifacts,
       checksums,
       replace,
     });
-    if (!reuse) await checkSnapshotQuota(tx, body.project_id);
+    if (!reuse && limited) await checkSnapshotQuota(tx, body.project_id);
     const result = reuse
       ? { status: 200, snapshot: reuse }
       : {

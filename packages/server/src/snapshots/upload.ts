@@ -19,7 +19,6 @@ import {
   extensionFor,
   HEADERS,
 } from '@snapshotplot/api-client/contract';
-import type { StoreQueries } from '../data/store.js';
 import { conflict, HttpError, notFound } from '../errors.js';
 import { checkBytesQuota } from '../retention/quota.js';
 import {
@@ -59,22 +58,21 @@ const alreadyStored = (kind: ArtifactKind, snapshotId: string) =>
     `The ${kind} of ${snapshotId} is already uploaded and cannot be replaced: publish again with "replace": true for a new snapshot.`,
   );
 
-/** Everything that can refuse an upload before its body is read; returns the storage key. */
+/**
+ * Everything that can refuse an upload before its body is read; returns the storage key.
+ * One statement (uploadTarget: the snapshot, its files, the nonce, the project's byte limit).
+ */
 async function admit(deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
-  // One round of reads (one transaction on PostgreSQL), before any lock is taken.
-  return deps.store.reads((q) => admitWith(q, deps, g, r));
-}
-
-async function admitWith(q: StoreQueries, deps: SnapshotDeps, g: UploadGrant, r: UploadRequest) {
   const { snapshotId, kind, token } = g;
-  if (await q.isNonceConsumed(token.n)) {
+  const target = await deps.store.uploadTarget(snapshotId, token.n);
+  if (!target) throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
+  const { snapshot } = target;
+  if (target.nonceUsed) {
     throw conflict(
       'upload_url_used',
       'This upload URL was already used successfully: publish again for a fresh one if you need to replace the file.',
     );
   }
-  const snapshot = await q.getSnapshot(snapshotId);
-  if (!snapshot) throw notFound(`Snapshot ${snapshotId} does not exist (deleted?): publish again.`);
   if (snapshot.status === 'ready') {
     throw conflict(
       'snapshot_ready',
@@ -101,8 +99,10 @@ async function admitWith(q: StoreQueries, deps: SnapshotDeps, g: UploadGrant, r:
     );
   }
   // A declared size over the project's quota is refused before a byte is read.
-  if (r.declaredLength !== undefined)
-    await checkBytesQuota(q, snapshot.project_id, r.declaredLength);
+  const limited = target.maxBytes !== null;
+  if (limited && r.declaredLength !== undefined) {
+    await checkBytesQuota(deps.store, snapshot.project_id, r.declaredLength);
+  }
   if (token.h && r.sha256 && r.sha256 !== token.h) {
     throw new HttpError(
       400,
@@ -113,6 +113,7 @@ async function admitWith(q: StoreQueries, deps: SnapshotDeps, g: UploadGrant, r:
   return {
     projectId: snapshot.project_id,
     key: artifactKey(kind, snapshot.project_id, snapshotId, ext),
+    limited,
   };
 }
 
@@ -123,7 +124,7 @@ export async function upload(
   r: UploadRequest,
 ): Promise<UploadResult> {
   const { snapshotId, kind, token } = g;
-  const { projectId, key } = await admit(deps, g, r);
+  const { projectId, key, limited } = await admit(deps, g, r);
   // In-process on SQLite; a session advisory lock on PostgreSQL, so replicas see each
   // other's uploads and a replica that dies mid-upload releases it with its connection.
   const lock = `${snapshotId}/${kind}`;
@@ -168,24 +169,33 @@ export async function upload(
           });
         }
         await deps.store.transaction(async (tx) => {
-          await tx.lockObjectRefs();
-          await requireObject(deps.storage, target);
-          const current = await tx.getSnapshot(snapshotId);
+          // Exact size known now (chunked bodies too). Quotas count logical bytes: every
+          // artifact its full size, shared object or not (README "Storage layout"). Only
+          // projects that had a byte limit when the upload was admitted are counted, under the
+          // write lock taken first (SQLite), so two processes cannot both fit in the limit.
+          if (limited) {
+            await tx.lockObjectRefs();
+            await checkBytesQuota(tx, projectId, row.size);
+          }
+          // The artifact row: the only write, it keeps the URL's nonce (single use, 0014) and
+          // on SQLite takes the database's write lock, so the object check below and the row
+          // are one step for every process (what lockObjectRefs is for elsewhere); a refusal
+          // below rolls it back and leaves the URL usable.
+          if (await tx.insertArtifactIfPending(row, token.n)) {
+            await requireObject(deps.storage, target);
+            return;
+          }
+          // Refused: say why (deleted, finalized or uploaded meanwhile, by this URL or not).
+          const current = await tx.uploadTarget(snapshotId, token.n);
           if (!current) throw notFound(`Snapshot ${snapshotId} was deleted during the upload.`);
-          if (current.status === 'ready')
+          if (current.snapshot.status === 'ready')
             throw conflict(
               'snapshot_ready',
               `Snapshot ${snapshotId} became ready during the upload.`,
             );
-          if (current.files.some((f) => f.kind === kind)) throw alreadyStored(kind, snapshotId);
-          // Exact size known now (chunked bodies too). Quotas count logical bytes: every
-          // artifact its full size, shared object or not (README "Storage layout").
-          await checkBytesQuota(tx, projectId, row.size);
-          const expires = new Date(token.e * 1000).toISOString();
-          if (!(await tx.consumeNonce(token.n, snapshotId, kind, expires, now))) {
+          if (current.nonceUsed)
             throw conflict('upload_url_used', 'This upload URL was already used successfully.');
-          }
-          await tx.putArtifact(row);
+          throw alreadyStored(kind, snapshotId);
         });
         // Committed: the row names the object.
       },
