@@ -175,16 +175,20 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
       const projectId = readableProject(s, req.params.id as string);
       const a = await readySnapshot(projectId, req.query.a as string | undefined);
       const b = await readySnapshot(projectId, req.query.b as string | undefined);
+      const [viewA, viewB] = [toView(a), toView(b)];
       sendPage(res, {
         title: `Compare ${a.title}`,
         publicUrl: ctx.publicUrl(),
+        // Interactive and PDF plots are drawn live side by side, framed from the frame origin.
+        ...(isLive(viewA) || isLive(viewB) ? { frameSrc: frameOrigin(frameBase()) } : {}),
         nav: nav(s),
         body: comparePage({
           projectId,
-          a: toView(a),
-          b: toView(b),
+          a: viewA,
+          b: viewB,
           codeA: await codePanel(ctx, a),
           codeB: await codePanel(ctx, b),
+          frameBase: frameBase(),
           now: ctx.now(),
         }),
       });
