@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, shots } from './browser.js';
-import { type Harness, publish, startHarness, upload } from './helpers.js';
+import { type Harness, PNG, publish, startHarness, upload } from './helpers.js';
 
 /** Version n of the chart: one more model (bar) each time, SVG so the test can count bars. */
 const chart = (models: string[]) => ({
@@ -29,17 +29,22 @@ let browser: Browser;
 let page: Page;
 const ids: string[] = [];
 
-async function ready(spec: unknown, sha: string) {
+async function ready(
+  spec: unknown,
+  sha: string,
+  o: { title?: string; type?: string; bytes?: Buffer } = {},
+) {
   const p = await publish(h, {
-    title: 'accuracy-by-model',
+    title: o.title ?? 'accuracy-by-model',
     collection: 'interactive',
     commit_sha: sha,
     branch: 'main',
     artifacts: { plot: true },
   });
   expect(p.status).toBe(201);
-  const body = Buffer.from(JSON.stringify(spec));
-  const put = await upload(p.body.upload_urls.plot!, body, 'application/vnd.vegalite.v5+json');
+  const body = o.bytes ?? Buffer.from(JSON.stringify(spec));
+  const type = o.type ?? 'application/vnd.vegalite.v5+json';
+  const put = await upload(p.body.upload_urls.plot!, body, type);
   expect(put.status).toBe(200);
   const id = p.body.snapshot_id as string;
   const fin = await h.api('POST', '/api/snapshots/finalize', {
@@ -129,5 +134,20 @@ describe('compare and history with interactive plots', () => {
     expect(res.headers()['content-security-policy']).toContain(`frame-src ${h.url}`);
     await page.mouse.move(0, 0);
     await page.screenshot({ path: join(shots, 'compare-vega.png'), fullPage: true });
+  });
+
+  it('a compare of two images frames nothing (frame-src stays none)', async () => {
+    const png = { title: 'png-plot', type: 'image/png' };
+    const a = await ready(null, 'c'.repeat(40), { ...png, bytes: PNG });
+    const b = await ready(null, 'd'.repeat(40), {
+      ...png,
+      bytes: Buffer.concat([PNG, Buffer.from(' b')]),
+    });
+    const res = await page.request.get(`${h.url}/projects/${h.projectId}/compare?a=${a}&b=${b}`);
+    expect(res.status()).toBe(200);
+    expect(res.headers()['content-security-policy']).toContain("frame-src 'none'");
+    const body = await res.text();
+    expect(body).not.toContain('<iframe');
+    expect(body.match(/<div class="plot"><img /g)).toHaveLength(2);
   });
 });
