@@ -206,6 +206,17 @@ describe('drawn thumbnails', () => {
     expect(t.count((r, g, b) => g > 130 && r < 90 && b < 90)).toBe(0);
   });
 
+  it('a spec over 16 MiB (huge inline data) is not drawn: placeholder', async () => {
+    const rows = Array.from({ length: 420_000 }, (_, i) => ({ model: `m${i}`, accuracy: i / 7 }));
+    const huge = JSON.stringify({ ...VEGA_LITE('huge'), data: { values: rows } });
+    expect(huge.length).toBeGreaterThan(16 * 1024 * 1024);
+    const runs = h.server.context.thumbnails.renderStats().runs;
+    const t = await thumbOf(huge, 'application/vnd.vegalite.v5+json');
+    expect(t.placeholder).toBe(true);
+    // Refused before any thread saw it.
+    expect(h.server.context.thumbnails.renderStats().runs).toBe(runs);
+  });
+
   it('a broken PDF or spec, Plotly and HTML get typed placeholders, never a 500', async () => {
     for (const [bytes, type] of [
       ['%PDF-1.4\n% nothing here\n%%EOF\n', 'application/pdf'],
@@ -218,6 +229,20 @@ describe('drawn thumbnails', () => {
       expect(t.placeholder, type).toBe(true);
       expect(t.meta.width).toBe(480);
     }
+  });
+});
+
+describe('when the drawing threads cannot run', () => {
+  it('the placeholder is answered but neither stored nor cached: a later view tries again', async () => {
+    // A closed thumbnailer's threads answer "closed": the state of a server shutting down.
+    await h.server.context.thumbnails.close();
+    const thumbs = async () => (await h.files()).filter((f) => f.startsWith('thumbs/')).length;
+    const stored = await thumbs();
+    const t = await thumbOf(JSON.stringify(VEGA_LITE('later')), 'application/json');
+    expect(t.placeholder).toBe(true);
+    expect(t.cache).toBe('no-store');
+    expect(t.meta.width).toBe(480);
+    expect(await thumbs()).toBe(stored);
   });
 });
 
@@ -254,6 +279,26 @@ describe('the render threads', () => {
         size,
       );
       expect(ok).toMatchObject({ type: 'svg' });
+    } finally {
+      await renderer.close();
+    }
+  });
+
+  it('say why a spec was refused: its loader was asked for a URL or file', async () => {
+    const renderer = createRenderer({});
+    try {
+      const size = { width: 480, maxPixels: 1e8 };
+      for (const url of [`${baitUrl}/d.json`, 'file:///etc/passwd', 'data/cars.json']) {
+        const spec = { ...VEGA_LITE('why'), data: { url } };
+        const r = await renderer.render(
+          'spec',
+          'application/json',
+          Buffer.from(JSON.stringify(spec)),
+          size,
+        );
+        expect(r, url).toEqual({ type: 'none', reason: 'loads data from a URL: no preview' });
+      }
+      expect(baitHits).toEqual([]);
     } finally {
       await renderer.close();
     }
