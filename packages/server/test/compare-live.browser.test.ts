@@ -24,6 +24,31 @@ const chart = (models: string[]) => ({
   },
 });
 
+/** A one-page PDF: a title and one bar per value (drawn with plain operators). */
+function pdfFile(title: string, bars: number[]): Buffer {
+  const rects = bars.map((v, i) => `${40 + i * 80} 40 60 ${v} re f`).join(' ');
+  const content = `0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg ${rects}\n0 0 0 rg BT /F1 18 Tf 40 265 Td (${title}) Tj ET`;
+  const objects: string[] = [];
+  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
+  objects[2] = '<< /Type /Pages /Kids [3 0 R] /Count 1 >>';
+  objects[3] =
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>';
+  objects[4] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
+  objects[5] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  let out = '%PDF-1.4\n';
+  const offsets: number[] = [];
+  for (let i = 1; i < objects.length; i++) {
+    offsets[i] = out.length;
+    out += `${i} 0 obj\n${objects[i]}\nendobj\n`;
+  }
+  const xref = out.length;
+  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
+  for (let i = 1; i < objects.length; i++)
+    out += `${String(offsets[i]).padStart(10, '0')} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+}
+
 let h: Harness;
 let browser: Browser;
 let page: Page;
@@ -149,5 +174,37 @@ describe('compare and history with interactive plots', () => {
     const body = await res.text();
     expect(body).not.toContain('<iframe');
     expect(body.match(/<div class="plot"><img /g)).toHaveLength(2);
+  });
+
+  it('two PDF versions: first pages drawn live side by side, thumbnails in the history', async () => {
+    const pdf = { title: 'loss-report', type: 'application/pdf' };
+    const a = await ready(null, 'e'.repeat(40), {
+      ...pdf,
+      bytes: pdfFile('Loss by model, v1', [120, 180, 90]),
+    });
+    const b = await ready(null, 'f'.repeat(40), {
+      ...pdf,
+      bytes: pdfFile('Loss by model, v2', [100, 150, 80, 60]),
+    });
+    await page.goto(`${h.url}/projects/${h.projectId}/snapshots/${b}`);
+    await page.waitForFunction(
+      () =>
+        [...document.querySelectorAll<HTMLImageElement>('.timeline .thumb-mini img')].every(
+          (i) => i.complete && i.naturalWidth === 480,
+        ),
+      undefined,
+      { timeout: 30_000 },
+    );
+    expect(await page.locator('.timeline .thumb-mini img').count()).toBe(2);
+    await page.goto(`${h.url}/projects/${h.projectId}/compare?a=${a}&b=${b}`);
+    const frames = page.locator('.compare .side iframe.plot-frame');
+    await expect.poll(() => frames.count()).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const frame = await (await frames.nth(i).elementHandle())!.contentFrame();
+      await frame!.waitForSelector('body[data-state=ready]', { timeout: 30_000 });
+      expect(await frame!.locator('#plot canvas').count()).toBe(1);
+    }
+    expect(await page.locator('.compare .full-file').count()).toBe(2);
+    await page.screenshot({ path: join(shots, 'compare-pdf.png'), fullPage: true });
   });
 });
