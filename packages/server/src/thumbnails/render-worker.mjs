@@ -53,7 +53,11 @@ async function drawVega(task) {
     throw new Refused('not valid JSON');
   }
   const kind = vegaKind(task.contentType, spec);
-  if (!kind) throw new Refused('no preview image');
+  if (!kind) {
+    // A Plotly figure in plain JSON ({data: [traces…]}) needs a browser, like a declared one.
+    const plotly = Array.isArray(spec?.data) && spec.data.length > 0;
+    throw new Refused(plotly ? 'interactive: open to explore' : 'no preview image');
+  }
   const asked = [];
   const refuse = async (what) => {
     asked.push(String(what));

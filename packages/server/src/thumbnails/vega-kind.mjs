@@ -6,9 +6,9 @@ const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v)
 /**
  * Vega-Lite, Vega or neither, by declared type, else by shape: the rules of
  * gallery/plot-frame.ts jsonMode for the two Vega modes (a Plotly figure or other JSON is not
- * drawn here). Kept in step by test/thumbnails-render.test.ts.
+ * drawn here). Kept in step by test/thumbnails-drawn.test.ts.
+ * @returns {'vega' | 'vega-lite' | null}
  */
-/** @returns {'vega' | 'vega-lite' | null} */
 export function vegaKind(contentType, spec) {
   if (contentType === 'application/vnd.vega.v5+json') return 'vega';
   if (contentType === 'application/vnd.vegalite.v5+json') return 'vega-lite';
