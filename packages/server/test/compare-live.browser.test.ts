@@ -8,46 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, shots } from './browser.js';
 import { type Harness, PNG, publish, startHarness, upload } from './helpers.js';
-
-/** Version n of the chart: one more model (bar) each time, SVG so the test can count bars. */
-const chart = (models: string[]) => ({
-  $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-  width: 420,
-  height: 260,
-  usermeta: { embedOptions: { renderer: 'svg' } },
-  data: { values: models.map((model, i) => ({ model, accuracy: 0.7 + i * 0.05 })) },
-  mark: { type: 'bar', tooltip: true },
-  encoding: {
-    x: { field: 'model', type: 'nominal', sort: null },
-    y: { field: 'accuracy', type: 'quantitative', scale: { domain: [0, 1] } },
-    color: { field: 'model', type: 'nominal', legend: null },
-  },
-});
-
-/** A one-page PDF: a title and one bar per value (drawn with plain operators). */
-function pdfFile(title: string, bars: number[]): Buffer {
-  const rects = bars.map((v, i) => `${40 + i * 80} 40 60 ${v} re f`).join(' ');
-  const content = `0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg ${rects}\n0 0 0 rg BT /F1 18 Tf 40 265 Td (${title}) Tj ET`;
-  const objects: string[] = [];
-  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
-  objects[2] = '<< /Type /Pages /Kids [3 0 R] /Count 1 >>';
-  objects[3] =
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>';
-  objects[4] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
-  objects[5] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  for (let i = 1; i < objects.length; i++) {
-    offsets[i] = out.length;
-    out += `${i} 0 obj\n${objects[i]}\nendobj\n`;
-  }
-  const xref = out.length;
-  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
-  for (let i = 1; i < objects.length; i++)
-    out += `${String(offsets[i]).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
-}
+import { pdfFile, vegaLiteChart } from './plot-fixtures.js';
 
 let h: Harness;
 let browser: Browser;
@@ -82,8 +43,8 @@ async function ready(
 beforeAll(async () => {
   await requireChromium();
   h = await startHarness();
-  ids.push(await ready(chart(['baseline', 'wide', 'deep']), 'a'.repeat(40)));
-  ids.push(await ready(chart(['baseline', 'wide', 'deep', 'deep+aug']), 'b'.repeat(40)));
+  ids.push(await ready(vegaLiteChart(['baseline', 'wide', 'deep']), 'a'.repeat(40)));
+  ids.push(await ready(vegaLiteChart(['baseline', 'wide', 'deep', 'deep+aug']), 'b'.repeat(40)));
   browser = await launchChromium();
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   page = await context.newPage();
