@@ -19,7 +19,7 @@ import { codePanel } from './code-view.js';
 import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
 import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
-import { frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
+import { frameBaseOf, frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
 import { reviewRoutes } from './routes-review.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
@@ -42,8 +42,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
   sessionRoutes(ctx, router);
   plotFrameRoutes(ctx, router);
   thumbnailRoutes(ctx, router);
-  // Interactive plots are framed from --usercontent-url when set, else from this server.
-  const frameBase = () => ctx.config.usercontentUrl ?? ctx.publicUrl();
+  const frameBase = () => frameBaseOf(ctx);
   const review = comparisonDeps(ctx);
   reviewRoutes(ctx, router, {
     read: (projectId, query) => readComparison(review, projectId, query),
