@@ -278,6 +278,7 @@ export async function startServer(o: StartOptions): Promise<RunningServer> {
       await workerStopped;
       await ctx.highlighter.close();
       await ctx.differ.close();
+      await ctx.thumbnails.close();
       await store.close();
     })();
     return closing;

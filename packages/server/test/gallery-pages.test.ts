@@ -1,5 +1,6 @@
 // Gallery pages over real HTTP: JWT users and the project list, pagination, live-card
-// filtering, and the `login-link` admin command against a running server.
+// filtering, cards' thumbnails for every plot type, and the `login-link` admin command
+// against a running server.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -8,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testDatabaseEnv } from '../src/testing.js';
 import { publishReady } from './events-helpers.js';
 import { type Harness, startHarness } from './helpers.js';
+import { pdfFile, plotlyFigure, publishPlot, vegaLiteChart } from './plot-fixtures.js';
 
 const run = promisify(execFile);
 const bin = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
@@ -85,6 +87,70 @@ describe('gallery pages', () => {
       204,
     );
     expect((await page('/projects/proj_test/cards/snap_nope', cookie)).status).toBe(404);
+  });
+
+  it('gives every card its /thumbs/ thumbnail, a kind badge and a sized box; live cards too', async () => {
+    const kinds = [
+      {
+        title: 'vl-card',
+        type: 'application/vnd.vegalite.v5+json',
+        bytes: JSON.stringify(vegaLiteChart(['a', 'b'])),
+        badge: 'Vega-Lite · interactive',
+        alt: 'vl-card (Vega-Lite chart, interactive when opened)',
+      },
+      {
+        title: 'pdf-card',
+        type: 'application/pdf',
+        bytes: pdfFile('report', [120, 80]),
+        badge: 'PDF',
+        alt: 'pdf-card (PDF, first page)',
+      },
+      {
+        title: 'plotly-card',
+        type: 'application/vnd.plotly.v1+json',
+        bytes: JSON.stringify(plotlyFigure()),
+        badge: 'Plotly · interactive',
+        alt: 'plotly-card (Plotly chart, interactive when opened)',
+      },
+    ];
+    const ids = [];
+    for (const k of kinds)
+      ids.push(await publishPlot(h, k, { title: k.title, collection: 'kinds' }));
+    const png = await publishReady(h, 'png-card');
+    const cookie = await session(await h.tokenFor(h.projectId, 'reader'));
+    const grid = await (await page('/projects/proj_test?collection=kinds', cookie)).text();
+    expect(grid).not.toContain('class="tile"');
+    const cardOf = (markup: string, id: string) => {
+      const at = markup.indexOf(`data-id="${id}"`);
+      expect(at).toBeGreaterThan(-1);
+      return markup.slice(at, markup.indexOf('</a>', at));
+    };
+    const thumb = (id: string) =>
+      new RegExp(
+        `<div class="thumb"><img src="${h.url}/thumbs/${id}\\?expires=\\d+&amp;sig=[\\w-]+" alt="([^"]+)" width="480" height="300" loading="lazy" decoding="async">(?:<span class="kind-badge">([^<]+)</span>)?</div>`,
+      );
+    for (const [i, k] of kinds.entries()) {
+      const m = thumb(ids[i]!).exec(cardOf(grid, ids[i]!));
+      expect(m, k.title).not.toBeNull();
+      expect([m![1], m![2]]).toEqual([k.alt, k.badge]);
+      // The live-update fragment the page script inserts is the same card, marked new.
+      const live = await (
+        await page(`/projects/proj_test/cards/${ids[i]}?collection=kinds`, cookie)
+      ).text();
+      expect(thumb(ids[i]!).exec(live)?.[0]).toBe(m![0]);
+    }
+    // A plain image: its thumbnail, no badge.
+    const all = await (await page('/projects/proj_test?q=png-card', cookie)).text();
+    const m = thumb(png).exec(cardOf(all, png));
+    expect([m?.[1], m?.[2]]).toEqual(['png-card', undefined]);
+    // The thumbnail behind a Plotly card is the typed placeholder, a WebP.
+    const src = thumb(ids[2]!)
+      .exec(grid)![0]
+      .match(/src="([^"]+)"/)![1]!
+      .replaceAll('&amp;', '&');
+    const res = await fetch(src);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/webp');
   });
 
   it('login-link mints a working single-use link while the server runs', async () => {

@@ -11,6 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { html } from '../src/gallery/html.js';
 import {
   itemKey,
+  reviewDrawsLive,
   reviewPage,
   reviewPath,
   scoreLine,
@@ -131,6 +132,7 @@ const render = (
     comparison: c,
     codeDiffs: o.codeDiffs ?? new Map(),
     form: o.reviewer ? { projectId: 'prj_demo', comparison: c, csrf: 'csrf-token-1' } : null,
+    frameBase: 'https://frames.example',
     now: NOW,
   }).value;
 
@@ -177,6 +179,37 @@ describe('review page view', () => {
     expect(section).toContain('<span class="ab">head</span>');
     expect(section).toContain('src="https://plots.example/diff-loss-curve.png?sig=2"');
     expect(section).toContain('1,234 pixels changed (0.84% of 384×384); tolerance 0.1%');
+  });
+
+  it('draws a changed Vega-Lite pair live in sandboxed frames; images stay images', () => {
+    const vl = (commit: string) => ({
+      ...snap('accuracy-chart', commit, 'application/vnd.vegalite.v5+json'),
+      plot_url: `https://gallery.example/plots/x?expires=2000000000&sig=${commit.slice(0, 8)}`,
+    });
+    const live = item('accuracy-chart', 'changed', { base: vl(BASE), head: vl(HEAD), diff: null });
+    const c = comparison([live, item('loss-curve', 'changed')]);
+    expect(reviewDrawsLive(c)).toBe(true);
+    const page = render(c);
+    const section = page.slice(
+      page.indexOf('data-title="accuracy-chart"'),
+      page.indexOf('data-title="loss-curve"'),
+    );
+    const frames = [
+      ...section.matchAll(/<iframe class="plot-frame" sandbox="allow-scripts" src="([^"]+)"/g),
+    ];
+    expect(frames.map((f) => f[1])).toEqual([
+      `https://frames.example/plot-frame/${live.base!.id}?expires=2000000000&amp;sig=${BASE.slice(0, 8)}`,
+      `https://frames.example/plot-frame/${live.head!.id}?expires=2000000000&amp;sig=${HEAD.slice(0, 8)}`,
+    ]);
+    expect(section).not.toContain('class="tile"');
+    const images = page.slice(page.indexOf('data-title="loss-curve"'));
+    expect(images).not.toContain('<iframe');
+    // An unchanged interactive plot is only listed, so it lets no frame in.
+    const quiet = comparison([
+      item('loss-curve', 'changed'),
+      { ...live, state: 'unchanged', needs_review: false },
+    ]);
+    expect(reviewDrawsLive(quiet)).toBe(false);
   });
 
   it('says why a pair was not compared', () => {

@@ -257,12 +257,16 @@ afterAll(async () => {
 });
 
 describe('interactive plots in Chromium', () => {
-  it('keeps typed tiles for these plots in the grid', async () => {
+  it('shows these plots in the grid as thumbnails with a kind badge, never framed', async () => {
     await page.goto(`${h.url}/projects/${h.projectId}`);
     expect(await page.locator('.grid .card').count()).toBe(7);
     expect(await page.locator('.grid iframe').count()).toBe(0);
-    const tile = page.locator(`.card[data-id="${ids.vl}"] .tile span`);
-    expect(await tile.textContent()).toBe('Vega-Lite');
+    expect(await page.locator('.grid .tile').count()).toBe(0);
+    expect(await page.locator('.grid .card .thumb img').count()).toBe(7);
+    const badge = (id: string | undefined) =>
+      page.locator(`.card[data-id="${id}"] .kind-badge`).textContent();
+    expect(await badge(ids.pdf)).toBe('PDF');
+    expect(await badge(ids.bokeh)).toBe('HTML · interactive');
   });
 
   it('draws a Vega-Lite spec with vega-embed, with a tooltip on hover', async () => {

@@ -5,6 +5,7 @@
  * bytes, and made in bulk by `thumbnails backfill`. The grid's cards point at them.
  */
 
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { runServerCli } from 'snapshotplot-server/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -276,9 +277,9 @@ describe('thumbnails', () => {
     // A project of its own, so the counts are exact whatever ran before.
     const projectId = await h.project('proj_backfill');
     const token = await h.tokenFor(projectId, 'publisher');
-    const readyIn = async (bytes: Buffer) => {
+    const readyIn = async (bytes: Buffer, type = 'image/png') => {
       const p = await publish(h, { project_id: projectId, artifacts: { plot: true } }, {}, token);
-      expect((await upload(p.body.upload_urls.plot!, bytes)).status).toBe(200);
+      expect((await upload(p.body.upload_urls.plot!, bytes, type)).status).toBe(200);
       const fin = await h.api('POST', '/api/snapshots/finalize', {
         json: { project_id: projectId, snapshot_id: p.body.snapshot_id },
         token,
@@ -290,6 +291,34 @@ describe('thumbnails', () => {
     const corrupt = Buffer.concat([PNG, Buffer.from(' backfill')]);
     const lost = await noisePng(50, 50);
     for (const b of [...pngs, pngs[0]!, corrupt, lost]) await readyIn(b); // pngs[0] twice: one object
+    // A Vega-Lite spec: drawn (red bars), not a placeholder.
+    const spec = Buffer.from(
+      JSON.stringify({
+        data: {
+          values: [
+            { a: 'x', b: 3 },
+            { a: 'y', b: 5 },
+          ],
+        },
+        mark: 'bar',
+        encoding: {
+          x: { field: 'a', type: 'nominal' },
+          y: { field: 'b', type: 'quantitative' },
+          color: { value: '#d62728' },
+        },
+      }),
+    );
+    await readyIn(spec, 'application/vnd.vegalite.v5+json');
+    const redPixels = async () => {
+      const { data } = await sharp(await fileOf(key(spec)))
+        .removeAlpha()
+        .raw()
+        .toBuffer({ resolveWithObject: true });
+      let red = 0;
+      for (let i = 0; i < data.length; i += 3)
+        if (data[i]! > 180 && data[i + 1]! < 90 && data[i + 2]! < 90) red++;
+      return red;
+    };
     await h.server.context.storage.delete(objectOf(projectId, lost));
     for (const b of [...pngs, corrupt]) expect(await h.files()).not.toContain(key(b));
     // Under `pnpm test:s3` the harness's files are in a bucket: the command must look there.
@@ -304,8 +333,17 @@ describe('thumbnails', () => {
       ...(onS3 ? ['--storage', onS3] : []),
     ];
     const out = JSON.parse(await runServerCli([...args, '--json'], testDatabaseEnv(args)));
-    expect(out).toEqual({ checked: 4, made: 3, placeholders: 1, existing: 0, missing: 1 });
-    for (const b of [...pngs, corrupt]) expect(await h.files()).toContain(key(b));
+    expect(out).toEqual({
+      checked: 5,
+      made: 4,
+      placeholders: 1,
+      existing: 0,
+      missing: 1,
+      deferred: 0,
+    });
+    for (const b of [...pngs, corrupt, spec]) expect(await h.files()).toContain(key(b));
+    const corruptThumb = await fileOf(key(corrupt));
+    expect(await redPixels()).toBeGreaterThan(480 * 20);
     expect((await sharp(await fileOf(key(pngs[1]!))).metadata()).width).toBe(480);
     // The running server serves what the command made: no run there.
     const before = made();
@@ -314,7 +352,7 @@ describe('thumbnails', () => {
     ).json()) as {
       data: Array<{ id: string; plot_url: string; files: { plot: { sha256: string } } }>;
     };
-    expect(list.data).toHaveLength(5);
+    expect(list.data).toHaveLength(6);
     for (const s of list.data) {
       const status = (await fetch(thumbnailUrl(s.id, s.plot_url)!)).status;
       expect(status).toBe(s.files.plot.sha256 === sha256(lost) ? 404 : 200);
@@ -322,8 +360,20 @@ describe('thumbnails', () => {
     expect(made()).toBe(before);
     const again = await runServerCli(args, testDatabaseEnv(args));
     expect(again).toBe(
-      'Made 0 thumbnail(s); 3 already there (4 plot(s) checked); 1 plot file(s) missing from storage.\n',
+      'Made 0 thumbnail(s); 4 already there (5 plot(s) checked); 1 plot file(s) missing from storage.\n',
     );
+    // --redraw draws the spec again over its stored thumbnail (an older version's placeholder).
+    await h.server.context.storage.put(
+      key(spec),
+      Readable.from([await sharp(corruptThumb).toBuffer()]),
+      { maxBytes: 1 << 20 },
+    );
+    expect(await redPixels()).toBe(0);
+    const redrawn = await runServerCli([...args, '--redraw'], testDatabaseEnv(args));
+    expect(redrawn).toBe(
+      'Made 1 thumbnail(s); 3 already there (5 plot(s) checked); 1 plot file(s) missing from storage.\n',
+    );
+    expect(await redPixels()).toBeGreaterThan(480 * 20);
     await expect(
       runServerCli(['thumbnails', 'backfill', '--project', 'proj_nope', '--data-dir', h.dataDir]),
     ).rejects.toThrow(/Project proj_nope does not exist/);

@@ -12,8 +12,12 @@ export function thumbnailsCommand(program: Command, io: CliIo): void {
     .command('backfill')
     .description('make the thumbnails that are missing, for every ready snapshot with a plot')
     .option('--project <id>', 'only this project')
-    .option('--json', 'print {"checked","made","placeholders","existing","missing"}')
-    .action(async (o: { project?: string; json?: boolean }) => {
+    .option(
+      '--redraw',
+      'draw Vega, Vega-Lite, JSON and PDF plots again over their stored thumbnails (once after upgrading: older versions stored placeholders for them)',
+    )
+    .option('--json', 'print {"checked","made","placeholders","existing","missing","deferred"}')
+    .action(async (o: { project?: string; redraw?: boolean; json?: boolean }) => {
       const { backfillThumbnails } = await import('../thumbnails/backfill.js');
       const r = await withInstall(io, resolveInstall(o, io.env), async (store, storage) => {
         if (o.project !== undefined && !(await store.getProject(o.project))) {
@@ -25,6 +29,7 @@ export function thumbnailsCommand(program: Command, io: CliIo): void {
           { store, storage },
           {
             projectId: o.project,
+            redraw: o.redraw,
             // Progress goes to stderr, so --json output stays one parseable line.
             onProgress: (d, projectId) =>
               io.stderr(
@@ -36,6 +41,7 @@ export function thumbnailsCommand(program: Command, io: CliIo): void {
       const extra = [
         r.placeholders ? `${r.placeholders} as placeholder (not decodable)` : '',
         r.missing ? `${r.missing} plot file(s) missing from storage` : '',
+        r.deferred ? `${r.deferred} not drawn now (drawing threads unavailable: run again)` : '',
       ].filter(Boolean);
       output(
         io,

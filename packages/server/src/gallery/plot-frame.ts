@@ -377,3 +377,6 @@ export function plotLive(s: Snapshot, o: { frameBase: string }): SafeHtml | null
 
 /** The frame origin for the gallery page's CSP frame-src. */
 export const frameOrigin = (frameBase: string) => originOf(frameBase);
+
+/** Where plot frames load from: --usercontent-url when set, else this server's public URL. */
+export const frameBaseOf = (ctx: AppContext) => ctx.config.usercontentUrl ?? ctx.publicUrl();

@@ -22,9 +22,10 @@ import { codeDiffPanel } from './code-view.js';
 import type { SafeHtml } from './html.js';
 import { sendPage } from './layout.js';
 import { nav, page, readableProject } from './page-helpers.js';
+import { frameBaseOf, frameOrigin } from './plot-frame.js';
 import { sameOrigin } from './routes-session.js';
 import { csrfMatches } from './session.js';
-import { itemAnchor, itemKey, reviewPage, reviewPath } from './view-review.js';
+import { itemAnchor, itemKey, reviewDrawsLive, reviewPage, reviewPath } from './view-review.js';
 
 /** What the page needs from the comparisons service (src/comparisons). */
 export interface ReviewService {
@@ -101,9 +102,12 @@ export function reviewRoutes(ctx: AppContext, router: Router, service: ReviewSer
         (done === 'approved' || done === 'changes_requested') && Number.isInteger(count)
           ? `${DECIDED[done]} ${count} plot${count === 1 ? '' : 's'}.`
           : undefined;
+      const frameBase = frameBaseOf(ctx);
       sendPage(res, {
         title: `Review ${comparison.head_sha.slice(0, 7)}`,
         publicUrl: ctx.publicUrl(),
+        // Interactive and PDF plots are drawn live, framed from the frame origin (only then).
+        ...(reviewDrawsLive(comparison) ? { frameSrc: frameOrigin(frameBase) } : {}),
         nav: nav(s),
         body: reviewPage({
           projectId,
@@ -113,6 +117,7 @@ export function reviewRoutes(ctx: AppContext, router: Router, service: ReviewSer
             ? { projectId, comparison, csrf: s.session.c }
             : null,
           ...(notice ? { notice } : {}),
+          frameBase,
           now: ctx.now(),
         }),
       });

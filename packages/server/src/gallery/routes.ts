@@ -19,7 +19,7 @@ import { codePanel } from './code-view.js';
 import { html } from './html.js';
 import { sendFragment, sendPage } from './layout.js';
 import { ID, nav, notFound, page, parseFilters, readableProject } from './page-helpers.js';
-import { frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
+import { frameBaseOf, frameOrigin, isLive, plotFrameRoutes } from './plot-frame.js';
 import { reviewRoutes } from './routes-review.js';
 import { sessionRoutes } from './routes-session.js';
 import { staticRoutes } from './static.js';
@@ -42,8 +42,7 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
   sessionRoutes(ctx, router);
   plotFrameRoutes(ctx, router);
   thumbnailRoutes(ctx, router);
-  // Interactive plots are framed from --usercontent-url when set, else from this server.
-  const frameBase = () => ctx.config.usercontentUrl ?? ctx.publicUrl();
+  const frameBase = () => frameBaseOf(ctx);
   const review = comparisonDeps(ctx);
   reviewRoutes(ctx, router, {
     read: (projectId, query) => readComparison(review, projectId, query),
@@ -175,16 +174,20 @@ export function galleryRoutes(ctx: AppContext, router: Router): void {
       const projectId = readableProject(s, req.params.id as string);
       const a = await readySnapshot(projectId, req.query.a as string | undefined);
       const b = await readySnapshot(projectId, req.query.b as string | undefined);
+      const [viewA, viewB] = [toView(a), toView(b)];
       sendPage(res, {
         title: `Compare ${a.title}`,
         publicUrl: ctx.publicUrl(),
+        // Interactive and PDF plots are drawn live side by side, framed from the frame origin.
+        ...(isLive(viewA) || isLive(viewB) ? { frameSrc: frameOrigin(frameBase()) } : {}),
         nav: nav(s),
         body: comparePage({
           projectId,
-          a: toView(a),
-          b: toView(b),
+          a: viewA,
+          b: viewB,
           codeA: await codePanel(ctx, a),
           codeB: await codePanel(ctx, b),
+          frameBase: frameBase(),
           now: ctx.now(),
         }),
       });

@@ -1,19 +1,30 @@
-/** Two snapshots side by side, and for raster plots a difference overlay. */
+/**
+ * Two snapshots side by side, and for raster plots a difference overlay. Interactive and PDF
+ * plots are drawn live in the same sandboxed frame as on the snapshot page (plot-frame.ts),
+ * so two versions of a Vega-Lite or Plotly chart can be hovered and zoomed next to each other.
+ */
 import type { Snapshot } from '@snapshotplot/api-client/contract';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
+import { plotLive } from './plot-frame.js';
 import { isRaster, plotThumb, shortSha } from './view-grid.js';
 
-/** One snapshot of a pair: label, commit link, the plot large, its code folded (the review page's too). */
+/**
+ * One snapshot of a pair: label, commit link, the plot large, its code folded (the review
+ * page's too). With `frameBase` (where plot frames load from), an interactive or PDF plot is
+ * drawn live in its sandboxed frame; without it, it is the labelled tile.
+ */
 export function side(
   projectId: string,
   label: string,
   s: Snapshot,
   code: SafeHtml | null,
   now: Date,
+  frameBase?: string,
 ) {
+  const live = frameBase === undefined ? null : plotLive(s, { frameBase });
   return html`<section class="side">
 <h2><span class="ab">${label}</span> <a href="/projects/${projectId}/snapshots/${s.id}">${shortSha(s.commit_sha) ?? s.id}</a> <small>${s.branch ?? ''} · ${ago(s.created_at, now)}</small></h2>
-<div class="plot">${plotThumb(s, { large: true })}</div>
+<div class="plot${live ? ' live' : ''}">${live ?? plotThumb(s, { large: true })}</div>
 ${code ? html`<details><summary>Code</summary>${code}</details>` : ''}
 </section>`;
 }
@@ -25,6 +36,8 @@ export function comparePage(o: {
   b: Snapshot;
   codeA: SafeHtml | null;
   codeB: SafeHtml | null;
+  /** Where the sandboxed plot frames are loaded from (--usercontent-url or the public URL). */
+  frameBase: string;
   now: Date;
 }): SafeHtml {
   const { a, b } = o;
@@ -43,6 +56,6 @@ export function comparePage(o: {
         : html`<p class="note">Pixel difference is offered for raster plots (PNG, JPEG, WebP) of the same size.</p>`;
   return html`<p class="crumbs"><a href="/projects/${o.projectId}">← all snapshots</a> · <a href="/projects/${o.projectId}/snapshots/${b.id}">${b.title}</a></p>
 <h1>Compare <small>${a.title}${a.title !== b.title ? html` / ${b.title}` : ''}</small></h1>
-<div class="compare">${side(o.projectId, 'A', a, o.codeA, o.now)}${side(o.projectId, 'B', b, o.codeB, o.now)}</div>
+<div class="compare">${side(o.projectId, 'A', a, o.codeA, o.now, o.frameBase)}${side(o.projectId, 'B', b, o.codeB, o.now, o.frameBase)}</div>
 ${overlay}`;
 }

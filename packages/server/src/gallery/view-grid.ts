@@ -1,5 +1,9 @@
 /** The project page: filters, the grid of snapshot cards, and the "Older" link. */
-import { INLINE_IMAGE_TYPES, type Snapshot } from '@snapshotplot/api-client/contract';
+import {
+  baseContentType,
+  INLINE_IMAGE_TYPES,
+  type Snapshot,
+} from '@snapshotplot/api-client/contract';
 import { thumbnailUrl } from '../thumbnails/routes.js';
 import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
 
@@ -29,10 +33,15 @@ export const isImage = (s: Snapshot) =>
 export const isRaster = (s: Snapshot) =>
   isImage(s) && s.files.plot?.content_type !== 'image/svg+xml';
 
+/** The plot's kind as a reader names it ("Vega-Lite", "PDF"), for tiles, badges and alt text. */
+export function kindLabel(s: Snapshot): string | null {
+  const type = s.files.plot ? baseContentType(s.files.plot.content_type) : null;
+  return type ? (TILE_LABELS[type] ?? type) : null;
+}
+
 /**
- * The plot as an image, or a labelled tile for kinds an <img> cannot show. Small ones (grid
- * cards, the history strip) are the stored WebP thumbnail (thumbnails/); `large` is the full
- * plot (the snapshot and review pages).
+ * The plot large, as an image (the snapshot, compare and review pages when it is not drawn
+ * live), or a labelled tile for kinds an <img> cannot show.
  */
 export function plotThumb(s: Snapshot, o: { large?: boolean } = {}): SafeHtml {
   if (isImage(s) && s.plot_url) {
@@ -42,15 +51,39 @@ export function plotThumb(s: Snapshot, o: { large?: boolean } = {}): SafeHtml {
     const src = thumbnailUrl(s.id, s.plot_url) ?? s.plot_url;
     return html`<img src="${safeUrl(src)}" alt="${s.title}" loading="lazy" decoding="async">`;
   }
-  const type = s.files.plot?.content_type;
-  const label = type ? (TILE_LABELS[type] ?? type) : 'code only';
-  return html`<div class="tile"><span>${label}</span><small>${type ? 'open or download below' : 'no plot'}</small></div>`;
+  const label = kindLabel(s) ?? 'code only';
+  return html`<div class="tile"><span>${label}</span><small>${s.files.plot ? 'open or download below' : 'no plot'}</small></div>`;
+}
+
+/** What a card's badge and alt text say of a plot that is not a plain image. */
+function kindNote(s: Snapshot): { badge: string; alt: string } | null {
+  if (isImage(s)) return null;
+  const label = kindLabel(s)!;
+  if (label === 'PDF') return { badge: 'PDF', alt: `${s.title} (PDF, first page)` };
+  // Vega and Vega-Lite cards show the server's drawing, Plotly and HTML a typed placeholder;
+  // all of them are drawn live (hover, zoom) on the snapshot page.
+  return {
+    badge: `${label} · interactive`,
+    alt: `${s.title} (${label} chart, interactive when opened)`,
+  };
+}
+
+/**
+ * A grid card's picture: the stored thumbnail (thumbnails/) for every plot type — an image
+ * resized, a Vega/Vega-Lite chart or a PDF's first page drawn by the server, the typed
+ * placeholder for Plotly and HTML — with a badge naming the kind when it is not a plain image.
+ * width/height reserve the 16:10 box before the WebP arrives, so the grid does not jump.
+ */
+export function cardThumb(s: Snapshot): SafeHtml {
+  const src = s.files.plot ? thumbnailUrl(s.id, s.plot_url) : null;
+  if (!src) return plotThumb(s);
+  const note = kindNote(s);
+  return html`<img src="${safeUrl(src)}" alt="${note?.alt ?? s.title}" width="480" height="300" loading="lazy" decoding="async">${note ? html`<span class="kind-badge">${note.badge}</span>` : ''}`;
 }
 
 /** Short commit label. */
 export const shortSha = (sha: string | null) => (sha ? sha.slice(0, 7) : null);
 
-/** One card of the grid (also served alone for live updates). */
 /** The grid's two views: the newest version of each plot (default), or every version. */
 export type GridView = 'latest' | 'all';
 
@@ -79,7 +112,7 @@ export function card(
       ? ''
       : html`<span class="sub versions">${versions === 1 ? '1 version' : `${versions} versions`}</span>`;
   return html`<a class="card${isNew ? ' new' : ''}" data-id="${s.id}" data-plot="${plotKey(s)}" href="/projects/${projectId}/snapshots/${s.id}">
-<div class="thumb">${plotThumb(s)}</div>
+<div class="thumb">${cardThumb(s)}</div>
 <div class="meta"><strong>${s.title}</strong>${isNew ? html`<span class="badge">new</span>` : ''}
 <span class="sub refs">${place ? html`<span class="place" title="${place}">${place}</span>` : ''}${place && ref ? html`<span class="sep"> · </span>` : ''}${ref ? html`<span class="ref">${ref}</span>` : ''}</span>
 <span class="sub">${s.author ? `${s.author} · ` : ''}<time datetime="${s.created_at}">${ago(s.created_at, now)}</time></span>${count}</div>

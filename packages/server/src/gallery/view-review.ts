@@ -13,6 +13,7 @@ import type {
   Review,
 } from '@snapshotplot/api-client/contract';
 import { ago, html, queryString, type SafeHtml, safeUrl } from './html.js';
+import { isLive } from './plot-frame.js';
 import { side } from './view-compare.js';
 import { shortSha } from './view-grid.js';
 
@@ -144,8 +145,8 @@ function itemSection(
 ): SafeHtml {
   const { projectId, now } = o;
   const sides = [
-    item.base ? side(projectId, 'baseline', item.base, null, now) : '',
-    item.head ? side(projectId, 'head', item.head, null, now) : '',
+    item.base ? side(projectId, 'baseline', item.base, null, now, o.frameBase) : '',
+    item.head ? side(projectId, 'head', item.head, null, now, o.frameBase) : '',
   ];
   const codeBlock =
     code === undefined
@@ -173,14 +174,24 @@ export interface ReviewPageOptions {
   form: ReviewForm | null;
   /** A message after a POST, e.g. "Approved 2 plots." */
   notice?: string;
+  /** Where the sandboxed plot frames load from: interactive and PDF plots are drawn live. */
+  frameBase: string;
   now: Date;
 }
+
+/** The items the page shows side by side (changed, removed, new; unchanged ones are listed). */
+const shownItems = (c: Comparison) =>
+  (['changed', 'removed', 'new'] as const).flatMap((s) => c.items.filter((i) => i.state === s));
+
+/** Whether the page draws a plot live, so its CSP must let frames in from the frame origin. */
+export const reviewDrawsLive = (c: Comparison) =>
+  shownItems(c).some((i) => (i.base && isLive(i.base)) || (i.head && isLive(i.head)));
 
 /** The review page's body. */
 export function reviewPage(o: ReviewPageOptions): SafeHtml {
   const c = o.comparison;
   const byState = (s: ComparisonState) => c.items.filter((i) => i.state === s);
-  const shown = (['changed', 'removed', 'new'] as const).flatMap(byState);
+  const shown = shownItems(c);
   const unchanged = byState('unchanged');
   const pending = c.items.filter((i) => i.needs_review);
   const s = c.summary;

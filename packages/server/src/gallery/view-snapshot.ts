@@ -5,6 +5,7 @@ import {
   formatBytes,
   PLOT_CONTENT_TYPES,
 } from '@snapshotplot/api-client/contract';
+import { thumbnailUrl } from '../thumbnails/routes.js';
 import { forgeLinks } from './forge.js';
 import { ago, html, type SafeHtml, safeUrl } from './html.js';
 import { plotLive } from './plot-frame.js';
@@ -68,6 +69,17 @@ function metadata(s: Snapshot, forgeUrl: string, now: Date): SafeHtml {
     .map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 }
 
+/**
+ * A version's picture in the history strip: its stored thumbnail for every plot type (a drawn
+ * Vega/Vega-Lite chart or PDF first page, a resized image, else the typed placeholder the
+ * thumbnailer makes), so versions can be told apart at a glance; a tile when unsigned.
+ */
+function historyThumb(v: Snapshot): SafeHtml {
+  const src = v.files.plot ? thumbnailUrl(v.id, v.plot_url) : null;
+  if (!src) return plotThumb(v);
+  return html`<img src="${safeUrl(src)}" alt="${v.title}" loading="lazy" decoding="async">`;
+}
+
 /** The history timeline with A/B pickers that submit to the compare page. */
 function history(projectId: string, current: Snapshot, versions: Snapshot[], now: Date): SafeHtml {
   if (versions.length < 2) {
@@ -80,7 +92,7 @@ function history(projectId: string, current: Snapshot, versions: Snapshot[], now
     (v) => html`<li class="${v.id === current.id ? 'current' : ''}">
 <label class="pick" title="compare as A"><input type="radio" name="a" value="${v.id}" ${v.id === other.id ? 'checked' : ''}> A</label>
 <label class="pick" title="compare as B"><input type="radio" name="b" value="${v.id}" ${v.id === current.id ? 'checked' : ''}> B</label>
-<a href="/projects/${projectId}/snapshots/${v.id}"><span class="thumb-mini">${plotThumb(v)}</span>
+<a href="/projects/${projectId}/snapshots/${v.id}"><span class="thumb-mini">${historyThumb(v)}</span>
 <span><strong>${shortSha(v.commit_sha) ?? v.id.slice(-8)}</strong> ${v.branch ?? ''}<br><small>${ago(v.created_at, now)}${v.author ? ` · ${v.author}` : ''}</small></span></a></li>`,
   )}</ol>
 <button type="submit">Compare A and B</button>

@@ -83,6 +83,8 @@ async function thumbHandler(ctx: AppContext, req: Request, res: Response): Promi
       'not_found',
       `The plot file of snapshot ${id} is missing from storage: no thumbnail.`,
     );
+  // A "not made yet" placeholder must not be kept: the next view gets the real one.
+  if (thumb.temporary) res.set('Cache-Control', 'no-store');
   res.setHeader('Content-Type', THUMBNAIL_TYPE);
   res.set('Content-Length', String(thumb.bytes.length));
   res.end(req.method === 'HEAD' ? undefined : thumb.bytes);

@@ -10,8 +10,16 @@
  * stops the pipeline), `limitInputPixels`, and an input size cap checked before decoding. SVG
  * is rasterised by librsvg, which never runs script.
  *
- * A plot that cannot be decoded (corrupt, over a bound, not an image) gets a typed placeholder
- * that is stored like a thumbnail: it is made once, never retried on every view, never a 500.
+ * Plots that are not images are drawn first where that can be done without a browser
+ * (renderer.ts, in worker threads with a time budget): a Vega or Vega-Lite spec to SVG with
+ * vega's headless renderer (no URL or file may be read: a spec that tries gets a placeholder),
+ * a PDF's first page to pixels with pdf.js. Plotly figures and HTML exports need a browser to
+ * be drawn, so they keep the typed placeholder.
+ *
+ * A plot that cannot be decoded or drawn (corrupt, over a bound, over its time, not an image)
+ * gets a typed placeholder that is stored like a thumbnail: it is made once, never retried on
+ * every view, never a 500. Only "not made yet" (the drawing threads busy or not startable) is
+ * answered without being stored, so a later view tries again.
  *
  * References follow storage/objects.ts: a thumbnail is written holding its object's lock, in
  * a transaction that first sees the object still named by a row, and withObjects deletes it
@@ -25,6 +33,7 @@ import type { ArtifactRecord } from '../data/records.js';
 import type { Store } from '../data/store.js';
 import { thumbnailKey, withObjects } from '../storage/objects.js';
 import type { Storage } from '../storage/storage.js';
+import { createRenderer, type Rendered, type Renderer, type RenderKind } from './renderer.js';
 
 export const THUMBNAIL_DEFAULTS = {
   /** Card width in CSS px is about 240: 480 covers 2x screens. */
@@ -38,9 +47,25 @@ export const THUMBNAIL_DEFAULTS = {
   maxInputBytes: 64 * 1024 * 1024,
   /** Decoded pixels beyond this are refused by sharp (a 16k x 16k image). */
   maxInputPixels: 16384 * 16384,
+  /** Vega/Vega-Lite specs and PDFs larger than this get the placeholder (not drawn). */
+  maxRenderBytes: 16 * 1024 * 1024,
+  /** Time to draw one spec or PDF page in its worker thread (renderer.ts). */
+  renderTimeoutMs: 10_000,
 };
 
 export type ThumbnailOptions = Partial<typeof THUMBNAIL_DEFAULTS>;
+
+/** Plot types drawn in the render threads before sharp: a spec (JSON) or a PDF page. */
+const DRAWN: Record<string, RenderKind> = {
+  'application/vnd.vega.v5+json': 'spec',
+  'application/vnd.vegalite.v5+json': 'spec',
+  // Plain JSON is drawn when its shape is a Vega or Vega-Lite spec (render-worker.mjs).
+  'application/json': 'spec',
+  'application/pdf': 'pdf',
+};
+
+/** Interactive types that need a browser to draw: their placeholder says so. */
+const BROWSER_ONLY = new Set(['text/html', 'application/vnd.plotly.v1+json']);
 
 export interface ThumbnailDeps {
   store: Pick<Store, 'tryLock' | 'transaction'>;
@@ -58,6 +83,11 @@ export interface Thumbnail {
   bytes: Buffer;
   /** Made by this call (false: read from storage). */
   made: boolean;
+  /**
+   * A placeholder saying "not made yet" (the drawing threads were busy or could not start):
+   * not stored, so not to be cached; the next request tries again.
+   */
+  temporary?: true;
 }
 
 export const THUMBNAIL_TYPE = 'image/webp';
@@ -95,6 +125,9 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
   const stats = { made: 0, placeholders: 0, stored: 0 };
   let running = 0;
   const waiting: Array<() => void> = [];
+  // Threads start on the first spec or PDF only.
+  let renderer: Renderer | undefined;
+  const drawer = () => (renderer ??= createRenderer({ timeoutMs: o.renderTimeoutMs }));
 
   async function slot<T>(fn: () => Promise<T>): Promise<T> {
     if (running >= o.concurrency) await new Promise<void>((r) => waiting.push(r));
@@ -114,31 +147,71 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
       .toBuffer();
   }
 
-  /** The WebP bytes for a plot's bytes: resized or rasterised, else the typed placeholder. */
-  async function render(bytes: Buffer | null, contentType: string): Promise<Buffer> {
+  /** A spec or PDF drawn in the render threads: an SVG, raw pixels, or why not. */
+  async function draw(kind: RenderKind, bytes: Buffer, type: string): Promise<Rendered> {
+    const drawn = await drawer().render(kind, type, bytes, {
+      width: o.width,
+      maxPixels: o.maxInputPixels,
+    });
+    if (drawn.type === 'none' && !drawn.transient) {
+      deps.logger?.warn(
+        { reason: drawn.reason, content_type: type },
+        'thumbnail: the plot could not be drawn, stored a placeholder',
+      );
+    }
+    return drawn;
+  }
+
+  /**
+   * The WebP bytes for a plot's bytes: resized, rasterised or drawn, else the typed placeholder;
+   * `keep: false` for a placeholder that only says "not made yet".
+   */
+  async function render(
+    bytes: Buffer | null,
+    contentType: string,
+  ): Promise<{ bytes: Buffer; keep: boolean }> {
     stats.made++;
     const type = baseContentType(contentType);
-    if (!INLINE_IMAGE_TYPES.has(type)) return placeholder(type, 'no preview image');
-    if (!bytes) return placeholder(type, 'too large for a preview');
+    const kept = async (b: Promise<Buffer>) => ({ bytes: await b, keep: true });
+    if (BROWSER_ONLY.has(type)) return kept(placeholder(type, 'interactive: open to explore'));
+    const kind = DRAWN[type];
+    if (!kind && !INLINE_IMAGE_TYPES.has(type)) return kept(placeholder(type, 'no preview image'));
+    if (!bytes) return kept(placeholder(type, 'too large for a preview'));
+    let input: Buffer = bytes;
+    let raw: { width: number; height: number; channels: 4 } | undefined;
+    if (kind) {
+      const drawn = await draw(kind, bytes, type);
+      if (drawn.type === 'none') {
+        return { bytes: await placeholder(type, drawn.reason), keep: !drawn.transient };
+      }
+      if (drawn.type === 'svg') input = drawn.svg;
+      else {
+        input = drawn.data;
+        raw = { width: drawn.width, height: drawn.height, channels: drawn.channels };
+      }
+    }
     try {
-      return await sharp(bytes, {
-        limitInputPixels: o.maxInputPixels,
-        // An SVG is drawn at its own size; density only matters for SVGs without one.
-        ...(type === 'image/svg+xml' ? { density: 96 } : {}),
-      })
-        .timeout({ seconds: o.timeoutSeconds })
-        .rotate() // honour EXIF orientation of photos
-        // 480 wide, and never taller than twice that (a 480×20000 strip would be no thumbnail).
-        .resize({ width: o.width, height: o.width * 2, fit: 'inside', withoutEnlargement: true })
-        .flatten({ background: '#ffffff' })
-        .webp({ quality: o.quality })
-        .toBuffer();
+      return await kept(
+        sharp(input, {
+          limitInputPixels: o.maxInputPixels,
+          ...(raw ? { raw } : {}),
+          // An SVG is drawn at its own size; density only matters for SVGs without one.
+          ...(type === 'image/svg+xml' || kind === 'spec' ? { density: 96 } : {}),
+        })
+          .timeout({ seconds: o.timeoutSeconds })
+          .rotate() // honour EXIF orientation of photos
+          // 480 wide, and never taller than twice that (a 480×20000 strip would be no thumbnail).
+          .resize({ width: o.width, height: o.width * 2, fit: 'inside', withoutEnlargement: true })
+          .flatten({ background: '#ffffff' })
+          .webp({ quality: o.quality })
+          .toBuffer(),
+      );
     } catch (error) {
       deps.logger?.warn(
         { reason: (error as Error).message, content_type: type },
         'thumbnail: the plot could not be decoded, stored a placeholder',
       );
-      return placeholder(type, 'preview unavailable');
+      return kept(placeholder(type, 'preview unavailable'));
     }
   }
 
@@ -151,17 +224,17 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
     return Buffer.concat(chunks);
   }
 
-  async function readPlot(file: ThumbnailSource): Promise<Buffer | null | 'gone'> {
+  async function readPlot(file: ThumbnailSource, max: number): Promise<Buffer | null | 'gone'> {
     const s = await deps.storage.stat(file.storage_key);
     if (!s) return 'gone';
-    if (s.size > o.maxInputBytes) return null;
+    if (s.size > max) return null;
     const got = await deps.storage.get(file.storage_key);
     if (!got) return 'gone';
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const c of got.stream) {
       size += (c as Buffer).length;
-      if (size > o.maxInputBytes) {
+      if (size > max) {
         got.stream.destroy();
         return null;
       }
@@ -174,12 +247,17 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
   async function make(file: ThumbnailSource): Promise<Thumbnail | null> {
     const key = thumbnailKey(file.storage_key);
     return slot(async () => {
-      const plot = INLINE_IMAGE_TYPES.has(baseContentType(file.content_type))
-        ? await readPlot(file)
-        : null;
+      const type = baseContentType(file.content_type);
+      const plot = INLINE_IMAGE_TYPES.has(type)
+        ? await readPlot(file, o.maxInputBytes)
+        : DRAWN[type]
+          ? await readPlot(file, o.maxRenderBytes)
+          : null;
       if (plot === 'gone') return null;
       // Decoding happens before any lock: locks last milliseconds (storage/objects.ts).
-      const bytes = await render(plot, file.content_type);
+      const { bytes, keep } = await render(plot, file.content_type);
+      // "Not made yet": answered, not stored, so the next view tries again.
+      if (!keep) return { bytes, made: true, temporary: true };
       const kept = await withObjects(deps, [file.storage_key], () =>
         deps.store.transaction(async (tx) => {
           await tx.lockObjectRefs();
@@ -200,10 +278,12 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
     /**
      * The thumbnail of a plot: from storage, else made now (one run per object however many
      * ask at once). Null when the plot's object is gone. Storage errors reject.
+     * `redraw` makes it again even when one is stored.
      */
-    async get(file: ThumbnailSource): Promise<Thumbnail | null> {
+    async get(file: ThumbnailSource, o: { redraw?: boolean } = {}): Promise<Thumbnail | null> {
       const key = thumbnailKey(file.storage_key);
-      const stored = await readStored(key);
+      // redraw: make it again over the stored one (backfill --redraw).
+      const stored = o.redraw ? null : await readStored(key);
       if (stored) return { bytes: stored, made: false };
       let p = inFlight.get(key);
       if (!p) {
@@ -212,11 +292,19 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
       }
       return p;
     },
+    /** Whether a plot's type is drawn (spec or PDF) rather than resized or a placeholder. */
+    isDrawn: (file: ThumbnailSource) => baseContentType(file.content_type) in DRAWN,
     /** Whether the thumbnail of a plot is stored already. */
     async exists(file: ThumbnailSource): Promise<boolean> {
       return !!(await deps.storage.stat(thumbnailKey(file.storage_key)));
     },
     stats: () => ({ ...stats, running, queued: waiting.length }),
+    /** The render threads' counters (runs, timeouts); zeros before the first spec or PDF. */
+    renderStats: () => renderer?.stats() ?? { runs: 0, timeouts: 0, threads: 0, queued: 0 },
+    /** Stops the render threads (server shutdown, end of a backfill). */
+    async close(): Promise<void> {
+      await renderer?.close();
+    },
   };
 }
 

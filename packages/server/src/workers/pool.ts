@@ -20,6 +20,11 @@ export interface WorkerPoolOptions {
   workerUrl: URL;
   /** A heap cap turns a runaway allocation into a failed task instead of a bloated process. */
   maxHeapMb: number;
+  /**
+   * The threads' process.env (Worker's `env`); default: a copy of the server's. A pool that runs
+   * untrusted input gives `{}`, so its threads see none of the server's secrets.
+   */
+  env?: Record<string, string>;
 }
 
 /** `progress` is the last progress value the task reported, when it reported one. */
@@ -103,6 +108,7 @@ export function createWorkerPool<T, V, P = never>(o: WorkerPoolOptions) {
   const spawn = (): Slot<T, V, P> => {
     const worker = new Worker(o.workerUrl, {
       resourceLimits: { maxOldGenerationSizeMb: o.maxHeapMb },
+      ...(o.env ? { env: o.env } : {}),
     });
     const slot: Slot<T, V, P> = { worker, ready: false, job: null, retiring: false };
     // A server with nothing to do must still be able to exit.

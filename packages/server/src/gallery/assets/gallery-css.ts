@@ -31,8 +31,9 @@ main { max-width: 1280px; margin: 0 auto; padding: 1.25rem; }
 .card { display: flex; flex-direction: column; background: var(--card); border: 1px solid var(--line); border-radius: 10px; overflow: hidden; color: inherit; transition: box-shadow .15s; }
 .card:hover { text-decoration: none; box-shadow: 0 4px 14px rgba(0,0,0,.08); }
 .card.new { border-color: var(--new); box-shadow: 0 0 0 2px rgba(22,163,74,.25); }
-.thumb { aspect-ratio: 16 / 10; background: #fff; display: flex; align-items: center; justify-content: center; border-bottom: 1px solid var(--line); overflow: hidden; }
-.thumb img { max-width: 100%; max-height: 100%; object-fit: contain; }
+.thumb { position: relative; aspect-ratio: 16 / 10; background: #fff; display: flex; align-items: center; justify-content: center; border-bottom: 1px solid var(--line); overflow: hidden; }
+.thumb img { width: 100%; height: 100%; object-fit: scale-down; }
+.kind-badge { position: absolute; top: .4rem; right: .4rem; padding: .1rem .5rem; border-radius: 999px; background: rgba(17,24,39,.78); color: #fff; font-size: .72rem; font-weight: 600; line-height: 1.4; white-space: nowrap; }
 .tile { display: flex; flex-direction: column; align-items: center; justify-content: center; width: 100%; height: 100%; min-height: 8rem; background: repeating-linear-gradient(45deg,#f3f4f6,#f3f4f6 10px,#eef0f3 10px,#eef0f3 20px); color: var(--muted); }
 .tile span { font-size: 1.4rem; font-weight: 700; color: #4b5563; }
 .meta { padding: .6rem .75rem .75rem; display: flex; flex-direction: column; gap: .1rem; min-width: 0; }
