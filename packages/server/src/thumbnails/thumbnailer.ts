@@ -28,7 +28,15 @@
 import { Readable } from 'node:stream';
 import { baseContentType, INLINE_IMAGE_TYPES } from '@snapshotplot/api-client/contract';
 import type { Logger } from 'pino';
-import sharp from 'sharp';
+
+/**
+ * sharp (libvips and its threads, ~20 MiB resident) is loaded by the first thumbnail, not at
+ * start-up: a server that never makes one (a CI-only install, a worker with a warm cache)
+ * keeps that memory for uploads.
+ */
+let sharpLib: Promise<typeof import('sharp')> | undefined;
+const loadSharp = async () => (await (sharpLib ??= import('sharp'))).default;
+
 import type { ArtifactRecord } from '../data/records.js';
 import type { Store } from '../data/store.js';
 import { thumbnailKey, withObjects } from '../storage/objects.js';
@@ -142,6 +150,7 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
 
   async function placeholder(contentType: string, why: string): Promise<Buffer> {
     stats.placeholders++;
+    const sharp = await loadSharp();
     return sharp(Buffer.from(placeholderSvg(contentType, why, o.width)))
       .webp({ quality: o.quality })
       .toBuffer();
@@ -190,6 +199,7 @@ export function createThumbnailer(deps: ThumbnailDeps, options: ThumbnailOptions
         raw = { width: drawn.width, height: drawn.height, channels: drawn.channels };
       }
     }
+    const sharp = await loadSharp();
     try {
       return await kept(
         sharp(input, {
