@@ -29,19 +29,22 @@ import { Readable } from 'node:stream';
 import { baseContentType, INLINE_IMAGE_TYPES } from '@snapshotplot/api-client/contract';
 import type { Logger } from 'pino';
 
+import type { ArtifactRecord } from '../data/records.js';
+import type { Store } from '../data/store.js';
+import { thumbnailKey, withObjects } from '../storage/objects.js';
+import type { Storage } from '../storage/storage.js';
+import { createRenderer, type Rendered, type Renderer, type RenderKind } from './renderer.js';
+
 /**
  * sharp (libvips and its threads, ~20 MiB resident) is loaded by the first thumbnail, not at
  * start-up: a server that never makes one (a CI-only install, a worker with a warm cache)
  * keeps that memory for uploads.
  */
 let sharpLib: Promise<typeof import('sharp')> | undefined;
-const loadSharp = async () => (await (sharpLib ??= import('sharp'))).default;
-
-import type { ArtifactRecord } from '../data/records.js';
-import type { Store } from '../data/store.js';
-import { thumbnailKey, withObjects } from '../storage/objects.js';
-import type { Storage } from '../storage/storage.js';
-import { createRenderer, type Rendered, type Renderer, type RenderKind } from './renderer.js';
+async function loadSharp() {
+  sharpLib ??= import('sharp');
+  return (await sharpLib).default;
+}
 
 export const THUMBNAIL_DEFAULTS = {
   /** Card width in CSS px is about 240: 480 covers 2x screens. */
