@@ -16,6 +16,7 @@ import { quotasAndRetention } from './migration-retention.js';
 import { reviewsAndDiffs } from './migration-reviews.js';
 import { rowLevelSecurity } from './migration-rls.js';
 import { sessionsTable } from './migration-sessions.js';
+import { textIndex } from './migration-text-index.js';
 import { trustPolicies } from './migration-trust.js';
 import { uploadNonce } from './migration-upload-nonce.js';
 
@@ -169,6 +170,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0012_plot_heads': plotHeads(dialect),
     '0013_event_order': eventOrder(dialect),
     '0014_upload_nonce': uploadNonce(dialect),
+    '0015_text_index': textIndex(dialect),
   };
 }
 

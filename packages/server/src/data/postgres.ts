@@ -8,6 +8,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { UnavailableError } from '../errors.js';
 import { createSequencer } from './event-sequencer.js';
+import { textIndexWarning } from './migration-text-index.js';
 import { migrateToLatest } from './migrations.js';
 import { createSessionServices } from './pg-session.js';
 import { transportPool } from './pg-transport.js';
@@ -96,6 +97,8 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
     const role = await pool.query<{ rolsuper: boolean; rolbypassrls: boolean }>(
       'select rolsuper, rolbypassrls from pg_roles where rolname = current_user',
     );
+    const textIndex = await textIndexWarning((text, values) => pool.query(text, values));
+    if (textIndex) o.warn?.(textIndex);
     const r = role.rows[0];
     if (r && (r.rolsuper || r.rolbypassrls)) {
       o.warn?.(

@@ -105,8 +105,14 @@ export function listQuery(
   if (f.q !== undefined) {
     const like = `%${f.q.replace(/[%_\\]/g, (m) => `\\${m}`)}%`;
     q = q.where(
-      // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
-      sql<boolean>`(lower(s.title) like lower(${like}) escape '\\' or lower(s.description) like lower(${like}) escape '\\')`,
+      // Three characters make a trigram: shorter q (which matches often) walks the project
+      // newest first. On PostgreSQL longer q reads snapshot_text's pg_trgm indexes (0015: under
+      // row-level security no index can answer LIKE on snapshots itself).
+      dialect === 'postgres' && [...f.q].length >= 3
+        ? sql<boolean>`s.id in (select x.snapshot_id from snapshot_text x where x.project_id = ${projectId}
+            and (x.title like lower(${like}) escape '\\' or x.description like lower(${like}) escape '\\'))`
+        : // lower() on both sides: SQLite's LIKE ignores ASCII case, PostgreSQL's does not.
+          sql<boolean>`(lower(s.title) like lower(${like}) escape '\\' or lower(s.description) like lower(${like}) escape '\\')`,
     );
   }
   if (f.tag !== undefined) {
