@@ -5,8 +5,9 @@
  * (a branch, a PR, pending rows, one plot's history). Each index below starts with the filter
  * column after project_id and ends with id, so one probe answers filter and order. The commit
  * filter is a prefix range on snapshots_natural_key_id; the tag filter probes
- * snapshot_tags_tag_id (tag, snapshot_id). The free-text `q` filter has no index: it reads
- * the project newest first until the page is full (documented in the server README).
+ * snapshot_tags_tag_id (tag, snapshot_id). The free-text `q` filter has no index here: on
+ * SQLite it reads the project newest first until the page is full; on PostgreSQL 0015 adds
+ * pg_trgm indexes on a side table (migration-text-index.ts).
  */
 import type { Kysely, Migration } from 'kysely';
 
