@@ -27,17 +27,22 @@ export const plotlyFigure = () => ({
   layout: { title: { text: 'validation loss' } },
 });
 
-/** A one-page PDF: a title and one bar per value. */
-export function pdfFile(title: string, bars: number[]): Buffer {
-  const rects = bars.map((v, i) => `${40 + i * 80} 40 60 ${v} re f`).join(' ');
-  const content = `0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg ${rects}\n0 0 0 rg BT /F1 18 Tf 40 265 Td (${title}) Tj ET`;
+/**
+ * A PDF of plain drawing operators, one content stream per page (every page has Helvetica as
+ * /F1): what the PDF fixtures of the thumbnail, frame and compare tests are built from.
+ */
+export function pdfDocument(pages: string[]): Buffer {
+  const n = pages.length;
+  const font = 3 + 2 * n;
   const objects: string[] = [];
   objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
-  objects[2] = '<< /Type /Pages /Kids [3 0 R] /Count 1 >>';
-  objects[3] =
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>';
-  objects[4] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
-  objects[5] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
+  objects[2] = `<< /Type /Pages /Kids [${pages.map((_, i) => `${3 + i} 0 R`).join(' ')}] /Count ${n} >>`;
+  pages.forEach((content, i) => {
+    objects[3 + i] =
+      `<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents ${3 + n + i} 0 R /Resources << /Font << /F1 ${font} 0 R >> >> >>`;
+    objects[3 + n + i] = `<< /Length ${content.length} >>\nstream\n${content}\nendstream`;
+  });
+  objects[font] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
   let out = '%PDF-1.4\n';
   const offsets: number[] = [];
   for (let i = 1; i < objects.length; i++) {
@@ -50,6 +55,14 @@ export function pdfFile(title: string, bars: number[]): Buffer {
     out += `${String(offsets[i]).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
+}
+
+/** A one-page PDF: a title and one bar per value. */
+export function pdfFile(title: string, bars: number[]): Buffer {
+  const rects = bars.map((v, i) => `${40 + i * 80} 40 60 ${v} re f`).join(' ');
+  return pdfDocument([
+    `0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg ${rects}\n0 0 0 rg BT /F1 18 Tf 40 265 Td (${title}) Tj ET`,
+  ]);
 }
 
 /** Publishes, uploads and finalizes one plot; `meta` goes into the publish body. */

@@ -7,6 +7,7 @@ import type { Browser, Frame, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, requireChromium, root, shots } from './browser.js';
 import { type Harness, startHarness } from './helpers.js';
+import { pdfDocument } from './plot-fixtures.js';
 
 const VEGA_LITE = {
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -86,34 +87,10 @@ const BOKEH_HTML = `<!DOCTYPE html>
 
 /** A one-page PDF (two pages, in fact: the caption must say so) drawn with plain operators. */
 function pdfFile(): Buffer {
-  const page = (content: string) => content;
-  const contents = [
-    page(
-      '0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg 40 40 60 120 re f 120 40 60 180 re f 200 40 60 90 re f\n0.84 0.15 0.16 rg 280 40 60 210 re f\n0 0 0 rg BT /F1 18 Tf 40 270 Td (Loss by model) Tj ET',
-    ),
-    page('0.2 0.6 0.2 rg 0 0 420 300 re f'),
-  ];
-  const objects: string[] = [];
-  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
-  objects[2] = '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>';
-  objects[3] =
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 5 0 R /Resources << /Font << /F1 7 0 R >> >> >>';
-  objects[4] = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 6 0 R >>';
-  objects[5] = `<< /Length ${contents[0]!.length} >>\nstream\n${contents[0]}\nendstream`;
-  objects[6] = `<< /Length ${contents[1]!.length} >>\nstream\n${contents[1]}\nendstream`;
-  objects[7] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  for (let i = 1; i < objects.length; i++) {
-    offsets[i] = out.length;
-    out += `${i} 0 obj\n${objects[i]}\nendobj\n`;
-  }
-  const xref = out.length;
-  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
-  for (let i = 1; i < objects.length; i++)
-    out += `${String(offsets[i]).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  return pdfDocument([
+    '0.95 0.95 0.97 rg 0 0 420 300 re f\n0.12 0.47 0.71 rg 40 40 60 120 re f 120 40 60 180 re f 200 40 60 90 re f\n0.84 0.15 0.16 rg 280 40 60 210 re f\n0 0 0 rg BT /F1 18 Tf 40 270 Td (Loss by model) Tj ET',
+    '0.2 0.6 0.2 rg 0 0 420 300 re f',
+  ]);
 }
 
 /** A library's file from the server's installed package (what an export inlines). */

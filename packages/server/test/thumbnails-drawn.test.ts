@@ -14,6 +14,7 @@ import { thumbnailUrl } from '../src/thumbnails/routes.js';
 import { vegaKind } from '../src/thumbnails/vega-kind.mjs';
 import { createWorkerPool } from '../src/workers/pool.js';
 import { type Harness, publish, startHarness, upload } from './helpers.js';
+import { pdfDocument } from './plot-fixtures.js';
 
 let h: Harness;
 /** A server that counts requests: a refused loader must never reach it. */
@@ -58,31 +59,10 @@ const VEGA_LITE = (title: string) => ({
 
 /** A two-page PDF drawn with plain operators: page 1 mostly blue, page 2 green. */
 function pdfFile(): Buffer {
-  const contents = [
+  return pdfDocument([
     `0.12 0.47 0.71 rg 0 0 420 300 re f\n1 1 1 rg 20 20 80 80 re f\n0 0 0 rg BT /F1 18 Tf 40 270 Td (page one ${++n}) Tj ET`,
     '0.2 0.6 0.2 rg 0 0 420 300 re f',
-  ];
-  const objects: string[] = [];
-  objects[1] = '<< /Type /Catalog /Pages 2 0 R >>';
-  objects[2] = '<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>';
-  objects[3] =
-    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 5 0 R /Resources << /Font << /F1 7 0 R >> >> >>';
-  objects[4] = '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 420 300] /Contents 6 0 R >>';
-  objects[5] = `<< /Length ${contents[0]!.length} >>\nstream\n${contents[0]}\nendstream`;
-  objects[6] = `<< /Length ${contents[1]!.length} >>\nstream\n${contents[1]}\nendstream`;
-  objects[7] = '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>';
-  let out = '%PDF-1.4\n';
-  const offsets: number[] = [];
-  for (let i = 1; i < objects.length; i++) {
-    offsets[i] = out.length;
-    out += `${i} 0 obj\n${objects[i]}\nendobj\n`;
-  }
-  const xref = out.length;
-  out += `xref\n0 ${objects.length}\n0000000000 65535 f \n`;
-  for (let i = 1; i < objects.length; i++)
-    out += `${String(offsets[i]).padStart(10, '0')} 00000 n \n`;
-  out += `trailer\n<< /Size ${objects.length} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
-  return Buffer.from(out, 'latin1');
+  ]);
 }
 
 const placeholders = () => h.server.context.thumbnails.stats().placeholders;
