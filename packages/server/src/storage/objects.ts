@@ -48,8 +48,7 @@ const LOCK_WAIT_MS = 30_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function lockObject(store: ObjectDeps['store'], key: string) {
-  const started = Date.now();
+async function pollLock(store: ObjectDeps['store'], key: string, started: number) {
   for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
     const unlock = await store.tryLock(`object:${key}`);
     if (unlock) return unlock;
@@ -63,6 +62,64 @@ async function lockObject(store: ObjectDeps['store'], key: string) {
       );
     }
     await sleep(delay);
+  }
+}
+
+/**
+ * This process's waiters for each object lock, in arrival order (per store): only the first
+ * polls the store's lock, the others wait for it to be released. Without the queue every
+ * waiter polled with a backoff of up to 100 ms, and with many uploads of the same bytes at
+ * once (a batch of unchanged plots) an unlucky one could lose for seconds while the lock was
+ * free most of the time (bench publish-rate: p99 2.2 s, the request thread half idle). The
+ * queue only orders this process's waiters; the store's lock is still what excludes other
+ * processes and replicas.
+ */
+const waiters = new WeakMap<object, Map<string, Promise<void>>>();
+
+async function lockObject(store: ObjectDeps['store'], key: string) {
+  const started = Date.now();
+  const queues = waiters.get(store) ?? new Map<string, Promise<void>>();
+  waiters.set(store, queues);
+  const before = queues.get(key) ?? Promise.resolve();
+  let release = () => {};
+  const mine = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const tail = before.then(() => mine);
+  queues.set(key, tail);
+  const done = () => {
+    release();
+    if (queues.get(key) === tail) queues.delete(key);
+  };
+  try {
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      before.then(() => true),
+      new Promise<false>((resolve) => {
+        timer = setTimeout(() => resolve(false), LOCK_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!waited) {
+      throw new HttpError(
+        503,
+        'storage_unavailable',
+        `Stored object ${key} stayed locked for ${LOCK_WAIT_MS / 1000} s: try again.`,
+        undefined,
+        { 'retry-after': '1' },
+      );
+    }
+    const unlock = await pollLock(store, key, started);
+    return async () => {
+      try {
+        await unlock();
+      } finally {
+        done();
+      }
+    };
+  } catch (error) {
+    done();
+    throw error;
   }
 }
 
