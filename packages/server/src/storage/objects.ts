@@ -46,6 +46,16 @@ export function thumbnailKey(storageKey: string): string {
 /** A lock is held only around a few storage and database calls; this is far past that. */
 const LOCK_WAIT_MS = 30_000;
 
+/** The answer when an object's lock was not had within LOCK_WAIT_MS (503, retry in 1 s). */
+const lockedTooLong = (key: string) =>
+  new HttpError(
+    503,
+    'storage_unavailable',
+    `Stored object ${key} stayed locked for ${LOCK_WAIT_MS / 1000} s: try again.`,
+    undefined,
+    { 'retry-after': '1' },
+  );
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function pollLock(store: ObjectDeps['store'], key: string, started: number) {
@@ -53,13 +63,7 @@ async function pollLock(store: ObjectDeps['store'], key: string, started: number
     const unlock = await store.tryLock(`object:${key}`);
     if (unlock) return unlock;
     if (Date.now() - started > LOCK_WAIT_MS) {
-      throw new HttpError(
-        503,
-        'storage_unavailable',
-        `Stored object ${key} stayed locked for ${LOCK_WAIT_MS / 1000} s: try again.`,
-        undefined,
-        { 'retry-after': '1' },
-      );
+      throw lockedTooLong(key);
     }
     await sleep(delay);
   }
@@ -101,13 +105,7 @@ async function lockObject(store: ObjectDeps['store'], key: string) {
     ]);
     clearTimeout(timer);
     if (!waited) {
-      throw new HttpError(
-        503,
-        'storage_unavailable',
-        `Stored object ${key} stayed locked for ${LOCK_WAIT_MS / 1000} s: try again.`,
-        undefined,
-        { 'retry-after': '1' },
-      );
+      throw lockedTooLong(key);
     }
     const unlock = await pollLock(store, key, started);
     return async () => {
