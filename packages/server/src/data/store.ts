@@ -6,7 +6,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
-import { createScope, type Scope } from './scope.js';
+import { createScope, inertScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
 import { comparisonQueries } from './store-comparisons.js';
 import { type EventHooks, eventQueries } from './store-events.js';
@@ -34,6 +34,51 @@ function bind(db: Executor, dialect: Dialect, hooks?: EventHooks) {
 }
 
 export type StoreQueries = ReturnType<typeof bind>;
+
+/**
+ * Runs `fn` against queries bound to the transaction `trx`. Binding every query anew per
+ * transaction (hundreds of closures, spread into one object) was 10 % of the server's CPU under
+ * the publish benchmark (bench/README.md, section 2), so bound sets are kept and reused: each
+ * is bound once to an executor that forwards to whichever transaction it currently serves.
+ * SQLite runs one transaction at a time, PostgreSQL up to its pool size, so few sets exist.
+ * Queries of a transaction that ended refuse to run instead of reaching another one.
+ */
+function transactionBinder(dialect: Dialect) {
+  interface Bound {
+    slot: { trx: Transaction<Database> | null; inserted: (() => void) | undefined };
+    queries: StoreQueries;
+  }
+  const free: Bound[] = [];
+  const create = (): Bound => {
+    const slot: Bound['slot'] = { trx: null, inserted: undefined };
+    const executor = new Proxy({} as Transaction<Database>, {
+      get(_target, prop) {
+        const trx = slot.trx;
+        if (!trx) throw new Error('queries of a transaction that has ended were used');
+        const value = Reflect.get(trx, prop, trx) as unknown;
+        return typeof value === 'function' ? value.bind(trx) : value;
+      },
+    });
+    const hooks = { inserted: () => slot.inserted?.() };
+    return { slot, queries: bind(executor, dialect, hooks) };
+  };
+  return async <T>(
+    trx: Transaction<Database>,
+    fn: (tx: StoreQueries) => Promise<T>,
+    inserted?: () => void,
+  ): Promise<T> => {
+    const bound = free.pop() ?? create();
+    bound.slot.trx = trx;
+    bound.slot.inserted = inserted;
+    try {
+      return await fn(bound.queries);
+    } finally {
+      bound.slot.trx = null;
+      bound.slot.inserted = undefined;
+      if (free.length < 64) free.push(bound);
+    }
+  };
+}
 
 /** Releases a lock taken with `tryLock`. */
 export type Unlock = () => Promise<void>;
@@ -86,12 +131,14 @@ function localServices(): StoreServices {
  */
 export function createStore(db: Kysely<Database>, services?: StoreServices): Store {
   const local = services ?? localServices();
+  const queries = bind(db, 'sqlite');
+  const inTransaction = transactionBinder('sqlite');
   return {
-    ...bind(db, 'sqlite'),
+    ...queries,
     dialect: 'sqlite',
-    scope: createScope(),
-    transaction: (fn) => db.transaction().execute((trx) => fn(bind(trx, 'sqlite'))),
-    reads: (fn) => fn(bind(db, 'sqlite')),
+    scope: inertScope(),
+    transaction: (fn) => db.transaction().execute((trx) => inTransaction(trx, fn)),
+    reads: (fn) => fn(queries),
     tryLock: local.tryLock,
     onEvent: local.onEvent,
     async close() {
@@ -114,10 +161,13 @@ export function createPostgresStore(
 ): Store {
   const scope = o.scope ?? createScope();
   const sequence = o.sequence ?? (async () => {});
+  const inTransaction = transactionBinder('postgres');
   const transaction = async <T>(fn: (tx: StoreQueries) => Promise<T>): Promise<T> => {
     let wrote = false;
-    const hooks = { inserted: () => (wrote = true) };
-    const result = await db.transaction().execute((trx) => fn(bind(trx, 'postgres', hooks)));
+    const inserted = () => {
+      wrote = true;
+    };
+    const result = await db.transaction().execute((trx) => inTransaction(trx, fn, inserted));
     if (wrote) await sequence();
     return result;
   };
