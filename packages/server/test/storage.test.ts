@@ -69,4 +69,53 @@ describe('LocalDiskStorage', () => {
     expect(await new LocalDiskStorage(join(root, 'files')).init()).toBe(1);
     expect(await readdir(join(root, 'files', '.tmp'))).toEqual([]);
   });
+
+  it('stages content-addressed bytes: a new object is named by settle, known bytes only dropped', async () => {
+    const keyOf = (h: string) => `objects/p/${h.slice(0, 2)}/${h}`;
+    const tmp = () => readdir(join(root, 'files', '.tmp'));
+    const data = Buffer.from('staged bytes');
+    const first = await storage.stage(Readable.from([data]), { maxBytes: 100 }, keyOf);
+    expect(first).toMatchObject({ size: data.length, sha256: sha256(data) });
+    expect(await storage.stat(keyOf(first.sha256))).toBeNull(); // not named before settle
+    await first.settle(keyOf(first.sha256));
+    expect(await storage.stat(keyOf(first.sha256))).toEqual({ size: data.length });
+    expect(await tmp()).toEqual([]);
+
+    // The same bytes again: settle drops the temp file and leaves the object as it was.
+    const again = await storage.stage(Readable.from([data]), { maxBytes: 100 }, keyOf);
+    expect(await tmp()).toHaveLength(1);
+    await again.settle(keyOf(again.sha256));
+    await again.discard(); // after settle: nothing left to do
+    expect(await tmp()).toEqual([]);
+    expect(await storage.stat(keyOf(first.sha256))).toEqual({ size: data.length });
+
+    // Known when received but deleted before settle: settle still names the bytes.
+    const raced = await storage.stage(Readable.from([data]), { maxBytes: 100 }, keyOf);
+    await storage.delete(keyOf(first.sha256));
+    await raced.settle(keyOf(raced.sha256));
+    const got = await storage.get(keyOf(raced.sha256));
+    const chunks: Buffer[] = [];
+    for await (const c of got!.stream) chunks.push(c as Buffer);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+
+    // Discarded, refused by checksum or by size: no temp file stays.
+    const dropped = await storage.stage(
+      Readable.from([Buffer.from('other')]),
+      { maxBytes: 100 },
+      keyOf,
+    );
+    await dropped.discard();
+    await expect(
+      storage.stage(
+        Readable.from([data]),
+        { maxBytes: 100, expectedSha256: 'f'.repeat(64) },
+        keyOf,
+      ),
+    ).rejects.toBeInstanceOf(StorageChecksumError);
+    await expect(
+      storage.stage(Readable.from([Buffer.alloc(200)]), { maxBytes: 100 }, keyOf),
+    ).rejects.toBeInstanceOf(StorageLimitError);
+    expect(await tmp()).toEqual([]);
+    expect(await storage.stat(keyOf(sha256(Buffer.from('other'))))).toBeNull();
+  });
 });

@@ -18,8 +18,8 @@ import type { StoreQueries } from '../data/store.js';
 import { HttpError } from '../errors.js';
 import { newId } from '../ids.js';
 import { checkDirectPublishQuota } from '../retention/quota.js';
-import { objectKey, requireObject, settleStaged, withObjects } from '../storage/objects.js';
-import { artifactKey } from '../storage/storage.js';
+import { objectKey, requireObject, stageObject, withObjects } from '../storage/objects.js';
+import { artifactKey, type StagedBytes } from '../storage/storage.js';
 import { commitThenNotify } from './commit.js';
 import type { SnapshotDeps } from './deps.js';
 import { markReady } from './finalize.js';
@@ -28,10 +28,8 @@ import { collectionId, insertSnapshot, resolveNaturalKey } from './publish.js';
 
 type Stored = {
   kind: ArtifactKind;
-  /** Where the part was streamed (per-snapshot key) until it settles at its object key. */
-  key: string;
-  /** Set once moved to (or dropped for) its object key: withObjects owns it from then on. */
-  settled?: boolean;
+  /** The received part until it settles at its object key (withObjects owns it from then). */
+  staged: StagedBytes;
   contentType: string;
   size: number;
   sha256: string;
@@ -105,9 +103,18 @@ export function startDirectPublish(
           `Content-Type "${mimeType}" is not accepted for ${kind}: use one of ${acceptedContentTypes(kind).join(', ')}.`,
         );
       }
-      const key = artifactKey(kind, metadata!.project_id, snapshotId, ext);
-      const r = await deps.storage.put(key, stream, { maxBytes: deps.maxUploadBytes });
-      files.push({ kind, key, contentType: baseContentType(mimeType), ...r });
+      const project = metadata!.project_id;
+      const key = artifactKey(kind, project, snapshotId, ext);
+      const staged = await stageObject(deps.storage, project, key, stream, {
+        maxBytes: deps.maxUploadBytes,
+      });
+      files.push({
+        kind,
+        staged,
+        contentType: baseContentType(mimeType),
+        size: staged.size,
+        sha256: staged.sha256,
+      });
     },
     kinds: () => files.map((f) => f.kind),
     async finish() {
@@ -120,10 +127,7 @@ export function startDirectPublish(
         deps,
         files.map(keyOf),
         async () => {
-          for (const f of files) {
-            await settleStaged(deps.storage, f.key, keyOf(f));
-            f.settled = true;
-          }
+          for (const f of files) await f.staged.settle(keyOf(f));
           return commit(deps, metadata!, files, snapshotId, keyOf);
         },
         // A new snapshot's rows name every object; a duplicate's may leave some unnamed.
@@ -135,8 +139,7 @@ export function startDirectPublish(
       return { status: result.status, snapshot };
     },
     async abort() {
-      const staged = files.filter((f) => !f.settled);
-      await Promise.all(staged.map((f) => deps.storage.delete(f.key).catch(() => {})));
+      await Promise.all(files.map((f) => f.staged.discard()));
       if (claimed && idempotencyKey)
         await deps.store.deleteIdempotency(principalKey, idempotencyKey);
     },

@@ -24,7 +24,7 @@ import { checkBytesQuota } from '../retention/quota.js';
 import {
   objectKey,
   requireObject,
-  settleStaged,
+  stageObject,
   verifyBody,
   withObjects,
 } from '../storage/objects.js';
@@ -143,8 +143,8 @@ export async function upload(
     const reuse = known ? (await deps.storage.stat(known)) !== null : false;
     r.beforeBody();
     const stored = reuse
-      ? await verifyBody(r.body, options)
-      : await deps.storage.put(key, r.body, options);
+      ? { ...(await verifyBody(r.body, options)), settle: async () => {}, discard: async () => {} }
+      : await stageObject(deps.storage, projectId, key, r.body, options);
     const target = objectKey(projectId, stored.sha256);
     const now = deps.now().toISOString();
     const row = {
@@ -158,16 +158,12 @@ export async function upload(
     };
     // Under the object's lock: it is there when the row commits; if the row is refused (or
     // the snapshot went meanwhile) and nothing else names the object, withObjects drops it.
+    // Bytes never settled (the lock not had, the settle failed) are dropped by discard().
     await withObjects(
       deps,
       [target],
       async () => {
-        if (!reuse) {
-          await settleStaged(deps.storage, key, target).catch(async (error: unknown) => {
-            await deps.storage.delete(key).catch(() => {}); // a leftover is only bytes
-            throw error;
-          });
-        }
+        await stored.settle(target);
         await deps.store.transaction(async (tx) => {
           // Exact size known now (chunked bodies too). Quotas count logical bytes: every
           // artifact its full size, shared object or not (README "Storage layout"). Only
@@ -200,7 +196,7 @@ export async function upload(
         // Committed: the row names the object.
       },
       () => true,
-    );
+    ).finally(() => stored.discard());
     return {
       snapshot_id: snapshotId,
       kind,

@@ -4,11 +4,17 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
+import { type FileHandle, mkdir, open, readdir, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { StorageChecksumError, StorageLimitError } from '../errors.js';
-import { isStorageKey, type PutOptions, type PutResult, type Storage } from './storage.js';
+import {
+  isStorageKey,
+  type PutOptions,
+  type PutResult,
+  type StagedBytes,
+  type Storage,
+} from './storage.js';
 
 export class LocalDiskStorage implements Storage {
   private readonly tmpDir: string;
@@ -41,6 +47,90 @@ export class LocalDiskStorage implements Storage {
 
   async put(key: string, body: Readable, o: PutOptions): Promise<PutResult> {
     const target = this.path(key);
+    const r = await this.receive(body, o);
+    try {
+      await r.file.sync();
+      await r.file.close();
+      await this.place(r.tmp, target);
+      return { size: r.size, sha256: r.sha256 };
+    } catch (error) {
+      await r.file.close().catch(() => {});
+      await rm(r.tmp, { force: true });
+      throw error;
+    }
+  }
+
+  /**
+   * Content-addressed upload: the bytes stay in their temp file until `settle(key)`. When
+   * `keyOf(sha256)` exists already (the same bytes stored before, the common case of an
+   * unchanged plot), the temp file is dropped without an fsync or a rename; otherwise it is
+   * fsynced at once, outside the object's lock, and renamed into place by `settle`.
+   */
+  async stage(
+    body: Readable,
+    o: PutOptions,
+    keyOf: (sha256: string) => string,
+  ): Promise<StagedBytes> {
+    const r = await this.receive(body, o);
+    let open = true;
+    let synced = false;
+    const drop = async () => {
+      if (open) await r.file.close().catch(() => {});
+      open = false;
+      await rm(r.tmp, { force: true });
+    };
+    let done = false;
+    try {
+      if (!(await this.stat(keyOf(r.sha256)))) {
+        await r.file.sync();
+        synced = true;
+      }
+    } catch (error) {
+      await drop();
+      throw error;
+    }
+    return {
+      size: r.size,
+      sha256: r.sha256,
+      settle: async (key) => {
+        if (done) return;
+        const target = this.path(key);
+        try {
+          if (await this.stat(key)) {
+            await drop();
+          } else {
+            if (!synced) await r.file.sync();
+            await r.file.close();
+            open = false;
+            await this.place(r.tmp, target);
+          }
+          done = true;
+        } catch (error) {
+          await drop().catch(() => {});
+          done = true;
+          throw error;
+        }
+      },
+      discard: async () => {
+        if (done) return;
+        done = true;
+        await drop().catch(() => {});
+      },
+    };
+  }
+
+  /** Renames a synced temp file to `target` and syncs the directory, so the name survives. */
+  private async place(tmp: string, target: string): Promise<void> {
+    await mkdir(dirname(target), { recursive: true, mode: 0o700 });
+    await rename(tmp, target);
+    await this.syncDir(dirname(target));
+  }
+
+  /**
+   * Streams the body into a new temp file through sha256 and the size cap; returns the open
+   * (unsynced) file. On a refusal or failure the temp file is gone and the error thrown.
+   */
+  private async receive(body: Readable, o: PutOptions) {
     const tmp = join(this.tmpDir, `${randomBytes(12).toString('hex')}.part`);
     const hash = createHash('sha256');
     let size = 0;
@@ -48,7 +138,7 @@ export class LocalDiskStorage implements Storage {
     // loop below listens: an unheard 'error' would kill the process. The loop still sees it.
     const ignore = () => {};
     body.on('error', ignore);
-    let file: Awaited<ReturnType<typeof open>>;
+    let file: FileHandle;
     try {
       file = await open(tmp, 'wx', 0o600); // the server's user only (README: files at rest)
     } catch (error) {
@@ -88,16 +178,11 @@ export class LocalDiskStorage implements Storage {
         await writing;
         if (queued.length) startWrite();
       }
-      await file.sync();
-      await file.close();
       const sha256 = hash.digest('hex');
       if (o.expectedSha256 && o.expectedSha256 !== sha256) {
         throw new StorageChecksumError(o.expectedSha256, sha256);
       }
-      await mkdir(dirname(target), { recursive: true, mode: 0o700 });
-      await rename(tmp, target);
-      await this.syncDir(dirname(target));
-      return { size, sha256 };
+      return { tmp, file, size, sha256 };
     } catch (error) {
       await writing?.catch(() => {});
       await file.close().catch(() => {});

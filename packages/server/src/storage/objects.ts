@@ -20,7 +20,7 @@ import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { Store } from '../data/store.js';
 import { HttpError, StorageChecksumError, StorageLimitError } from '../errors.js';
-import type { PutOptions, PutResult, Storage } from './storage.js';
+import type { PutOptions, PutResult, StagedBytes, Storage } from './storage.js';
 
 /** What the object rules need: the store's references and locks, and the storage. */
 export interface ObjectDeps {
@@ -199,6 +199,40 @@ export async function verifyBody(body: Readable, o: PutOptions): Promise<PutResu
     throw new StorageChecksumError(o.expectedSha256, sha256);
   }
   return { size, sha256 };
+}
+
+/**
+ * Receives a body for a content-addressed object of `projectId`: through the storage's own
+ * `stage` when it has one (local disk: no fsync or rename for bytes already stored), else put
+ * at `stagingKey` and settled with settleStaged. Call `settle(objectKey)` holding its lock,
+ * and `discard()` on every way out (a no-op once settled).
+ */
+export async function stageObject(
+  storage: Storage,
+  projectId: string,
+  stagingKey: string,
+  body: Readable,
+  o: PutOptions,
+): Promise<StagedBytes> {
+  if (storage.stage) return storage.stage(body, o, (sha256) => objectKey(projectId, sha256));
+  const stored = await storage.put(stagingKey, body, o);
+  let done = false;
+  return {
+    ...stored,
+    async settle(key) {
+      if (done) return;
+      await settleStaged(storage, stagingKey, key).catch(async (error: unknown) => {
+        await storage.delete(stagingKey).catch(() => {}); // a leftover is only bytes
+        throw error;
+      });
+      done = true;
+    },
+    async discard() {
+      if (done) return;
+      done = true;
+      await storage.delete(stagingKey).catch(() => {});
+    },
+  };
 }
 
 /**

@@ -16,9 +16,26 @@ export interface PutResult {
   sha256: string;
 }
 
+/** Bytes received and checked but not yet named (Storage.stage). */
+export interface StagedBytes extends PutResult {
+  /**
+   * Call holding `key`'s object lock (storage/objects.ts): names the bytes `key`, or drops them
+   * when `key` exists already (its name is their hash, so the bytes are the same).
+   */
+  settle(key: string): Promise<void>;
+  /** Drops the bytes unless settled; never throws. */
+  discard(): Promise<void>;
+}
+
 export interface Storage {
   /** Stores the stream under `key` atomically: the object is complete or absent, never partial. */
   put(key: string, body: Readable, o: PutOptions): Promise<PutResult>;
+  /**
+   * Optional: receives the stream without naming it, for content-addressed objects whose key
+   * is known only from the hash (`keyOf`). Local disk keeps a temp file and skips its fsync and
+   * renames when `keyOf(sha256)` already exists. Without it, objects.ts stages through put.
+   */
+  stage?(body: Readable, o: PutOptions, keyOf: (sha256: string) => string): Promise<StagedBytes>;
   /** A stream of the object (or of the inclusive byte range) and its full size; null if absent. */
   get(
     key: string,
@@ -46,8 +63,9 @@ export function isStorageKey(key: unknown): key is string {
 
 /**
  * The per-snapshot key of an artifact: `plots/{project}/{snapshot}/plot.{ext}` or
- * `code/…/code.{ext}`. Since 0009 an upload lands here first (staging) and is then moved to
- * its content key (storage/objects.ts); rows written before 0009 still point here.
+ * `code/…/code.{ext}`. Since 0009 an upload to a storage without `stage` (S3) lands here first
+ * and is then moved to its content key (storage/objects.ts); rows written before 0009 still
+ * point here.
  */
 export function artifactKey(
   kind: 'plot' | 'code',
