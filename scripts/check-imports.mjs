@@ -9,12 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 const ALLOWED = {
   'api-client': [],
   core: ['@snapshotplot/api-client', '@snapshotplot/api-client/contract'],
-  cli: [
-    '@snapshotplot/core',
-    '@snapshotplot/core/git', // bin.ts starts git before the rest of the CLI loads
-    '@snapshotplot/api-client',
-    '@snapshotplot/api-client/contract',
-  ],
+  cli: ['@snapshotplot/core', '@snapshotplot/api-client', '@snapshotplot/api-client/contract'],
   action: ['@snapshotplot/core', '@snapshotplot/api-client', '@snapshotplot/api-client/contract'],
   server: ['@snapshotplot/api-client/contract', '@snapshotplot/api-client/openapi.json'],
 };

@@ -89123,23 +89123,6 @@ function gitRunner(cwd, env = process.env) {
         execFile('git', args, { cwd, env: { ...env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C' }, timeout: 10_000 }, (err, stdout) => resolve(err ? undefined : stdout.trim() || undefined));
     });
 }
-/**
- * `run`, answering each distinct git command once: the CLI starts detection at start-up (git
- * then runs on another core while the bundle loads) and the publish that needs it later gets
- * the same answers without spawning again.
- */
-function memoGit(run) {
-    const answers = new Map();
-    return (args) => {
-        const key = args.join('\0');
-        let answer = answers.get(key);
-        if (!answer) {
-            answer = run(args);
-            answers.set(key, answer);
-        }
-        return answer;
-    };
-}
 /** The remote to read the repository from: origin, else the only remote there is. */
 async function remoteUrl(git) {
     const origin = await git(['remote', 'get-url', 'origin']);

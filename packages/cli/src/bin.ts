@@ -3,11 +3,10 @@ import { readFileSync } from 'node:fs';
 import module from 'node:module';
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
-import type { RunGit } from '@snapshotplot/core/git';
 
 // Node 22.1+ keeps V8's compiled code of the bundle on disk (in os.tmpdir()/node-compile-cache,
 // or NODE_COMPILE_CACHE), so a run after the first skips compiling ~450 KB of chunks. It must
-// be on before the chunks load, hence the dynamic imports below. Node 20 has no such API.
+// be on before the chunks load, hence the dynamic import below. Node 20 has no such API.
 (module as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 
 // Node 20's fetch parses HTTP with llhttp compiled to WebAssembly, and V8's optimising compile
@@ -16,33 +15,19 @@ import type { RunGit } from '@snapshotplot/core/git';
 // publish ~50 ms slower, so it is left to V8 there (bench/README.md, section 3).
 if (Number(process.versions.node.split('.')[0]) < 24) setFlagsFromString('--liftoff-only');
 
-const argv = process.argv.slice(2);
-const cwd = process.cwd();
-
-// A publish from a laptop asks git for repo, commit and branch. Asked now, git runs on another
-// core while this thread loads the bundle, and the fork is cheaper from a small process. In CI
-// (CI set) the environment usually answers, so git runs there only if publish needs it.
-let git: RunGit | undefined;
-if (argv[0] === 'publish' && !process.env.CI) {
-  const { gitRunner, memoGit, readGit } = await import('@snapshotplot/core/git');
-  git = memoGit(gitRunner(cwd, process.env));
-  void readGit(git);
-}
-
 const { cliVersion, run } = await import('./main.js');
 // Resolved from this file, which is dist/bin.js even when the rest is bundled into chunks.
 const version = cliVersion(import.meta.url);
 
 process.exitCode = await run(
-  argv,
+  process.argv.slice(2),
   {
     env: process.env,
-    cwd,
+    cwd: process.cwd(),
     stdout: process.stdout,
     stderr: process.stderr,
     readFile: (path) => readFileSync(path, 'utf8'),
     now: () => performance.now(),
-    ...(git ? { git } : {}),
   },
   version,
 );

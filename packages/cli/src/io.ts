@@ -1,5 +1,5 @@
 /** Everything the CLI touches outside itself, passed in so tests can run it in-process. */
-import type { Env, RunGit } from '@snapshotplot/core';
+import type { Env } from '@snapshotplot/core';
 
 export interface OutStream {
   write(chunk: string): unknown;
@@ -18,8 +18,6 @@ export interface CliIo {
   now(): number;
   /** The client's fetch; the global one when absent. */
   fetch?: typeof globalThis.fetch;
-  /** Git in `cwd`; bin.ts passes one it has already started asking (see memoGit). */
-  git?: RunGit;
   /** --debug (or SNAPSHOTPLOT_DEBUG): set by run(); the client then prints request timings. */
   debug?: boolean;
 }

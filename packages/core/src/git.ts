@@ -22,24 +22,6 @@ export function gitRunner(cwd: string, env: NodeJS.ProcessEnv = process.env): Ru
     });
 }
 
-/**
- * `run`, answering each distinct git command once: the CLI starts detection at start-up (git
- * then runs on another core while the bundle loads) and the publish that needs it later gets
- * the same answers without spawning again.
- */
-export function memoGit(run: RunGit): RunGit {
-  const answers = new Map<string, Promise<string | undefined>>();
-  return (args) => {
-    const key = args.join('\0');
-    let answer = answers.get(key);
-    if (!answer) {
-      answer = run(args);
-      answers.set(key, answer);
-    }
-    return answer;
-  };
-}
-
 /** The remote to read the repository from: origin, else the only remote there is. */
 async function remoteUrl(git: RunGit): Promise<string | undefined> {
   const origin = await git(['remote', 'get-url', 'origin']);

@@ -45,7 +45,7 @@ export {
   type OpenFile,
   openArtifact,
 } from './files.js';
-export { currentBranch, gitRunner, memoGit, type RunGit, readGit } from './git.js';
+export { currentBranch, gitRunner, type RunGit, readGit } from './git.js';
 export {
   type InputNames,
   type PlanEnv,

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gitRunner, memoGit, readGit } from '@snapshotplot/core';
+import { gitRunner, readGit } from '@snapshotplot/core';
 import { makeRepo, type TempRepo } from '@snapshotplot/core/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -90,36 +90,5 @@ describe('readGit', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
-});
-
-describe('memoGit', () => {
-  it('asks git once per distinct command, and readGit twice over gives the same answer', async () => {
-    const r = repo({
-      commits: [{ 'a.txt': '1' }],
-      branch: 'trunk',
-      remotes: { origin: 'https://github.com/o/n.git' },
-    });
-    const asked: string[] = [];
-    const real = gitRunner(r.dir);
-    const git = memoGit((args) => {
-      asked.push(args.join(' '));
-      return real(args);
-    });
-    // As bin.ts does: start detection early, then publish reads it again.
-    const early = readGit(git);
-    const later = await readGit(git);
-    expect(await early).toEqual(later);
-    expect(later).toEqual({
-      repo_owner: 'o',
-      repo_name: 'n',
-      commit_sha: r.commits[0],
-      branch: 'trunk',
-    });
-    expect(asked).toHaveLength(2);
-    expect(new Set(asked).size).toBe(2);
-    // A different command still runs.
-    expect(await git(['rev-parse', 'HEAD'])).toBe(r.commits[0]);
-    expect(asked).toHaveLength(3);
   });
 });

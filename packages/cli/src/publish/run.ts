@@ -44,11 +44,7 @@ export async function runPublish(
   ctx.apiUrl = config.apiUrl;
   // git runs while the files are hashed (for a 100 MiB plot both take ~100 ms); a bad input
   // file is still the error reported first.
-  const sourcing = resolveSource(opts, {
-    env: io.env,
-    io,
-    git: io.git ?? gitRunner(io.cwd, io.env),
-  });
+  const sourcing = resolveSource(opts, { env: io.env, io, git: gitRunner(io.cwd, io.env) });
   sourcing.catch(() => {}); // awaited below unless planning failed first
   const plan = await planPublish(opts, io.cwd);
   const source = await sourcing;
