@@ -9,7 +9,7 @@ import { createClient } from '../src/client.js';
 import { describeTiming, type TimingEvent } from '../src/timing.js';
 
 let failures = 0;
-const server = createServer((req, res) => {
+const server = createServer((_req, res) => {
   if (failures > 0) {
     failures--;
     res.writeHead(503, { 'content-type': 'application/json' });

@@ -21,9 +21,9 @@ import { BACKEND, PNG, PY, sha256 } from './helpers.js';
  */
 const EXPECTED = {
   /** Publish (JSON) + plot PUT + code PUT + finalize, the token already verified (cached). */
-  uploadFlow: BACKEND === 'postgres' ? { all: 20, data: 12 } : { all: 18, data: 10 },
+  uploadFlow: BACKEND === 'postgres' ? { all: 18, data: 10 } : { all: 16, data: 8 },
   /** One multipart publish with plot + code. */
-  direct: BACKEND === 'postgres' ? { all: 11, data: 9 } : { all: 10, data: 8 },
+  direct: BACKEND === 'postgres' ? { all: 10, data: 8 } : { all: 9, data: 7 },
 };
 
 let s: TestServer;

@@ -103,6 +103,8 @@ describe('webhooks', () => {
     const snapId = await publishReady(h, 'Hooked');
     const [d] = await settled(hook.id);
     expect(d).toMatchObject({ event_type: 'snapshot.ready', state: 'delivered', attempts: 1 });
+    // Queued by the event's insert (0016): the event's id and the endpoint's make the id.
+    expect(d!.id).toMatch(new RegExp(`^msg_\\d{12}_${hook.id}$`));
     expect(d!.attempt_log).toEqual([
       expect.objectContaining({ attempt: 1, status: 200, error: null }),
     ]);
@@ -136,6 +138,8 @@ describe('webhooks', () => {
     expect((await h.api('DELETE', `/api/snapshots/${snapId}`, { token: admin })).status).toBe(200);
     const [d] = await settled(hook.id);
     expect(d).toMatchObject({ event_type: 'snapshot.deleted', state: 'delivered', attempts: 4 });
+    // Subscribed to snapshot.deleted only: the snapshot.ready before it queued nothing here.
+    expect((await deliveries()).filter((x) => x.webhook_id === hook.id)).toHaveLength(1);
     expect(d!.attempt_log.map((a) => a.status)).toEqual([500, null, 503, 204]);
     expect(d!.attempt_log[1]!.error).toMatch(/timed out after 400 ms/);
     expect(d!.attempt_log.every((a) => a.duration_ms >= 0)).toBe(true);

@@ -19,6 +19,7 @@ import { sessionsTable } from './migration-sessions.js';
 import { textIndex } from './migration-text-index.js';
 import { trustPolicies } from './migration-trust.js';
 import { uploadNonce } from './migration-upload-nonce.js';
+import { writeTriggers } from './migration-write-triggers.js';
 
 const initial = (dialect: Dialect): Migration => ({
   async up(db: Kysely<unknown>) {
@@ -171,6 +172,7 @@ export function migrationsFor(dialect: Dialect): Record<string, Migration> {
     '0013_event_order': eventOrder(dialect),
     '0014_upload_nonce': uploadNonce(dialect),
     '0015_text_index': textIndex(dialect),
+    '0016_write_triggers': writeTriggers(dialect),
   };
 }
 

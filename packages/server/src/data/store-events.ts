@@ -113,15 +113,6 @@ export function eventQueries(db: Executor, dialect: Dialect = 'sqlite', hooks?: 
       if (projectId) q = q.where('project_id', '=', projectId);
       return q.execute();
     },
-    /** Endpoints that receive new events of a project. */
-    async activeWebhooks(projectId: string) {
-      return db
-        .selectFrom('webhooks')
-        .selectAll()
-        .where('project_id', '=', projectId)
-        .where('disabled_at', 'is', null)
-        .execute();
-    },
     /** Deletes an endpoint and its deliveries; false when there is none. */
     async deleteWebhook(id: string): Promise<boolean> {
       const r = await db.deleteFrom('webhooks').where('id', '=', id).executeTakeFirst();

@@ -455,8 +455,8 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .execute();
     },
     /**
-     * Inserts a new pending snapshot and its tags' filter rows; returns the record as stored
-     * (RETURNING, no re-read). `collection` is the name of `s.collection_id`'s collection.
+     * Inserts a new pending snapshot (its tags' filter rows are written by a trigger, 0016);
+     * returns the record as stored (RETURNING, no re-read). `collection` is the name of `s.collection_id`'s collection.
      */
     async insertSnapshot(
       s: NewSnapshot,
@@ -467,13 +467,6 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
         .values(encodeSnapshot(dialect, s))
         .returningAll()
         .executeTakeFirstOrThrow();
-      const unique = [...new Set(s.tags)];
-      if (unique.length) {
-        await db
-          .insertInto('snapshot_tags')
-          .values(unique.map((tag) => ({ snapshot_id: s.id, tag })))
-          .execute();
-      }
       return decodeSnapshot(dialect, { ...row, collection } as SnapshotRow, []);
     },
     /**

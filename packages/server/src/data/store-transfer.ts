@@ -63,10 +63,10 @@ export function transferQueries(db: Executor, dialect: Dialect) {
       for (let i = 0; i < rows.length; i += CHUNK) {
         let chunk = rows.slice(i, i + CHUNK);
         if (dialect === 'sqlite') {
-          await db
-            .insertInto(table)
-            .values(chunk as never)
-            .execute();
+          let q = db.insertInto(table).values(chunk as never);
+          // The snapshots' insert trigger (0016) wrote these rows already.
+          if (table === 'snapshot_tags') q = q.onConflict((c) => c.doNothing());
+          await q.execute();
           continue;
         }
         if (table === 'snapshots') {
@@ -78,8 +78,9 @@ export function transferQueries(db: Executor, dialect: Dialect) {
         const values = chunk.map((r) => sql`(${sql.join(columns.map((c) => r[c]))})`);
         // Identity columns are GENERATED ALWAYS: keep the exported ids (SSE resume ids).
         const overriding = GENERATED_IDS.has(table) ? sql`overriding system value` : sql``;
+        const conflict = table === 'snapshot_tags' ? sql`on conflict do nothing` : sql``;
         await sql`insert into ${sql.table(table)} (${sql.join(columns.map((c) => sql.ref(c)))})
-          ${overriding} values ${sql.join(values)}`.execute(db);
+          ${overriding} values ${sql.join(values)} ${conflict}`.execute(db);
       }
     },
     /** After importing explicit ids: new rows continue after the largest one (PostgreSQL). */

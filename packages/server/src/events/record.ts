@@ -1,7 +1,7 @@
 /**
- * Builds the contract's event payloads and logs them inside the caller's transaction, together
- * with one queued webhook delivery per subscribed endpoint: the state change, the event and
- * its deliveries commit or roll back together.
+ * Builds the contract's event payloads and logs them inside the caller's transaction; the
+ * database queues one webhook delivery per subscribed endpoint with the event (0016), so the
+ * state change, the event and its deliveries commit or roll back together.
  */
 import {
   type Comparison,
@@ -15,7 +15,6 @@ import {
   SnapshotReadyEventSchema,
 } from '@snapshotplot/api-client/contract';
 import type { StoreQueries } from '../data/store.js';
-import { newId } from '../ids.js';
 
 /** The clock is all an event needs from its caller. */
 type Clock = { now: () => Date };
@@ -51,38 +50,20 @@ export function comparisonReadyEvent(ctx: Clock, comparison: Comparison): Compar
   });
 }
 
-/** Appends the event and queues its webhook deliveries; call inside the state change's transaction. */
+/**
+ * Appends the event; call inside the state change's transaction. The insert also queues one
+ * delivery per enabled endpoint of the project subscribed to the event's type (a trigger,
+ * data/migration-write-triggers.ts), so the event and its deliveries commit together.
+ */
 export async function recordEvent(
   tx: StoreQueries,
   ctx: Clock,
   event: ProjectEvent,
 ): Promise<number> {
-  const now = ctx.now();
-  const projectId = event.data.project_id;
-  const payload = JSON.stringify(event);
-  const eventId = await tx.insertEvent({
-    project_id: projectId,
+  return tx.insertEvent({
+    project_id: event.data.project_id,
     type: event.type,
-    payload,
-    created_at: now.toISOString(),
+    payload: JSON.stringify(event),
+    created_at: ctx.now().toISOString(),
   });
-  for (const hook of await tx.activeWebhooks(projectId)) {
-    if (!(JSON.parse(hook.events) as string[]).includes(event.type)) continue;
-    await tx.insertDelivery({
-      id: newId('msg', now.getTime()),
-      webhook_id: hook.id,
-      project_id: projectId,
-      event_id: eventId,
-      event_type: event.type,
-      payload,
-      state: 'pending',
-      attempts: 0,
-      next_attempt_at: now.toISOString(),
-      last_status: null,
-      last_error: null,
-      created_at: now.toISOString(),
-      completed_at: null,
-    });
-  }
-  return eventId;
 }
