@@ -126,4 +126,49 @@ describe('pg transport', () => {
       ['begin', 'set proj_b', 'select 3', 'commit'],
     ]);
   });
+
+  it('corks the socket around a batch, so its statements leave in one writev', async () => {
+    // pg corks around each query's own messages; the transport corks around the batch.
+    let depth = 0;
+    const flushes: string[][] = [];
+    let pending: string[] = [];
+    const stream = {
+      cork: () => {
+        depth++;
+      },
+      uncork: () => {
+        depth--;
+        if (depth === 0 && pending.length) {
+          flushes.push(pending);
+          pending = [];
+        }
+      },
+    };
+    const client = {
+      connection: { stream },
+      query(text: string) {
+        stream.cork();
+        pending.push(text === SET ? 'set' : text);
+        stream.uncork();
+        return new Promise((resolve) =>
+          setImmediate(() =>
+            resolve({ command: text === 'commit' ? 'COMMIT' : 'SELECT', rows: [] }),
+          ),
+        );
+      },
+      release() {},
+    };
+    const pool = { connect: async () => client, end: async () => {} } as unknown as pg.Pool;
+    const c = await transportPool(pool, () => 'proj_a').connect();
+    await c.query('select 1', []);
+    await c.query('begin', []);
+    await c.query('insert 1', []);
+    await c.query('commit', []);
+    expect(flushes).toEqual([
+      ['begin', 'set', 'select 1', 'commit'],
+      ['begin', 'insert 1'],
+      ['commit'],
+    ]);
+    expect(depth).toBe(0);
+  });
 });

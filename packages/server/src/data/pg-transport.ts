@@ -37,13 +37,27 @@ interface TransportClient {
   release(destroy?: boolean): void;
 }
 
-/** Sends the queries in one write (pipeline mode) and answers with the result at `pick`. */
+/** The socket under a pg client (pg's Connection keeps it as `stream`). */
+type Corkable = { connection?: { stream?: { cork?(): void; uncork?(): void } } };
+
+/**
+ * Sends the queries in one write (pipeline mode) and answers with the result at `pick`. pg
+ * corks the socket around each query's messages; corked around them all, the batch leaves in
+ * one writev instead of one per query (a loopback write and the backend's wake-up each).
+ */
 async function pipelined(
   client: pg.PoolClient,
   queries: Array<[string, (readonly unknown[])?]>,
   pick: number,
 ): Promise<Result> {
-  const sent = queries.map(([text, values]) => client.query(text, values as unknown[]));
+  const stream = (client as unknown as Corkable).connection?.stream;
+  stream?.cork?.();
+  let sent: Array<Promise<Result>>;
+  try {
+    sent = queries.map(([text, values]) => client.query(text, values as unknown[]));
+  } finally {
+    stream?.uncork?.();
+  }
   const settled = await Promise.allSettled(sent);
   // The first failure is the cause; later ones only say "current transaction is aborted".
   const failed = settled.find((s) => s.status === 'rejected');
