@@ -34,8 +34,6 @@ function seedRows(file: string, projectId: string, n: number, offset: number) {
       select 'snap_00seed' || printf('%08d', i), '${projectId}', 'seed ' || (i % 20),
         printf('%040x', i / 20), 'main', 'ready', 1, 0, '["seed"]',
         '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z' from n;
-      insert into snapshot_tags (snapshot_id, tag) select id, 'seed' from snapshots
-        where id like 'snap_00seed%' and id > 'snap_00seed' || printf('%08d', ${offset});
       insert into artifacts (snapshot_id, kind, storage_key, content_type, size, sha256,
         created_at) select id, 'plot', 'seed/' || id, 'image/png', 67, 'seed',
         '2026-01-01T00:00:00.000Z' from snapshots

@@ -1,6 +1,6 @@
 /**
  * The gallery benchmark's data: `rows` ready snapshots in one project by direct SQL (one
- * statement per table; plot_heads follows through its triggers), on SQLite or PostgreSQL.
+ * statement per table; snapshot_tags and plot_heads follow through triggers), on SQLite or PostgreSQL.
  * Shape (for rows = 100k): 200 plots over 5 collections (40 titles each: loss, accuracy,
  * confusion, roc, latency); plot 0 is hot (every 10th snapshot: 10,000 versions), plot 1 has
  * 1,000 versions (every 100th + 1), the other 198 share the rest (~450 each), interleaved in
@@ -46,10 +46,6 @@ export function seedStatements(dialect: 'sqlite' | 'postgres', projectId: string
        ${title('p')}, 'a' || (i % 7), 'run ' || i, ${tags('i')}, ${hex40('i / 200')},
        ${branch}, 'ready', 1, 0, '${now}', '${now}'
      from (select i, ${PLOT} as p from (${series}) as series) as rows`,
-    `insert into snapshot_tags (snapshot_id, tag)
-     select 'snap_' || ${pad('i', 10)}, case t.k when 0 then 'set-' || (i % 4)
-       when 1 then 'os-' || (i % 3) else 'seed' end
-     from (${series}) as series cross join (select 0 as k union all select 1 union all select 2) as t`,
     `insert into artifacts (snapshot_id, kind, storage_key, content_type, size, sha256, created_at)
      select 'snap_' || ${pad('i', 10)}, 'plot', 'seed/' || i, 'image/png', 67, 'seed', '${now}'
      from (${series}) as series`,

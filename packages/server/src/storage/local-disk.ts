@@ -16,6 +16,22 @@ import {
   type Storage,
 } from './storage.js';
 
+/** A received temp file: `close` closes it once, `drop` closes it and removes it. */
+function tempFile(r: { file: FileHandle; tmp: string }) {
+  let closed: Promise<void> | undefined;
+  const close = () => {
+    closed ??= r.file.close();
+    return closed;
+  };
+  return {
+    close,
+    drop: async () => {
+      await close().catch(() => {});
+      await rm(r.tmp, { force: true });
+    },
+  };
+}
+
 export class LocalDiskStorage implements Storage {
   private readonly tmpDir: string;
 
@@ -48,14 +64,14 @@ export class LocalDiskStorage implements Storage {
   async put(key: string, body: Readable, o: PutOptions): Promise<PutResult> {
     const target = this.path(key);
     const r = await this.receive(body, o);
+    const temp = tempFile(r);
     try {
       await r.file.sync();
-      await r.file.close();
+      await temp.close();
       await this.place(r.tmp, target);
       return { size: r.size, sha256: r.sha256 };
     } catch (error) {
-      await r.file.close().catch(() => {});
-      await rm(r.tmp, { force: true });
+      await temp.drop();
       throw error;
     }
   }
@@ -72,49 +88,40 @@ export class LocalDiskStorage implements Storage {
     keyOf: (sha256: string) => string,
   ): Promise<StagedBytes> {
     const r = await this.receive(body, o);
-    let open = true;
+    const temp = tempFile(r);
     let synced = false;
-    const drop = async () => {
-      if (open) await r.file.close().catch(() => {});
-      open = false;
-      await rm(r.tmp, { force: true });
-    };
-    let done = false;
     try {
       if (!(await this.stat(keyOf(r.sha256)))) {
         await r.file.sync();
         synced = true;
       }
     } catch (error) {
-      await drop();
+      await temp.drop();
       throw error;
     }
+    // settle or discard, whichever comes first, disposes of the temp file; the other is a no-op.
+    let done = false;
     return {
       size: r.size,
       sha256: r.sha256,
       settle: async (key) => {
         if (done) return;
-        const target = this.path(key);
+        done = true;
         try {
-          if (await this.stat(key)) {
-            await drop();
-          } else {
-            if (!synced) await r.file.sync();
-            await r.file.close();
-            open = false;
-            await this.place(r.tmp, target);
-          }
-          done = true;
+          const target = this.path(key);
+          if (await this.stat(key)) return await temp.drop();
+          if (!synced) await r.file.sync();
+          await temp.close();
+          await this.place(r.tmp, target);
         } catch (error) {
-          await drop().catch(() => {});
-          done = true;
+          await temp.drop().catch(() => {});
           throw error;
         }
       },
       discard: async () => {
         if (done) return;
         done = true;
-        await drop().catch(() => {});
+        await temp.drop().catch(() => {});
       },
     };
   }
