@@ -48,34 +48,44 @@ async function sqliteTriggers(db: Kysely<unknown>) {
     .execute(db);
 }
 
+/**
+ * PostgreSQL: `trigger` after each insert statement into `table` runs `body` (one SQL
+ * statement over the inserted rows, `new_rows`) as function `snapshotplot_<trigger>`.
+ */
+async function afterInsertStatement(
+  db: Kysely<unknown>,
+  table: string,
+  trigger: string,
+  body: string,
+) {
+  await sql
+    .raw(`create function snapshotplot_${trigger}() returns trigger language plpgsql as $$
+    begin ${body}; return null; end $$`)
+    .execute(db);
+  await sql
+    .raw(`create trigger ${trigger} after insert on ${table} referencing new table as new_rows
+      for each statement execute function snapshotplot_${trigger}()`)
+    .execute(db);
+}
+
 async function postgresTriggers(db: Kysely<unknown>) {
-  await sql
-    .raw(`create function snapshotplot_snapshot_tags() returns trigger language plpgsql as $$
-    begin
-      insert into snapshot_tags (snapshot_id, tag)
-        select distinct n.id, t.tag from new_rows n cross join unnest(n.tags) as t(tag)
-        on conflict do nothing;
-      return null;
-    end $$`)
-    .execute(db);
-  await sql
-    .raw(`create trigger snapshot_tags_insert after insert on snapshots
-      referencing new table as new_rows for each statement execute function snapshotplot_snapshot_tags()`)
-    .execute(db);
-  await sql
-    .raw(`create function snapshotplot_event_deliveries() returns trigger language plpgsql as $$
-    begin
-      insert into webhook_deliveries (${DELIVERY_COLUMNS})
-        select ${deliveryOf(`'msg_' || lpad(e.id::text, 12, '0') || '_' || w.id`)}
-        from new_rows e join webhooks w on w.project_id = e.project_id
-          and w.disabled_at is null and w.events::jsonb ? e.type;
-      return null;
-    end $$`)
-    .execute(db);
-  await sql
-    .raw(`create trigger events_deliveries after insert on events
-      referencing new table as new_rows for each statement execute function snapshotplot_event_deliveries()`)
-    .execute(db);
+  await afterInsertStatement(
+    db,
+    'snapshots',
+    'snapshot_tags_insert',
+    `insert into snapshot_tags (snapshot_id, tag)
+      select distinct n.id, t.tag from new_rows n cross join unnest(n.tags) as t(tag)
+      on conflict do nothing`,
+  );
+  await afterInsertStatement(
+    db,
+    'events',
+    'events_deliveries',
+    `insert into webhook_deliveries (${DELIVERY_COLUMNS})
+      select ${deliveryOf(`'msg_' || lpad(e.id::text, 12, '0') || '_' || w.id`)}
+      from new_rows e join webhooks w on w.project_id = e.project_id
+        and w.disabled_at is null and w.events::jsonb ? e.type`,
+  );
 }
 
 /** 0016 for a dialect. */
