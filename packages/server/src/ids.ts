@@ -22,7 +22,7 @@ let counter = 0;
  * ids created later sort after earlier ones (lexicographically), which list cursors rely on.
  */
 export function newId(
-  prefix: 'proj' | 'col' | 'snap' | 'tok' | 'wh' | 'msg' | 'trust' | 'rev',
+  prefix: 'proj' | 'col' | 'snap' | 'tok' | 'wh' | 'trust' | 'rev',
   now = Date.now(),
 ): string {
   if (now <= lastMs) {

@@ -23,10 +23,10 @@ import type { Dialect } from './dialect.js';
 const DELIVERY_COLUMNS = `id, webhook_id, project_id, event_id, event_type, payload, state,
   attempts, next_attempt_at, last_status, last_error, created_at, completed_at`;
 
-/** The delivery row of event `e` for endpoint `w`; `id` is the dialect's delivery id. */
-const deliveryOf = (id: string) =>
-  `${id}, w.id, e.project_id, e.id, e.type, e.payload, 'pending', 0, e.created_at, null, null,
-   e.created_at, null`;
+/** The delivery row of event row `e` for endpoint `w`; `id` is the dialect's delivery id. */
+const deliveryOf = (e: string, id: string) =>
+  `${id}, w.id, ${e}.project_id, ${e}.id, ${e}.type, ${e}.payload, 'pending', 0, ${e}.created_at,
+   null, null, ${e}.created_at, null`;
 
 async function sqliteTriggers(db: Kysely<unknown>) {
   await sql
@@ -39,11 +39,9 @@ async function sqliteTriggers(db: Kysely<unknown>) {
   await sql
     .raw(`create trigger events_deliveries after insert on events begin
       insert into webhook_deliveries (${DELIVERY_COLUMNS})
-        select ${deliveryOf(`'msg_' || printf('%012d', e.id) || '_' || w.id`)}
-        from (select new.id as id, new.project_id as project_id, new.type as type,
-            new.payload as payload, new.created_at as created_at) as e
-        join webhooks w on w.project_id = e.project_id and w.disabled_at is null
-          and exists (select 1 from json_each(w.events) as t where t.value = e.type);
+        select ${deliveryOf('new', `'msg_' || printf('%012d', new.id) || '_' || w.id`)}
+        from webhooks w where w.project_id = new.project_id and w.disabled_at is null
+          and exists (select 1 from json_each(w.events) as t where t.value = new.type);
     end`)
     .execute(db);
 }
@@ -82,7 +80,7 @@ async function postgresTriggers(db: Kysely<unknown>) {
     'events',
     'events_deliveries',
     `insert into webhook_deliveries (${DELIVERY_COLUMNS})
-      select ${deliveryOf(`'msg_' || lpad(e.id::text, 12, '0') || '_' || w.id`)}
+      select ${deliveryOf('e', `'msg_' || lpad(e.id::text, 12, '0') || '_' || w.id`)}
       from new_rows e join webhooks w on w.project_id = e.project_id
         and w.disabled_at is null and w.events::jsonb ? e.type`,
   );
