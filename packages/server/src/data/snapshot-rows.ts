@@ -48,19 +48,39 @@ export function encodeSnapshot(dialect: Dialect, s: NewSnapshot): Insertable<Sna
   };
 }
 
-/** The domain record of a stored row and its artifact rows. */
+/**
+ * The domain record of a stored row and its artifact rows. Built field by field (not by
+ * rest and spread of the row): this runs for every row of every list page, and an object
+ * literal of known keys is several times cheaper than copying a row's properties.
+ */
 export function decodeSnapshot(
   dialect: Dialect,
   row: SnapshotRow,
   files: ArtifactRecord[],
 ): SnapshotRecord {
-  const { tags, ci, want_plot, want_code, checksum_plot, checksum_code, ...plain } = row;
   return {
-    ...plain,
-    tags: TAGS[dialect].decode(tags),
-    ci: ci ? (JSON.parse(ci) as CiMetadata) : null,
-    artifacts: { plot: Number(want_plot) === 1, code: Number(want_code) === 1 },
-    checksums: { plot: checksum_plot, code: checksum_code },
+    id: row.id,
+    project_id: row.project_id,
+    collection_id: row.collection_id,
+    collection: row.collection,
+    title: row.title,
+    author: row.author,
+    description: row.description,
+    tags: TAGS[dialect].decode(row.tags),
+    plot_url: row.plot_url,
+    code_url: row.code_url,
+    repo_owner: row.repo_owner,
+    repo_name: row.repo_name,
+    commit_sha: row.commit_sha,
+    branch: row.branch,
+    pr_number: row.pr_number,
+    ci: row.ci ? (JSON.parse(row.ci) as CiMetadata) : null,
+    status: row.status,
+    artifacts: { plot: Number(row.want_plot) === 1, code: Number(row.want_code) === 1 },
+    checksums: { plot: row.checksum_plot, code: row.checksum_code },
+    supersedes: row.supersedes,
+    created_at: row.created_at,
+    finalized_at: row.finalized_at,
     files,
   };
 }

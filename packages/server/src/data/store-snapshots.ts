@@ -55,17 +55,16 @@ function decodeFiles(dialect: Dialect, stored: unknown): ArtifactRecord[] {
   const list = (typeof stored === 'string' ? JSON.parse(stored) : (stored ?? [])) as Array<
     ArtifactRecord & { size: number | string }
   >;
-  return list.map((f) => ({
-    ...f,
-    size: Number(f.size),
-    created_at: dialect === 'postgres' ? new Date(f.created_at).toISOString() : f.created_at,
-  }));
+  // In place: the parsed objects are this call's own (SQLite's text, pg's fresh parse).
+  for (const f of list) {
+    f.size = Number(f.size);
+    if (dialect === 'postgres') f.created_at = new Date(f.created_at).toISOString();
+  }
+  return list as ArtifactRecord[];
 }
 
-const decodeWithFiles = (dialect: Dialect, row: SnapshotRow & { files_json: unknown }) => {
-  const { files_json, ...plain } = row;
-  return decodeSnapshot(dialect, plain, decodeFiles(dialect, files_json));
-};
+const decodeWithFiles = (dialect: Dialect, row: SnapshotRow & { files_json: unknown }) =>
+  decodeSnapshot(dialect, row, decodeFiles(dialect, row.files_json));
 
 /** The filters of a list page (exported so a test can EXPLAIN the real query). */
 export function listQuery(

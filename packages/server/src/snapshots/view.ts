@@ -38,10 +38,30 @@ function deliveryExpiry(ctx: ViewDeps): number {
   return Math.floor((nowS + ttl) / step) * step;
 }
 
+/**
+ * Signatures already made for the current expiry step, per signing secret: a list page signs
+ * every row, and the same rows are listed again and again within one step (which is what
+ * makes the URLs stable), so each snapshot's HMAC is computed once per step. A new step
+ * starts an empty map; a full one is emptied (a bound on memory, not a correctness matter).
+ */
+const signed = new WeakMap<Buffer, { expires: number; sigs: Map<string, string> }>();
+const SIGNATURES_KEPT = 20_000;
+
 /** The expiry step and the one HMAC a snapshot's plot and code URLs share. */
 function deliverySignature(ctx: ViewDeps, id: string) {
   const expires = deliveryExpiry(ctx);
-  return { expires, sig: signDelivery(ctx.signer.secret, id, expires) };
+  const secret = ctx.signer.secret;
+  let step = signed.get(secret);
+  if (!step || step.expires !== expires || step.sigs.size >= SIGNATURES_KEPT) {
+    step = { expires, sigs: new Map() };
+    signed.set(secret, step);
+  }
+  let sig = step.sigs.get(id);
+  if (sig === undefined) {
+    sig = signDelivery(secret, id, expires);
+    step.sigs.set(id, sig);
+  }
+  return { expires, sig };
 }
 
 /**
