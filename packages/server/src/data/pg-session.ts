@@ -11,6 +11,7 @@ import { EVENTS_CHANNEL } from './store-events.js';
 /** A project id as NOTIFY carries it (ids.ts shape). */
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** `newClient` makes a client in pipeline mode (`pipeline: true`). */
 export function createSessionServices(
   newClient: () => pg.Client,
   o: { ownBackends?: ReadonlySet<number> } = {},
@@ -20,17 +21,12 @@ export function createSessionServices(
   const held = new Set<string>();
   const listeners = new Set<(projectId: string) => void>();
   let retry: NodeJS.Timeout | undefined;
-  // One query at a time on the session (pg 9 drops implicit queueing on a Client).
-  let queue: Promise<unknown> = Promise.resolve();
-  const query = <R extends pg.QueryResultRow>(
-    client: pg.Client,
-    text: string,
-    values: unknown[],
-  ) => {
-    const run = queue.then(() => client.query<R>(text, values));
-    queue = run.catch(() => {});
-    return run;
-  };
+  // The session client runs in pg's pipeline mode (newClient's contract): concurrent uploads
+  // send their lock and unlock statements at once instead of one round trip after another.
+  // Each is its own implicit transaction (a Sync per query), and the try-locks never block,
+  // so one upload's statement never waits on another's.
+  const query = <R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]) =>
+    client.query<R>(text, values);
 
   const dropped = () => {
     session = null;

@@ -109,9 +109,12 @@ export async function openPostgres(url: string, o: PostgresOptions = {}): Promis
     await db.destroy();
     throw error;
   }
-  const services = createSessionServices(() => new pg.Client({ connectionString: url }), {
-    ownBackends,
-  });
+  const services = createSessionServices(
+    () => new pg.Client({ connectionString: url, pipeline: true }),
+    {
+      ownBackends,
+    },
+  );
   // Sequencing works on every project's events, so it runs unscoped whoever triggers it.
   const sequencer = createSequencer(() => scope.run(() => store.sequenceEvents()));
   const warn = (error: unknown) =>
