@@ -67,4 +67,15 @@ describe('SQLite row objects', () => {
       [],
     );
   });
+
+  it('follow a schema change under a cached statement', async () => {
+    await sql.raw('create table rows_probe (a integer, b text)').execute(db);
+    await sql.raw("insert into rows_probe values (1, 'x')").execute(db);
+    const text = 'select * from rows_probe';
+    expect((await sql.raw(text).execute(db)).rows).toEqual([{ a: 1, b: 'x' }]);
+    await sql.raw("alter table rows_probe add column c text default 'new'").execute(db);
+    expect((await sql.raw(text).execute(db)).rows).toEqual([{ a: 1, b: 'x', c: 'new' }]);
+    await sql.raw('alter table rows_probe drop column b').execute(db);
+    expect((await sql.raw(text).execute(db)).rows).toEqual([{ a: 1, c: 'new' }]);
+  });
 });

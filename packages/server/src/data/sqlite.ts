@@ -95,10 +95,19 @@ function cacheStatements(
  */
 function rowsOf(raw: BetterSqlite3.Statement): BetterSqlite3.Statement['all'] {
   raw.raw(true);
-  const names = raw.columns().map((c) => c.name);
-  const template: Record<string, unknown> = Object.fromEntries(names.map((n) => [n, null]));
+  let names: string[] = [];
+  let template: Record<string, unknown> = {};
+  const learn = () => {
+    names = raw.columns().map((c) => c.name);
+    template = Object.fromEntries(names.map((n) => [n, null]));
+  };
+  learn();
   return (...params: unknown[]) => {
     const rows = raw.all(...params) as unknown[][];
+    // SQLite re-prepares a statement after a schema change, and `select *` then yields the
+    // table's new columns: learn them again (a column renamed in place keeps the count, but
+    // nothing renames a column under a running process; migrations run before it serves).
+    if (rows.length > 0 && rows[0]!.length !== names.length) learn();
     const out = new Array<Record<string, unknown>>(rows.length);
     for (let r = 0; r < rows.length; r++) {
       const values = rows[r]!;
