@@ -28,8 +28,9 @@ import {
 
 /**
  * Removes a file that may already be gone. One unlink: `rm(…, { force: true })` walks the
- * path as a tree (an lstat, then the unlink), which was a tenth of an upload's fs time when
- * the bytes were already stored and the temp file was dropped (bench/README.md, fifth pass).
+ * path as a tree (an lstat, then the unlink). An upload of bytes already stored drops its
+ * temp file, and that lstat was 2.2 % of the server's busy time under the publish benchmark
+ * (bench/README.md, fifth pass).
  */
 async function removeFile(path: string): Promise<void> {
   await unlink(path).catch((error: NodeJS.ErrnoException) => {
