@@ -11,7 +11,12 @@ import { EVENTS_CHANNEL } from './store-events.js';
 /** A project id as NOTIFY carries it (ids.ts shape). */
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** `newClient` makes a client in pipeline mode (`pipeline: true`). */
+/**
+ * `newClient` makes a client in pg's pipeline mode (`pipeline: true`): concurrent uploads send
+ * their lock and unlock statements at once instead of one round trip after another. Each is
+ * its own implicit transaction (a Sync per query), and the try-locks never block, so one
+ * upload's statement never waits on another's.
+ */
 export function createSessionServices(
   newClient: () => pg.Client,
   o: { ownBackends?: ReadonlySet<number> } = {},
@@ -21,13 +26,6 @@ export function createSessionServices(
   const held = new Set<string>();
   const listeners = new Set<(projectId: string) => void>();
   let retry: NodeJS.Timeout | undefined;
-  // The session client runs in pg's pipeline mode (newClient's contract): concurrent uploads
-  // send their lock and unlock statements at once instead of one round trip after another.
-  // Each is its own implicit transaction (a Sync per query), and the try-locks never block,
-  // so one upload's statement never waits on another's.
-  const query = <R extends pg.QueryResultRow>(client: pg.Client, text: string, values: unknown[]) =>
-    client.query<R>(text, values);
-
   const dropped = () => {
     session = null;
     held.clear();
@@ -69,8 +67,7 @@ export function createSessionServices(
       held.add(key);
       try {
         const client = await connect();
-        const r = await query<{ ok: boolean }>(
-          client,
+        const r = await client.query<{ ok: boolean }>(
           'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
           [key],
         );
@@ -86,9 +83,9 @@ export function createSessionServices(
         if (!held.delete(key)) return;
         const client = await session?.catch(() => null);
         if (client) {
-          await query(client, 'select pg_advisory_unlock(hashtextextended($1, 0))', [key]).catch(
-            () => {},
-          );
+          await client
+            .query('select pg_advisory_unlock(hashtextextended($1, 0))', [key])
+            .catch(() => {});
         }
       };
     },

@@ -76,8 +76,9 @@ function cacheStatements(
   sqlite.prepare = ((source: string) => {
     let statement = cache.get(source);
     if (!statement) {
-      statement = prepare(rewrite(source));
-      if (statement.reader) statement.all = rowsOf(prepare(rewrite(source)));
+      const text = rewrite(source);
+      statement = prepare(text);
+      if (statement.reader) statement.all = rowsOf(prepare(text));
       if (cache.size >= max) cache.delete(cache.keys().next().value!);
       cache.set(source, statement);
     }

@@ -44,17 +44,17 @@ function deliveryExpiry(ctx: ViewDeps): number {
  * makes the URLs stable), so each snapshot's HMAC is computed once per step. A new step
  * starts an empty map; a full one is emptied (a bound on memory, not a correctness matter).
  */
-const signed = new WeakMap<Buffer, { expires: number; sigs: Map<string, string> }>();
+const signatureSteps = new WeakMap<Buffer, { expires: number; sigs: Map<string, string> }>();
 const SIGNATURES_KEPT = 20_000;
 
 /** The expiry step and the one HMAC a snapshot's plot and code URLs share. */
 function deliverySignature(ctx: ViewDeps, id: string) {
   const expires = deliveryExpiry(ctx);
   const secret = ctx.signer.secret;
-  let step = signed.get(secret);
+  let step = signatureSteps.get(secret);
   if (!step || step.expires !== expires || step.sigs.size >= SIGNATURES_KEPT) {
     step = { expires, sigs: new Map() };
-    signed.set(secret, step);
+    signatureSteps.set(secret, step);
   }
   let sig = step.sigs.get(id);
   if (sig === undefined) {
