@@ -187,6 +187,53 @@ describe('serve --workers 2', () => {
     expect(new Set(results.map((r) => r.worker)).size).toBe(2);
   });
 
+  // On SQLite the primary orders the object lock's waiters of both workers. (On PostgreSQL
+  // each process polls the advisory lock: its waiters are ordered within a process only.)
+  it.skipIf(Boolean(process.env.SNAPSHOTPLOT_TEST_DATABASE_URL))(
+    'uploads of the same bytes through both workers at once take turns at the object lock',
+    async () => {
+      // Eight connections on each worker, each publishing and uploading one PNG eight times:
+      // every upload takes the one object's lock. A worker that handed the lock to its own
+      // next waiter would finish its uploads first, the other worker's waiting behind it.
+      const perWorker = 8;
+      const rounds = 8;
+      const agents = new Map<string, Agent[]>();
+      for (let i = 0; i < 200 && [...agents.values()].flat().length < 2 * perWorker; i++) {
+        const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+        const id = (await call(agent, s.url, 'GET', '/healthz')).headers['x-snapshotplot-worker'];
+        const mine = agents.get(String(id)) ?? [];
+        if (mine.length < perWorker) {
+          mine.push(agent);
+          agents.set(String(id), mine);
+        } else agent.destroy();
+      }
+      expect([...agents.values()].map((list) => list.length)).toEqual([perWorker, perWorker]);
+      const done: string[] = [];
+      try {
+        await Promise.all(
+          [...agents].flatMap(([worker, list]) =>
+            list.map(async (agent, n) => {
+              for (let r = 0; r < rounds; r++) {
+                const pub = await publishOn(agent, `turns ${worker}.${n}.${r}`);
+                const up = await uploadOn(agent, pub.upload_urls.plot);
+                expect(up.status).toBe(200);
+                expect(up.headers['x-snapshotplot-worker']).toBe(worker);
+                done.push(worker);
+              }
+            }),
+          ),
+        );
+      } finally {
+        for (const agent of [...agents.values()].flat()) agent.destroy();
+      }
+      // While both workers had uploads waiting (the first half of all), each got its turns.
+      const firstHalf = done.slice(0, done.length / 2);
+      for (const worker of agents.keys()) {
+        expect(firstHalf.filter((w) => w === worker).length).toBeGreaterThan(firstHalf.length / 4);
+      }
+    },
+  );
+
   it("an event committed by one worker reaches the other worker's event stream", async () => {
     // The stream holds a's socket: a second agent to a's worker is not needed.
     const url = new URL(`/api/projects/${project}/events`, s.url);

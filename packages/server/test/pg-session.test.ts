@@ -65,4 +65,39 @@ describe.skipIf(!admin)('the PostgreSQL session', () => {
     expect(again).toBeTypeOf('function');
     await again!();
   });
+
+  it("a waited lock: this process's waiters in order, the other session's hold waited out, a timeout null", async () => {
+    const database = await createTestDatabase(admin!);
+    cleanup.push(database.drop);
+    const a = session(database.url);
+    const b = session(database.url);
+    const held = await a.services.lock('object:w', 1000);
+    expect(held).toBeTypeOf('function');
+    // b's session cannot have it while a holds it: its wait runs out.
+    expect(await b.services.lock('object:w', 150)).toBeNull();
+    // Two waiters in b, in order; a releases while they poll.
+    const order: string[] = [];
+    const first = b.services.lock('object:w', 5000).then((u) => {
+      order.push('first');
+      return u;
+    });
+    const second = b.services.lock('object:w', 5000).then((u) => {
+      order.push('second');
+      return u;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    await held!();
+    const u1 = await first;
+    expect(u1).toBeTypeOf('function');
+    expect(order).toEqual(['first']);
+    // Still b's: a cannot take it, until b's second waiter has had it too.
+    expect(await a.services.tryLock('object:w')).toBeNull();
+    await u1!();
+    const u2 = await second;
+    expect(order).toEqual(['first', 'second']);
+    await u2!();
+    const last = await a.services.tryLock('object:w');
+    expect(last).toBeTypeOf('function');
+    await last!();
+  });
 });

@@ -7,7 +7,10 @@
 export type WorkerMessage =
   | { snapshotplot: 'ready'; url: string; empty: boolean }
   | { snapshotplot: 'failed'; message: string; exitCode: number }
-  | { snapshotplot: 'lock'; id: number; key: string }
+  /** `wait`: queue for the lock until it is free (the answer comes then) instead of refusing. */
+  | { snapshotplot: 'lock'; id: number; key: string; wait?: boolean }
+  /** Stop waiting: the answer to `id` is still sent (ok false, or ok true if it was granted). */
+  | { snapshotplot: 'cancel'; id: number }
   | { snapshotplot: 'unlock'; key: string }
   | { snapshotplot: 'event'; projectId: string };
 

@@ -9,6 +9,7 @@
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
+import { LockTable } from '../data/locks.js';
 import { openStore } from '../data/open-store.js';
 import { CliError } from '../errors.js';
 import { loadSecret } from '../secret.js';
@@ -54,7 +55,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
   });
   if (swept) logger.info({ count: swept }, 'removed temp files left by an interrupted upload');
 
-  const locks = new Map<string, number>(); // key -> holder's cluster worker id
+  const locks = new LockTable<number>(); // owners: cluster worker ids
+  const waits = new Map<string, () => boolean>(); // `${worker id}:${lock id}` -> cancel
   const live = new Map<number, Worker>(); // slot -> worker
   const failures = new Map<number, number>(); // slot -> quick deaths in a row
   let stopping = false;
@@ -68,13 +70,28 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     if (!isOurs<WorkerMessage>(m)) return;
     switch (m.snapshotplot) {
       case 'lock': {
-        const ok = !locks.has(m.key);
-        if (ok) locks.set(m.key, w.id);
-        w.send({ snapshotplot: 'locked', id: m.id, ok });
+        if (!m.wait) {
+          w.send({ snapshotplot: 'locked', id: m.id, ok: locks.tryTake(m.key, w.id) });
+          break;
+        }
+        const tag = `${w.id}:${m.id}`;
+        let granted = false;
+        const cancel = locks.take(m.key, w.id, () => {
+          granted = true;
+          waits.delete(tag);
+          if (w.isConnected()) w.send({ snapshotplot: 'locked', id: m.id, ok: true });
+        });
+        if (!granted) waits.set(tag, cancel);
+        break;
+      }
+      case 'cancel': {
+        const tag = `${w.id}:${m.id}`;
+        if (waits.get(tag)?.()) w.send({ snapshotplot: 'locked', id: m.id, ok: false });
+        waits.delete(tag);
         break;
       }
       case 'unlock':
-        if (locks.get(m.key) === w.id) locks.delete(m.key);
+        locks.release(m.key, w.id);
         break;
       case 'event':
         for (const other of live.values()) {
@@ -101,7 +118,8 @@ export async function startCluster(o: ClusterOptions): Promise<RunningCluster> {
     live.set(slot, w);
     w.on('message', (m) => handle(w, slot, m));
     w.on('exit', (code, signal) => {
-      for (const [key, holder] of locks) if (holder === w.id) locks.delete(key);
+      locks.drop(w.id);
+      for (const tag of waits.keys()) if (tag.startsWith(`${w.id}:`)) waits.delete(tag);
       if (live.get(slot) === w) live.delete(slot);
       if (stopping) return;
       if (starting) {

@@ -44,31 +44,54 @@ export function clusterRole(env: Record<string, string | undefined> = process.en
   if (!cluster.isWorker || !Number.isSafeInteger(slot) || !Number.isSafeInteger(count)) return;
   let nextId = 1;
   const pending = new Map<number, (ok: boolean) => void>();
+  // Waits given up (lock id -> key): a grant that crossed the cancel is released at once.
+  const abandoned = new Map<number, string>();
   const listeners = new Set<(projectId: string) => void>();
   const onMessage = (m: unknown) => {
     if (!isOurs<PrimaryMessage>(m)) return;
     if (m.snapshotplot === 'locked') {
       pending.get(m.id)?.(m.ok);
       pending.delete(m.id);
+      const key = abandoned.get(m.id);
+      if (key !== undefined && m.ok) send({ snapshotplot: 'unlock', key });
+      abandoned.delete(m.id);
     } else if (m.snapshotplot === 'event') {
       for (const fn of listeners) fn(m.projectId);
     }
   };
   process.on('message', onMessage);
+  const unlocker = (key: string) => {
+    let held = true;
+    return async () => {
+      if (held) send({ snapshotplot: 'unlock', key });
+      held = false;
+    };
+  };
   const services: StoreServices = {
     tryLock(key) {
       if (!process.connected) return Promise.reject(new Error('lost the cluster primary'));
       const id = nextId++;
       return new Promise((resolve) => {
-        pending.set(id, (ok) => {
-          if (!ok) return resolve(null);
-          let held = true;
-          resolve(async () => {
-            if (held) send({ snapshotplot: 'unlock', key });
-            held = false;
-          });
-        });
+        pending.set(id, (ok) => resolve(ok ? unlocker(key) : null));
         send({ snapshotplot: 'lock', id, key });
+      });
+    },
+    // Queued at the primary, which hands a released lock to the oldest waiter of any worker.
+    lock(key, waitMs) {
+      if (!process.connected) return Promise.reject(new Error('lost the cluster primary'));
+      const id = nextId++;
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          pending.delete(id);
+          abandoned.set(id, key);
+          send({ snapshotplot: 'cancel', id });
+          resolve(null);
+        }, waitMs);
+        pending.set(id, (ok) => {
+          clearTimeout(timer);
+          resolve(ok ? unlocker(key) : null);
+        });
+        send({ snapshotplot: 'lock', id, key, wait: true });
       });
     },
     onEvent(fn) {

@@ -5,11 +5,14 @@
  * If the session drops, its locks are gone too: it reconnects on the next use or after 1 s.
  */
 import type pg from 'pg';
-import type { StoreServices } from './store.js';
+import { LockTable, waitForLock } from './locks.js';
+import type { StoreServices, Unlock } from './store.js';
 import { EVENTS_CHANNEL } from './store-events.js';
 
 /** A project id as NOTIFY carries it (ids.ts shape). */
 const PROJECT_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * `newClient` makes a client in pg's pipeline mode (`pipeline: true`): concurrent uploads send
@@ -61,33 +64,71 @@ export function createSessionServices(
     return session;
   }
 
+  // This process's waiters for each key, in order: only the oldest asks the server.
+  const waiting = new LockTable<object>();
+
+  async function tryLock(key: string): Promise<Unlock | null> {
+    if (held.has(key)) return null;
+    held.add(key);
+    try {
+      const client = await connect();
+      const r = await client.query<{ ok: boolean }>(
+        'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
+        [key],
+      );
+      if (!r.rows[0]?.ok) {
+        held.delete(key);
+        return null;
+      }
+    } catch (error) {
+      held.delete(key);
+      throw error;
+    }
+    return async () => {
+      if (!held.delete(key)) return;
+      const client = await session?.catch(() => null);
+      if (client) {
+        await client
+          .query('select pg_advisory_unlock(hashtextextended($1, 0))', [key])
+          .catch(() => {});
+      }
+    };
+  }
+
   return {
-    async tryLock(key) {
-      if (held.has(key)) return null;
-      held.add(key);
+    tryLock,
+    /**
+     * The oldest waiter of this process polls the advisory lock (2 → 100 ms): PostgreSQL's
+     * waiting pg_advisory_lock would block this session, which every lock of the process
+     * shares. Other processes' waiters are not ordered with ours.
+     */
+    async lock(key, waitMs) {
+      const deadline = Date.now() + waitMs;
+      const local = await waitForLock(waiting, key, waitMs);
+      if (!local) return null;
       try {
-        const client = await connect();
-        const r = await client.query<{ ok: boolean }>(
-          'select pg_try_advisory_lock(hashtextextended($1, 0)) as ok',
-          [key],
-        );
-        if (!r.rows[0]?.ok) {
-          held.delete(key);
-          return null;
+        for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
+          const unlock = await tryLock(key);
+          if (unlock) {
+            return async () => {
+              try {
+                await unlock();
+              } finally {
+                await local();
+              }
+            };
+          }
+          const left = deadline - Date.now();
+          if (left <= 0) {
+            await local();
+            return null;
+          }
+          await sleep(Math.min(delay, left));
         }
       } catch (error) {
-        held.delete(key);
+        await local();
         throw error;
       }
-      return async () => {
-        if (!held.delete(key)) return;
-        const client = await session?.catch(() => null);
-        if (client) {
-          await client
-            .query('select pg_advisory_unlock(hashtextextended($1, 0))', [key])
-            .catch(() => {});
-        }
-      };
     },
     onEvent(fn) {
       listeners.add(fn);

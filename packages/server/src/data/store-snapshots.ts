@@ -554,7 +554,7 @@ export function snapshotQueries(db: Executor, dialect: Dialect = 'sqlite') {
      * Call first in a transaction that checks or drops an object's references: on SQLite a
      * write that changes nothing takes the database's write lock, so that check and what
      * follows (the row insert, the object's deletion) are one step for every process, admin
-     * commands included. PostgreSQL needs nothing here: the object lock (store.tryLock) is a
+     * commands included. PostgreSQL needs nothing here: the object lock (store.lock) is a
      * session advisory lock every process and replica sees.
      */
     async lockObjectRefs(): Promise<void> {

@@ -6,6 +6,7 @@
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Dialect } from './dialect.js';
+import { LockTable, tryTakeLock, type Unlock, waitForLock } from './locks.js';
 import { createScope, inertScope, type Scope } from './scope.js';
 import { accessQueries } from './store-access.js';
 import { comparisonQueries } from './store-comparisons.js';
@@ -80,13 +81,18 @@ function transactionBinder(dialect: Dialect) {
   };
 }
 
-/** Releases a lock taken with `tryLock`. */
-export type Unlock = () => Promise<void>;
+export type { Unlock } from './locks.js';
 
 /** Backend services beyond queries (PostgreSQL: one dedicated connection for locks and LISTEN). */
 export interface StoreServices {
   /** A lock held across transactions (an upload streaming); null when someone else holds it. */
   tryLock(key: string): Promise<Unlock | null>;
+  /**
+   * The same locks, waited for up to `waitMs` (a stored object's, held for milliseconds):
+   * waiters get the lock in the order they asked for it, across processes where the backend
+   * can order them. Null if it was not had in time.
+   */
+  lock(key: string, waitMs: number): Promise<Unlock | null>;
   /** Calls `fn` with the project of every event committed by any process; returns the stop. */
   onEvent(fn: (projectId: string) => void): () => void;
   close(): Promise<void>;
@@ -105,21 +111,17 @@ export interface Store extends StoreQueries {
    */
   reads<T>(fn: (q: StoreQueries) => Promise<T>): Promise<T>;
   tryLock: StoreServices['tryLock'];
+  lock: StoreServices['lock'];
   onEvent: StoreServices['onEvent'];
   close(): Promise<void>;
 }
 
 /** In-process locks and events: enough for one SQLite process. */
 function localServices(): StoreServices {
-  const held = new Set<string>();
+  const locks = new LockTable<object>();
   return {
-    async tryLock(key) {
-      if (held.has(key)) return null;
-      held.add(key);
-      return async () => {
-        held.delete(key);
-      };
-    },
+    tryLock: async (key) => tryTakeLock(locks, key),
+    lock: (key, waitMs) => waitForLock(locks, key, waitMs),
     onEvent: () => () => {},
     close: async () => {},
   };
@@ -140,6 +142,7 @@ export function createStore(db: Kysely<Database>, services?: StoreServices): Sto
     transaction: (fn) => db.transaction().execute((trx) => inTransaction(trx, fn)),
     reads: (fn) => fn(queries),
     tryLock: local.tryLock,
+    lock: local.lock,
     onEvent: local.onEvent,
     async close() {
       await local.close();
@@ -184,6 +187,7 @@ export function createPostgresStore(
     transaction,
     reads: (fn) => fn(queries),
     tryLock: services.tryLock,
+    lock: services.lock,
     onEvent: services.onEvent,
     async close() {
       await services.close();

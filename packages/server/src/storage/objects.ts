@@ -6,9 +6,9 @@
  * name per-snapshot keys; the same rules serve them (one reference each).
  *
  * The one rule that keeps a row from ever pointing at nothing: whoever creates a reference or
- * drops one does it holding the object's lock (`store.tryLock`: in-process on SQLite, a
- * session advisory lock on PostgreSQL, so every replica sees it), and before releasing the
- * lock deletes the object when no row names it any more. A deletion commits its rows first,
+ * drops one does it holding the object's lock (`store.lock`: in-process on SQLite, the
+ * primary's under `serve --workers`, a session advisory lock on PostgreSQL, so every replica
+ * sees it), and before releasing the lock deletes the object when no row names it any more. A deletion commits its rows first,
  * then takes the lock to count; an upload takes the lock, checks the object is (still) there,
  * commits its row, then counts. Either order leaves the object exactly when a row names it.
  * On SQLite another process (`retention run` beside `serve`) does not see the in-process
@@ -24,7 +24,7 @@ import type { PutOptions, PutResult, StagedBytes, Storage } from './storage.js';
 
 /** What the object rules need: the store's references and locks, and the storage. */
 export interface ObjectDeps {
-  store: Pick<Store, 'tryLock' | 'transaction'>;
+  store: Pick<Store, 'lock' | 'transaction'>;
   storage: Storage;
 }
 
@@ -56,69 +56,16 @@ const lockedTooLong = (key: string) =>
     { 'retry-after': '1' },
   );
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function pollLock(store: ObjectDeps['store'], key: string, started: number) {
-  for (let delay = 2; ; delay = Math.min(delay * 2, 100)) {
-    const unlock = await store.tryLock(`object:${key}`);
-    if (unlock) return unlock;
-    if (Date.now() - started > LOCK_WAIT_MS) {
-      throw lockedTooLong(key);
-    }
-    await sleep(delay);
-  }
-}
-
 /**
- * This process's waiters for each object lock, in arrival order (per store): only the first
- * polls the store's lock, the others wait for it to be released. Without the queue every
- * waiter polled with a backoff of up to 100 ms, and with many uploads of the same bytes at
- * once (a batch of unchanged plots) an unlucky one could lose for seconds while the lock was
- * free most of the time (bench publish-rate: p99 2.2 s, the request thread half idle). The
- * queue only orders this process's waiters; the store's lock is still what excludes other
- * processes and replicas.
+ * Waits for an object's lock, in arrival order (store.lock). Many uploads of the same bytes at
+ * once (a batch of unchanged plots) queue for it; a polling race let an unlucky one lose for
+ * seconds while the lock was free most of the time (bench publish-rate: p99 2.2 s), and
+ * under `serve --workers` starved every worker but the holder's (bench/README.md).
  */
-const waiters = new WeakMap<object, Map<string, Promise<void>>>();
-
 async function lockObject(store: ObjectDeps['store'], key: string) {
-  const started = Date.now();
-  const queues = waiters.get(store) ?? new Map<string, Promise<void>>();
-  waiters.set(store, queues);
-  const before = queues.get(key) ?? Promise.resolve();
-  let release = () => {};
-  const mine = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const tail = before.then(() => mine);
-  queues.set(key, tail);
-  const done = () => {
-    release();
-    if (queues.get(key) === tail) queues.delete(key);
-  };
-  try {
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      before.then(() => true),
-      new Promise<false>((resolve) => {
-        timer = setTimeout(() => resolve(false), LOCK_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (!waited) {
-      throw lockedTooLong(key);
-    }
-    const unlock = await pollLock(store, key, started);
-    return async () => {
-      try {
-        await unlock();
-      } finally {
-        done();
-      }
-    };
-  } catch (error) {
-    done();
-    throw error;
-  }
+  const unlock = await store.lock(`object:${key}`, LOCK_WAIT_MS);
+  if (!unlock) throw lockedTooLong(key);
+  return unlock;
 }
 
 /**

@@ -79,7 +79,7 @@ const DRAWN: Record<string, RenderKind> = {
 const BROWSER_ONLY = new Set(['text/html', 'application/vnd.plotly.v1+json']);
 
 export interface ThumbnailDeps {
-  store: Pick<Store, 'tryLock' | 'transaction'>;
+  store: Pick<Store, 'lock' | 'transaction'>;
   storage: Storage;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
